@@ -1,0 +1,47 @@
+/** Milliseconds since the Unix epoch. All times inside flashsale are numbers in this unit. */
+export type EpochMs = number;
+
+export interface ProductRecord {
+  id: number;
+  name: string;
+  /** Price in integer minor units (cents). */
+  priceCents: number;
+  availableStock: number;
+}
+
+/**
+ * active: stock is taken and waiting for an order. converted: an order now carries the stock.
+ * expired: the hold ran out unconverted and its stock came back.
+ */
+export type HoldStatus = 'active' | 'converted' | 'expired';
+
+export interface HoldRecord {
+  id: number;
+  productId: number;
+  qty: number;
+  status: HoldStatus;
+  tokenHash: string;
+  createdAt: EpochMs;
+  expiresAt: EpochMs;
+}
+
+/**
+ * pending: waiting for payment, stock taken. completed: paid. failed: payment failed, stock back.
+ * expired: no payment before the deadline, stock back. refund_due: paid after expiry when the stock
+ * could not be taken again, so the buyer must be refunded.
+ */
+export type OrderStatus = 'pending' | 'completed' | 'failed' | 'expired' | 'refund_due';
+
+export interface OrderRecord {
+  id: number;
+  holdId: number;
+  productId: number;
+  qty: number;
+  amountCents: number;
+  status: OrderStatus;
+  createdAt: EpochMs;
+  paymentDeadline: EpochMs;
+  txnId: string | null;
+}
+
+export type PaymentStatus = 'success' | 'failed';

@@ -1,0 +1,76 @@
+/** Every refusal the engine can give, as a stable machine code. The server maps these to HTTP. */
+export const ERROR_CODES = [
+  'invalid_input',
+  'product_not_found',
+  'insufficient_stock',
+  'invalid_hold',
+  'hold_expired',
+  'hold_used',
+  'order_not_found',
+  'payment_conflict',
+  'idempotency_key_reuse',
+  'idempotency_in_flight',
+  'storage_unavailable',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** Field-level problems attached to `invalid_input`. */
+export interface InputIssue {
+  path: string;
+  message: string;
+}
+
+/**
+ * The one error type of the engine. Recognise it with {@link FlashSaleError.is}, which checks the
+ * `code` property rather than `instanceof`, so two copies of this package still agree.
+ *
+ * @example
+ * try { await sale.createHold({ productId: 1, qty: 2 }); }
+ * catch (err) { if (FlashSaleError.is(err, 'insufficient_stock')) showSoldOut(); else throw err; }
+ */
+export class FlashSaleError extends Error {
+  override readonly name = 'FlashSaleError';
+  readonly code: ErrorCode;
+  readonly issues: readonly InputIssue[];
+  /** True when this refusal is the stored answer of an earlier request with the same idempotency key. */
+  readonly replayed: boolean;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { issues?: InputIssue[]; cause?: unknown; replayed?: boolean } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.issues = options.issues ?? [];
+    this.replayed = options.replayed ?? false;
+  }
+
+  /** True when `err` is a flashsale error (of the given code, if one is named). */
+  static is(err: unknown, code?: ErrorCode): err is FlashSaleError {
+    if (typeof err !== 'object' || err === null) return false;
+    const candidate = err as { name?: unknown; code?: unknown };
+    if (candidate.name !== 'FlashSaleError' || typeof candidate.code !== 'string') return false;
+    return code === undefined || candidate.code === code;
+  }
+}
+
+const MESSAGES: Record<ErrorCode, string> = {
+  invalid_input: 'The request is not valid.',
+  product_not_found: 'No product has that id.',
+  insufficient_stock: 'Not enough stock is available for that quantity.',
+  invalid_hold: 'Unknown hold or wrong token.',
+  hold_expired: 'The hold has expired.',
+  hold_used: 'The hold has already been turned into an order.',
+  order_not_found: 'No order has that id.',
+  payment_conflict: 'The order has already been settled with the opposite outcome.',
+  idempotency_key_reuse: 'This idempotency key was already used with a different request.',
+  idempotency_in_flight: 'A request with this idempotency key is still being processed.',
+  storage_unavailable: 'Storage is unavailable; try again shortly.',
+};
+
+/** Builds the error for `code` with its standard message. */
+export function flashSaleError(code: ErrorCode, options: { replayed?: boolean; cause?: unknown } = {}): FlashSaleError {
+  return new FlashSaleError(code, MESSAGES[code], options);
+}

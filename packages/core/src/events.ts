@@ -1,0 +1,13 @@
+import type { ErrorCode } from './errors.js';
+
+/** Why stock came back. */
+export type ReleaseCause = 'hold_expired' | 'order_expired' | 'payment_failed';
+
+/** What the engine reports as it works, for metrics and logs. Never carries a token. */
+export type FlashSaleEvent =
+  | { type: 'hold_created'; productId: number; qty: number }
+  | { type: 'hold_rejected'; productId: number; reason: ErrorCode }
+  | { type: 'stock_released'; cause: ReleaseCause; units: number }
+  | { type: 'release_pass'; holds: number; orders: number; units: number; purgedIdempotency: number };
+
+export type EventListener = (event: FlashSaleEvent) => void;

@@ -1,0 +1,36 @@
+export { createFlashSale } from './engine.js';
+export type {
+  FlashSale,
+  FlashSaleOptions,
+  HoldCreated,
+  OrderCreated,
+  PaymentApplied,
+  Product,
+  ReleaseSummary,
+  VerifyReport,
+} from './engine.js';
+export { ERROR_CODES, FlashSaleError, flashSaleError } from './errors.js';
+export type { ErrorCode, InputIssue } from './errors.js';
+export type { FlashSaleEvent, EventListener, ReleaseCause } from './events.js';
+export type { EpochMs, HoldRecord, HoldStatus, OrderRecord, OrderStatus, PaymentStatus, ProductRecord } from './domain.js';
+export type {
+  ApplyPaymentRequest,
+  AuditSnapshot,
+  CreateOrderOutcome,
+  CreateOrderRequest,
+  FlashSaleStore,
+  PaymentEffect,
+  PaymentOutcome,
+  ProductAudit,
+  ReleaseCounts,
+  ReserveOutcome,
+  ReserveRequest,
+} from './store.js';
+export type { IdempotencyScope, IdempotencyWrite, Replayable, StoredReplay } from './idempotency.js';
+export { decideOrder, decidePayment } from './rules.js';
+export type { OrderDecision, PaymentAction } from './rules.js';
+export { findViolations } from './audit.js';
+export type { Violation } from './audit.js';
+export { formatCents, parseCents } from './money.js';
+export { digestsEqual, generateHoldToken, hashToken } from './tokens.js';
+export { HoldCoalescer } from './hold-coalescer.js';

@@ -1,0 +1,125 @@
+import type { EpochMs, HoldRecord, OrderRecord, PaymentStatus, ProductRecord } from './domain.js';
+import type { IdempotencyWrite, Replayable } from './idempotency.js';
+
+/**
+ * The storage port: everything the engine needs from a database. Every method is ONE atomic unit;
+ * the adapter chooses how (a guarded single statement, `BEGIN IMMEDIATE`, `FOR UPDATE`,
+ * `SKIP LOCKED`). The engine passes `now` in: a store never reads the wall clock, so tests can
+ * move time without sleeping. Rules come from `rules.ts`; stores apply them to locked rows.
+ */
+export interface FlashSaleStore {
+  /** A short name for logs and reports, such as "sqlite" or "postgres". */
+  readonly kind: string;
+
+  getProduct(id: number): Promise<ProductRecord | undefined>;
+
+  /**
+   * Takes stock for each request, in array order, first-fit: a request is granted when the stock
+   * left after the earlier ones covers it, refused otherwise. The result equals running the
+   * requests one at a time in that order. Outcomes come back in the same order.
+   */
+  reserveHolds(requests: readonly ReserveRequest[]): Promise<Replayable<ReserveOutcome>[]>;
+
+  /** Turns an active hold into a pending order, per `decideOrder`. */
+  createOrder(request: CreateOrderRequest): Promise<Replayable<CreateOrderOutcome>>;
+
+  /** Applies a payment outcome to an order, per `decidePayment`. Always keyed. */
+  applyPayment(request: ApplyPaymentRequest): Promise<Replayable<PaymentOutcome>>;
+
+  /**
+   * Releases up to `limit` active holds past their expiry and up to `limit` pending orders past
+   * their payment deadline, each exactly once even when several passes run at the same time.
+   */
+  releaseExpired(request: { now: EpochMs; limit: number }): Promise<ReleaseCounts>;
+
+  /** Deletes up to `limit` idempotency records created before `before`. Returns how many. */
+  purgeIdempotency(request: { before: EpochMs; limit: number }): Promise<number>;
+
+  createProduct(request: { name: string; priceCents: number; stock: number }): Promise<ProductRecord>;
+
+  /** Adds stock; undefined when the product does not exist. */
+  restock(request: { productId: number; qty: number }): Promise<ProductRecord | undefined>;
+
+  /** The totals `verify` checks, read in one consistent snapshot. */
+  auditSnapshot(): Promise<AuditSnapshot>;
+
+  /** Resolves when storage answers; rejects otherwise. */
+  ping(): Promise<void>;
+
+  close(): Promise<void>;
+}
+
+export interface ReserveRequest {
+  productId: number;
+  qty: number;
+  tokenHash: string;
+  createdAt: EpochMs;
+  expiresAt: EpochMs;
+  idempotency?: IdempotencyWrite<ReserveOutcome>;
+}
+
+export type ReserveOutcome =
+  | { kind: 'held'; hold: HoldRecord }
+  | { kind: 'refused'; code: 'product_not_found' | 'insufficient_stock' };
+
+export interface CreateOrderRequest {
+  holdId: number;
+  tokenHash: string;
+  now: EpochMs;
+  paymentDeadline: EpochMs;
+  idempotency?: IdempotencyWrite<CreateOrderOutcome>;
+}
+
+export type CreateOrderOutcome =
+  | { kind: 'created'; order: OrderRecord }
+  | { kind: 'refused'; code: 'invalid_hold' | 'hold_expired' | 'hold_used' };
+
+export interface ApplyPaymentRequest {
+  orderId: number;
+  status: PaymentStatus;
+  txnId: string | null;
+  now: EpochMs;
+  idempotency: IdempotencyWrite<PaymentOutcome>;
+}
+
+/**
+ * completed / failed / none: the order after a plain payment. retaken: an expired order was paid
+ * and got its stock back. refund_due: an expired order was paid but the stock was gone.
+ */
+export type PaymentEffect = 'completed' | 'failed' | 'retaken' | 'refund_due' | 'none';
+
+export type PaymentOutcome =
+  | { kind: 'applied'; order: OrderRecord; effect: PaymentEffect }
+  | { kind: 'refused'; code: 'order_not_found' }
+  | { kind: 'refused'; code: 'payment_conflict'; order: OrderRecord };
+
+export interface ReleaseCounts {
+  /** Holds released, and the units of stock they returned. */
+  holds: number;
+  holdUnits: number;
+  /** Pending orders released at their payment deadline, and the units they returned. */
+  orders: number;
+  orderUnits: number;
+}
+
+export interface ProductAudit {
+  productId: number;
+  initialStock: number;
+  restocked: number;
+  available: number;
+  activeHoldQty: number;
+  pendingOrderQty: number;
+  completedOrderQty: number;
+}
+
+export interface AuditSnapshot {
+  products: ProductAudit[];
+  /** Ids of converted holds that have no order. */
+  convertedHoldsWithoutOrder: number[];
+  /** Ids of orders whose hold is not marked converted. */
+  ordersOnUnconvertedHolds: number[];
+  /** Ids of holds that carry more than one order. */
+  holdsWithSeveralOrders: number[];
+  /** Ids of orders whose qty or product differ from their hold's. */
+  ordersNotMatchingHold: number[];
+}
