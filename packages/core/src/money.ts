@@ -1,6 +1,8 @@
 import { FlashSaleError } from './errors.js';
 
-const DECIMAL = /^(0|[1-9]\d{0,12})(?:\.(\d{1,2}))?$/;
+/** Up to 9,999,999.99: price × the largest qty stays a safe integer. */
+export const MAX_PRICE_CENTS = 999_999_999;
+const DECIMAL = /^(0|[1-9]\d{0,6})(?:\.(\d{1,2}))?$/;
 
 /**
  * Formats integer minor units (cents) as the decimal string used on the wire.
@@ -22,7 +24,7 @@ export function formatCents(cents: number): string {
 export function parseCents(text: string): number {
   const match = DECIMAL.exec(text.trim());
   if (!match) {
-    throw new FlashSaleError('invalid_input', `"${text}" is not a price: use a decimal with at most two places, like 99.99.`, {
+    throw new FlashSaleError('invalid_input', `"${text}" is not a price: use a decimal up to 9999999.99 with at most two places, like 99.99.`, {
       issues: [{ path: 'price', message: 'expected a decimal string with at most two places' }],
     });
   }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { FlashSaleError } from './errors.js';
+import { MAX_PRICE_CENTS } from './money.js';
 
 /** Ids are positive safe integers. */
 export const idSchema = z.int().positive();
@@ -35,13 +36,13 @@ export const paymentInputSchema = z.strictObject({
 export const createProductInputSchema = z.strictObject({
   name: z.string().trim().min(1).max(200),
   /** Integer cents, or a decimal string such as "99.99". */
-  price: z.union([z.int().nonnegative(), z.string().min(1).max(20)]),
-  stock: z.int().nonnegative(),
+  price: z.union([z.int().nonnegative().max(MAX_PRICE_CENTS), z.string().min(1).max(20)]),
+  stock: z.int().nonnegative().max(1_000_000_000),
 });
 
 export const restockInputSchema = z.strictObject({
   productId: idSchema,
-  qty: z.int().positive(),
+  qty: z.int().positive().max(1_000_000_000),
 });
 
 /** Parses `input` or throws `invalid_input` naming every problem. */

@@ -1,0 +1,61 @@
+import type { HoldRecord, HoldStatus, OrderRecord, OrderStatus, ProductRecord } from '@flashsale/core';
+
+/** Row shapes as SQLite returns them, and their mapping to the core's records. */
+
+export interface ProductRow {
+  id: number;
+  name: string;
+  price_cents: number;
+  available: number;
+}
+
+export interface HoldRow {
+  id: number;
+  product_id: number;
+  qty: number;
+  status: HoldStatus;
+  token_hash: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface OrderRow {
+  id: number;
+  hold_id: number;
+  product_id: number;
+  qty: number;
+  amount_cents: number;
+  status: OrderStatus;
+  created_at: number;
+  payment_deadline: number;
+  txn_id: string | null;
+}
+
+export const toProduct = (row: ProductRow): ProductRecord => ({
+  id: row.id,
+  name: row.name,
+  priceCents: row.price_cents,
+  availableStock: row.available,
+});
+
+export const toHold = (row: HoldRow): HoldRecord => ({
+  id: row.id,
+  productId: row.product_id,
+  qty: row.qty,
+  status: row.status,
+  tokenHash: row.token_hash,
+  createdAt: row.created_at,
+  expiresAt: row.expires_at,
+});
+
+export const toOrder = (row: OrderRow): OrderRecord => ({
+  id: row.id,
+  holdId: row.hold_id,
+  productId: row.product_id,
+  qty: row.qty,
+  amountCents: row.amount_cents,
+  status: row.status,
+  createdAt: row.created_at,
+  paymentDeadline: row.payment_deadline,
+  txnId: row.txn_id,
+});

@@ -1,0 +1,189 @@
+import Database from 'better-sqlite3';
+import {
+  decideOrder,
+  decidePayment,
+  flashSaleError,
+  type AuditSnapshot,
+  type CreateOrderOutcome,
+  type FlashSaleStore,
+  type IdempotencyWrite,
+  type PaymentOutcome,
+  type ProductAudit,
+  type Replayable,
+  type ReserveOutcome,
+  type ReserveRequest,
+} from '@flashsale/core';
+import { migrate } from './migrate.js';
+import { toHold, toOrder, toProduct, type HoldRow, type OrderRow, type ProductRow } from './rows.js';
+import { prepareStatements } from './statements.js';
+
+export interface SqliteStoreOptions {
+  /** A file path, or ':memory:'. */
+  filename: string;
+  /**
+   * FULL (default) makes every committed hold, order and payment survive a power cut. NORMAL in WAL
+   * mode survives a process crash but may lose the last commits on a power cut, for more speed.
+   */
+  synchronous?: 'FULL' | 'NORMAL';
+  /** How long a write waits for another process's lock before giving up. Default 5000 ms. */
+  busyTimeoutMs?: number;
+}
+
+/** A {@link FlashSaleStore} on SQLite, with the raw connection for tools and tests. */
+export interface SqliteStore extends FlashSaleStore {
+  readonly db: Database.Database;
+}
+
+/**
+ * Opens (creating and migrating when needed) a SQLite database as a flashsale store.
+ *
+ * Every write use case runs in one `BEGIN IMMEDIATE` transaction: SQLite has one writer at a time,
+ * so taking the write lock up front means a transaction never starts reading and later fails to
+ * upgrade (SQLITE_BUSY mid-way); other processes wait up to `busyTimeoutMs`.
+ *
+ * @example
+ * const store = openSqliteStore({ filename: 'flashsale.db' });
+ * const sale = createFlashSale({ store });
+ */
+export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
+  const db = new Database(options.filename, { timeout: options.busyTimeoutMs ?? 5_000 });
+  try {
+    if (options.filename !== ':memory:') db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+    db.pragma('foreign_keys = ON');
+    migrate(db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  const st = prepareStatements(db);
+
+  /** Looks the key up, acts only when it is new, and stores the answer in the same transaction. */
+  function keyed<T>(write: IdempotencyWrite<T> | undefined, now: number, act: () => T): Replayable<T> {
+    if (write) {
+      const found = st.getIdempotency.get(write.scope, write.keyHash) as { fingerprint: string; body: string } | undefined;
+      if (found) return { kind: 'replay', fingerprint: found.fingerprint, body: found.body };
+    }
+    const outcome = act();
+    const body = write?.encode(outcome);
+    if (write && body !== undefined) {
+      st.insertIdempotency.run({ scope: write.scope, keyHash: write.keyHash, fingerprint: write.fingerprint, body, createdAt: now });
+    }
+    return { kind: 'done', outcome };
+  }
+
+  function reserveOne(request: ReserveRequest): ReserveOutcome {
+    if (st.takeStock.run(request).changes === 0) {
+      return { kind: 'refused', code: st.productExists.get(request.productId) ? 'insufficient_stock' : 'product_not_found' };
+    }
+    const { lastInsertRowid } = st.insertHold.run(request);
+    return {
+      kind: 'held',
+      hold: { id: Number(lastInsertRowid), productId: request.productId, qty: request.qty, status: 'active', tokenHash: request.tokenHash, createdAt: request.createdAt, expiresAt: request.expiresAt },
+    };
+  }
+
+  const reserveHolds = db.transaction((requests: readonly ReserveRequest[]) =>
+    requests.map((request) => keyed(request.idempotency, request.createdAt, () => reserveOne(request))),
+  );
+
+  const createOrder = db.transaction((request: Parameters<FlashSaleStore['createOrder']>[0]) =>
+    keyed<CreateOrderOutcome>(request.idempotency, request.now, () => {
+      const row = st.getHold.get(request.holdId) as HoldRow | undefined;
+      const decision = decideOrder(row && toHold(row), request.tokenHash, request.now);
+      if (decision !== 'create') return { kind: 'refused', code: decision };
+      st.convertHold.run(request.holdId);
+      const order = st.insertOrder.get(request) as OrderRow;
+      return { kind: 'created', order: toOrder(order) };
+    }),
+  );
+
+  const applyPayment = db.transaction((request: Parameters<FlashSaleStore['applyPayment']>[0]) =>
+    keyed<PaymentOutcome>(request.idempotency, request.now, () => {
+      const row = st.getOrder.get(request.orderId) as OrderRow | undefined;
+      if (!row) return { kind: 'refused', code: 'order_not_found' };
+      const settle = (status: OrderRow['status']) =>
+        toOrder(st.setOrderStatus.get({ id: row.id, status, txnId: request.txnId }) as OrderRow);
+      switch (decidePayment(row.status, request.status)) {
+        case 'complete':
+          return { kind: 'applied', effect: 'completed', order: settle('completed') };
+        case 'fail':
+          st.returnStock.run({ productId: row.product_id, qty: row.qty });
+          return { kind: 'applied', effect: 'failed', order: settle('failed') };
+        case 'retake':
+          if (st.takeStock.run({ productId: row.product_id, qty: row.qty }).changes === 1) {
+            return { kind: 'applied', effect: 'retaken', order: settle('completed') };
+          }
+          return { kind: 'applied', effect: 'refund_due', order: settle('refund_due') };
+        case 'none':
+          return { kind: 'applied', effect: 'none', order: toOrder(row) };
+        case 'conflict':
+          return { kind: 'refused', code: 'payment_conflict', order: toOrder(row) };
+      }
+    }),
+  );
+
+  const releaseExpired = db.transaction(({ now, limit }: { now: number; limit: number }) => {
+    const release = (rows: { id: number; product_id: number; qty: number }[], expire: { run(id: number): { changes: number } }) => {
+      let units = 0;
+      for (const row of rows) {
+        if (expire.run(row.id).changes === 1) {
+          st.returnStock.run({ productId: row.product_id, qty: row.qty });
+          units += row.qty;
+        }
+      }
+      return units;
+    };
+    const holds = st.expiredHolds.all(now, limit) as { id: number; product_id: number; qty: number }[];
+    const orders = st.overdueOrders.all(now, limit) as { id: number; product_id: number; qty: number }[];
+    return { holds: holds.length, holdUnits: release(holds, st.expireHold), orders: orders.length, orderUnits: release(orders, st.expireOrder) };
+  });
+
+  const auditSnapshot = db.transaction(
+    (): AuditSnapshot => ({
+      products: st.auditProducts.all() as ProductAudit[],
+      convertedHoldsWithoutOrder: st.convertedHoldsWithoutOrder.all() as number[],
+      ordersOnUnconvertedHolds: st.ordersOnUnconvertedHolds.all() as number[],
+      holdsWithSeveralOrders: st.holdsWithSeveralOrders.all() as number[],
+      ordersNotMatchingHold: st.ordersNotMatchingHold.all() as number[],
+    }),
+  );
+
+  return {
+    kind: 'sqlite',
+    db,
+    getProduct: async (id) => guard(() => {
+      const row = st.getProduct.get(id) as ProductRow | undefined;
+      return row && toProduct(row);
+    }),
+    reserveHolds: async (requests) => guard(() => reserveHolds.immediate(requests)),
+    createOrder: async (request) => guard(() => createOrder.immediate(request)),
+    applyPayment: async (request) => guard(() => applyPayment.immediate(request)),
+    releaseExpired: async (request) => guard(() => releaseExpired.immediate(request)),
+    purgeIdempotency: async ({ before, limit }) => guard(() => st.purgeIdempotency.run(before, limit).changes),
+    createProduct: async (request) => guard(() => toProduct(st.insertProduct.get({ ...request }) as ProductRow)),
+    restock: async (request) => guard(() => {
+      const row = st.restock.get(request) as ProductRow | undefined;
+      return row && toProduct(row);
+    }),
+    // A deferred transaction reads one consistent snapshot (WAL) while writers go on.
+    auditSnapshot: async () => guard(() => auditSnapshot.deferred()),
+    ping: async () => guard(() => void db.prepare('SELECT 1').get()),
+    close: async () => {
+      if (db.open) db.close();
+    },
+  };
+
+  /** Translates the driver's "cannot now" errors into the core's storage_unavailable. */
+  function guard<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if ((typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') || code === 'SQLITE_IOERR' || code === 'SQLITE_FULL')) || !db.open) {
+        throw flashSaleError('storage_unavailable', { cause: error });
+      }
+      throw error;
+    }
+  }
+}
