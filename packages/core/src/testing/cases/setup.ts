@@ -1,0 +1,5 @@
+import type { FlashSaleOptions } from '../../engine.js';
+import type { SaleUnderTest } from '../harness.js';
+
+/** Opens a fresh store and engine for one test; checked and closed after it. */
+export type Setup = (options?: Partial<FlashSaleOptions> & { tampered?: boolean }) => Promise<SaleUnderTest>;

@@ -1,0 +1,48 @@
+import { describe } from 'vitest';
+import { auditCases } from './cases/audit.js';
+import { expiryCases } from './cases/expiry.js';
+import { idempotencyCases } from './cases/idempotency.js';
+import { orderCases } from './cases/orders.js';
+import { paymentCases } from './cases/payments.js';
+import { productAndHoldCases } from './cases/products-and-holds.js';
+import { raceCases } from './cases/races.js';
+import { useSale, type StoreHarness } from './harness.js';
+import type { FlashSaleStore } from '../store.js';
+
+export interface ConformanceHarness extends StoreHarness {
+  /**
+   * A second, independent connection to the same database as `store`, for races across
+   * connections. Leave it out where the database cannot be shared (SQLite `:memory:`).
+   */
+  connectAgain?(store: FlashSaleStore): Promise<FlashSaleStore>;
+}
+
+/**
+ * The behaviour every storage adapter must have, as a vitest suite. Call it from the adapter's
+ * own test file; each test gets a fresh store and is checked with `verify` afterwards.
+ *
+ * @example
+ * // packages/adapter-sqlite/test/conformance.test.ts
+ * import { runStoreConformance } from '@flashsale/core/testing';
+ * runStoreConformance({
+ *   name: 'sqlite (memory)',
+ *   createStore: () => openSqliteStore({ filename: ':memory:' }),
+ *   tamperAvailable: async (store, id, delta) => { (store as SqliteStore).db.prepare('UPDATE …').run(delta, id); },
+ * });
+ */
+export function runStoreConformance(harness: ConformanceHarness): void {
+  describe(`store conformance: ${harness.name}`, () => {
+    const setup = useSale(harness);
+    productAndHoldCases(setup);
+    orderCases(setup);
+    paymentCases(setup);
+    idempotencyCases(setup);
+    raceCases(setup, harness.connectAgain);
+    expiryCases(setup, harness.connectAgain);
+    auditCases(setup, harness.tamperAvailable);
+  });
+}
+
+export { manualClock, type ManualClock } from './manual-clock.js';
+export { settle, codes, type StoreHarness, type SaleUnderTest } from './harness.js';
+export { seededRandom, randomInt } from './cases/random.js';
