@@ -73,12 +73,15 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   }
 
   function reserveOne(request: ReserveRequest): ReserveOutcome {
-    if (st.takeStock.run(request).changes === 0) {
-      return { kind: 'refused', code: st.productExists.get(request.productId) ? 'insufficient_stock' : 'product_not_found' };
+    const taken = st.takeStock.get(request) as { available: number } | undefined;
+    if (!taken) {
+      const stockLeft = st.availableStock.get(request.productId) as number | undefined;
+      return stockLeft === undefined ? { kind: 'refused', code: 'product_not_found' } : { kind: 'refused', code: 'insufficient_stock', stockLeft };
     }
     const { lastInsertRowid } = st.insertHold.run(request);
     return {
       kind: 'held',
+      stockLeft: taken.available,
       hold: { id: Number(lastInsertRowid), productId: request.productId, qty: request.qty, status: 'active', tokenHash: request.tokenHash, createdAt: request.createdAt, expiresAt: request.expiresAt },
     };
   }
@@ -111,7 +114,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
           st.returnStock.run({ productId: row.product_id, qty: row.qty });
           return { kind: 'applied', effect: 'failed', order: settle('failed') };
         case 'retake':
-          if (st.takeStock.run({ productId: row.product_id, qty: row.qty }).changes === 1) {
+          if (st.takeStock.get({ productId: row.product_id, qty: row.qty })) {
             return { kind: 'applied', effect: 'retaken', order: settle('completed') };
           }
           return { kind: 'applied', effect: 'refund_due', order: settle('refund_due') };

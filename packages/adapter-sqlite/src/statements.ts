@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 
-type StatementName = 'getProduct' | 'productExists' | 'takeStock' | 'returnStock' | 'insertHold' | 'getHold' | 'convertHold' | 'insertOrder' | 'getOrder' | 'setOrderStatus' | 'expiredHolds' | 'expireHold' | 'overdueOrders' | 'expireOrder' | 'getIdempotency' | 'insertIdempotency' | 'purgeIdempotency' | 'insertProduct' | 'restock' | 'auditProducts' | 'convertedHoldsWithoutOrder' | 'ordersOnUnconvertedHolds' | 'holdsWithSeveralOrders' | 'ordersNotMatchingHold';
+type StatementName = 'getProduct' | 'availableStock' | 'takeStock' | 'returnStock' | 'insertHold' | 'getHold' | 'convertHold' | 'insertOrder' | 'getOrder' | 'setOrderStatus' | 'expiredHolds' | 'expireHold' | 'overdueOrders' | 'expireOrder' | 'getIdempotency' | 'insertIdempotency' | 'purgeIdempotency' | 'insertProduct' | 'restock' | 'auditProducts' | 'convertedHoldsWithoutOrder' | 'ordersOnUnconvertedHolds' | 'holdsWithSeveralOrders' | 'ordersNotMatchingHold';
 export type Statements = Record<StatementName, Statement>;
 
 /**
@@ -13,8 +13,8 @@ export function prepareStatements(db: Database): Statements {
   return {
 
     getProduct: s('SELECT id, name, price_cents, available FROM products WHERE id = ?'),
-    productExists: s('SELECT 1 FROM products WHERE id = ?').pluck(),
-    takeStock: s('UPDATE products SET available = available - @qty WHERE id = @productId AND available >= @qty'),
+    availableStock: s('SELECT available FROM products WHERE id = ?').pluck(),
+    takeStock: s('UPDATE products SET available = available - @qty WHERE id = @productId AND available >= @qty RETURNING available'),
     returnStock: s('UPDATE products SET available = available + @qty WHERE id = @productId'),
     insertHold: s(`INSERT INTO holds (product_id, qty, status, token_hash, created_at, expires_at)
                    VALUES (@productId, @qty, 'active', @tokenHash, @createdAt, @expiresAt)`),

@@ -3,6 +3,7 @@ import { FlashSaleError, flashSaleError } from './errors.js';
 import type { EventListener, FlashSaleEvent } from './events.js';
 import { findViolations, type Violation } from './audit.js';
 import { HoldCoalescer } from './hold-coalescer.js';
+import { SoldOutCache } from './sold-out-cache.js';
 import {
   fingerprintRequest,
   hashIdempotencyKey,
@@ -41,6 +42,12 @@ export interface FlashSaleOptions {
   releaseBatch?: number;
   /** The time source, in epoch milliseconds. Default `Date.now`. */
   clock?: () => EpochMs;
+  /**
+   * How long this process refuses holds for a product it saw sell out, without asking the store.
+   * Stock that this process returns clears it at once; stock returned by another process is seen
+   * after at most this long. 0 turns the fast path off. Default 1,000 ms.
+   */
+  soldOutTtlMs?: number;
   /** Makes hold tokens. Default 256 random bits in hex. */
   generateToken?: () => string;
   /** Told of holds created and refused, stock released, and release passes. */
@@ -145,14 +152,17 @@ export function createFlashSale(options: FlashSaleOptions): FlashSale {
     maxHoldQty: options.maxHoldQty ?? 1_000_000,
     maxBatch: options.maxBatch ?? 256,
     releaseBatch: options.releaseBatch ?? 500,
+    soldOutTtlMs: options.soldOutTtlMs ?? 1_000,
   };
   for (const [name, value] of Object.entries(settings)) {
-    if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`${name} must be a positive integer, got ${value}`);
+    const allowZero = name === 'soldOutTtlMs';
+    if (!Number.isSafeInteger(value) || value < (allowZero ? 0 : 1)) throw new RangeError(`${name} must be a positive integer, got ${value}`);
   }
   const clock = options.clock ?? Date.now;
   const generateToken = options.generateToken ?? generateHoldToken;
   const emit = options.onEvent ?? (() => {});
-  const coalescer = new HoldCoalescer(store, settings.maxBatch);
+  const soldOut = new SoldOutCache(settings.soldOutTtlMs, clock);
+  const coalescer = new HoldCoalescer(store, settings.maxBatch, (productId, size) => emit({ type: 'reserve_batch', productId, size }));
   const holdSchema = holdInputSchema(settings.maxHoldQty);
 
   function idempotencyFor<T>(
@@ -184,6 +194,10 @@ export function createFlashSale(options: FlashSaleOptions): FlashSale {
 
   async function createHold(input: { productId: number; qty: number; idempotencyKey?: string }): Promise<HoldCreated> {
     const { productId, qty, idempotencyKey } = parseInput(holdSchema, input);
+    if (soldOut.isSoldOut(productId)) {
+      emit({ type: 'hold_rejected', productId, reason: 'insufficient_stock', soldOutCache: true });
+      throw flashSaleError('insufficient_stock');
+    }
     const now = clock();
     const token = generateToken();
     const write =
@@ -203,8 +217,9 @@ export function createFlashSale(options: FlashSaleOptions): FlashSale {
       ...(write ? { idempotency: write } : {}),
     });
     const { outcome, replayed } = resolveReplay(result, write);
+    if (!replayed && 'stockLeft' in outcome && outcome.stockLeft === 0) soldOut.markSoldOut(productId);
     if (outcome.kind === 'refused') {
-      emit({ type: 'hold_rejected', productId, reason: outcome.code });
+      emit({ type: 'hold_rejected', productId, reason: outcome.code, soldOutCache: false });
       refuse(outcome.code, replayed);
     }
     const hold = outcome.hold;
@@ -256,6 +271,7 @@ export function createFlashSale(options: FlashSaleOptions): FlashSale {
     const { outcome, replayed } = resolveReplay(result, write);
     if (outcome.kind === 'refused') refuse(outcome.code, replayed);
     if (!replayed && outcome.effect === 'failed') {
+      soldOut.forget(outcome.order.productId);
       emit({ type: 'stock_released', cause: 'payment_failed', units: outcome.order.qty });
     }
     return { orderId: outcome.order.id, orderStatus: outcome.order.status, effect: outcome.effect, replayed };
@@ -270,6 +286,7 @@ export function createFlashSale(options: FlashSaleOptions): FlashSale {
       summary.holds += counts.holds;
       summary.orders += counts.orders;
       summary.units += counts.holdUnits + counts.orderUnits;
+      if (counts.holdUnits + counts.orderUnits > 0) soldOut.forget();
       if (counts.holdUnits > 0) emit({ type: 'stock_released', cause: 'hold_expired', units: counts.holdUnits });
       if (counts.orderUnits > 0) emit({ type: 'stock_released', cause: 'order_expired', units: counts.orderUnits });
       if (counts.holds < limit && counts.orders < limit) break;
@@ -299,6 +316,7 @@ export function createFlashSale(options: FlashSaleOptions): FlashSale {
     const { productId, qty } = parseInput(restockInputSchema, input);
     const record = await store.restock({ productId, qty });
     if (!record) throw flashSaleError('product_not_found');
+    soldOut.forget(productId);
     return toProduct(record);
   }
 

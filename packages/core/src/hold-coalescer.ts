@@ -28,10 +28,13 @@ export class HoldCoalescer {
   readonly #maxBatch: number;
   readonly #lanes = new Map<number, Lane>();
 
-  constructor(store: FlashSaleStore, maxBatch: number) {
+  readonly #onBatch: (productId: number, size: number) => void;
+
+  constructor(store: FlashSaleStore, maxBatch: number, onBatch: (productId: number, size: number) => void = () => {}) {
     if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new RangeError('maxBatch must be a positive integer');
     this.#store = store;
     this.#maxBatch = maxBatch;
+    this.#onBatch = onBatch;
   }
 
   reserve(request: ReserveRequest): Promise<Replayable<ReserveOutcome>> {
@@ -53,6 +56,7 @@ export class HoldCoalescer {
   async #drain(productId: number, lane: Lane): Promise<void> {
     while (lane.waiting.length > 0) {
       const batch = lane.waiting.splice(0, this.#maxBatch);
+      this.#onBatch(productId, batch.length);
       try {
         const outcomes = await this.#store.reserveHolds(batch.map((waiter) => waiter.request));
         if (outcomes.length !== batch.length) {

@@ -58,9 +58,15 @@ export interface ReserveRequest {
   idempotency?: IdempotencyWrite<ReserveOutcome>;
 }
 
+/**
+ * `stockLeft` is the product's available stock right after this request was decided. It is
+ * optional; when a store gives it, the engine learns that a product sold out without asking again
+ * (the sold-out fast path).
+ */
 export type ReserveOutcome =
-  | { kind: 'held'; hold: HoldRecord }
-  | { kind: 'refused'; code: 'product_not_found' | 'insufficient_stock' };
+  | { kind: 'held'; hold: HoldRecord; stockLeft?: number }
+  | { kind: 'refused'; code: 'product_not_found' }
+  | { kind: 'refused'; code: 'insufficient_stock'; stockLeft?: number };
 
 export interface CreateOrderRequest {
   holdId: number;

@@ -6,6 +6,7 @@ import { orderCases } from './cases/orders.js';
 import { paymentCases } from './cases/payments.js';
 import { productAndHoldCases } from './cases/products-and-holds.js';
 import { raceCases } from './cases/races.js';
+import { soldOutCases } from './cases/sold-out.js';
 import { useSale, type StoreHarness } from './harness.js';
 import type { FlashSaleStore } from '../store.js';
 
@@ -39,6 +40,7 @@ export function runStoreConformance(harness: ConformanceHarness): void {
     idempotencyCases(setup);
     raceCases(setup, harness.connectAgain);
     expiryCases(setup, harness.connectAgain);
+    soldOutCases(setup);
     auditCases(setup, harness.tamperAvailable);
   });
 }
