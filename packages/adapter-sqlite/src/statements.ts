@@ -1,55 +1,61 @@
 import type { Database, Statement } from 'better-sqlite3';
 
-type StatementName = 'getProduct' | 'availableStock' | 'takeStock' | 'returnStock' | 'insertHold' | 'getHold' | 'convertHold' | 'insertOrder' | 'getOrder' | 'setOrderStatus' | 'expiredHolds' | 'expireHold' | 'overdueOrders' | 'expireOrder' | 'getIdempotency' | 'insertIdempotency' | 'purgeIdempotency' | 'insertProduct' | 'restock' | 'auditProducts' | 'convertedHoldsWithoutOrder' | 'ordersOnUnconvertedHolds' | 'holdsWithSeveralOrders' | 'ordersNotMatchingHold';
-export type Statements = Record<StatementName, Statement>;
-
 /**
- * Every statement the store runs, prepared once per connection. Values are always bound
- * parameters. `available >= @qty` in the WHERE clause is both selector and guard: stock can never
- * go below zero, whatever the caller does.
+ * Every statement the store runs. Values are always bound parameters. `available >= @qty` in the
+ * WHERE clause is both selector and guard: stock can never go below zero, whatever the caller does.
  */
-export function prepareStatements(db: Database): Statements {
-  const s = (sql: string): Statement => db.prepare(sql);
-  return {
-
-    getProduct: s('SELECT id, name, price_cents, available FROM products WHERE id = ?'),
-    availableStock: s('SELECT available FROM products WHERE id = ?').pluck(),
-    takeStock: s('UPDATE products SET available = available - @qty WHERE id = @productId AND available >= @qty RETURNING available'),
-    returnStock: s('UPDATE products SET available = available + @qty WHERE id = @productId'),
-    insertHold: s(`INSERT INTO holds (product_id, qty, status, token_hash, created_at, expires_at)
-                   VALUES (@productId, @qty, 'active', @tokenHash, @createdAt, @expiresAt)`),
-    getHold: s('SELECT * FROM holds WHERE id = ?'),
-    convertHold: s(`UPDATE holds SET status = 'converted' WHERE id = ? AND status = 'active'`),
-    insertOrder: s(`INSERT INTO orders (hold_id, product_id, qty, amount_cents, status, created_at, payment_deadline)
+const SQL = {
+  getProduct: 'SELECT id, name, price_cents, available FROM products WHERE id = ?',
+  availableStock: 'SELECT available FROM products WHERE id = ?',
+  takeStock: 'UPDATE products SET available = available - @qty WHERE id = @productId AND available >= @qty RETURNING available',
+  returnStock: 'UPDATE products SET available = available + @qty WHERE id = @productId',
+  insertHold: `INSERT INTO holds (product_id, qty, status, token_hash, created_at, expires_at)
+                   VALUES (@productId, @qty, 'active', @tokenHash, @createdAt, @expiresAt)`,
+  getHold: 'SELECT * FROM holds WHERE id = ?',
+  convertHold: `UPDATE holds SET status = 'converted' WHERE id = ? AND status = 'active'`,
+  insertOrder: `INSERT INTO orders (hold_id, product_id, qty, amount_cents, status, created_at, payment_deadline)
                     SELECT h.id, h.product_id, h.qty, h.qty * p.price_cents, 'pending', @now, @paymentDeadline
                     FROM holds h JOIN products p ON p.id = h.product_id WHERE h.id = @holdId
-                    RETURNING *`),
-    getOrder: s('SELECT * FROM orders WHERE id = ?'),
-    setOrderStatus: s(`UPDATE orders SET status = @status, txn_id = coalesce(@txnId, txn_id) WHERE id = @id RETURNING *`),
-    expiredHolds: s(`SELECT id, product_id, qty FROM holds WHERE status = 'active' AND expires_at <= ? ORDER BY expires_at LIMIT ?`),
-    expireHold: s(`UPDATE holds SET status = 'expired' WHERE id = ? AND status = 'active'`),
-    overdueOrders: s(`SELECT id, product_id, qty FROM orders WHERE status = 'pending' AND payment_deadline <= ? ORDER BY payment_deadline LIMIT ?`),
-    expireOrder: s(`UPDATE orders SET status = 'expired' WHERE id = ? AND status = 'pending'`),
-    getIdempotency: s('SELECT fingerprint, body FROM idempotency_records WHERE scope = ? AND key_hash = ?'),
-    insertIdempotency: s(`INSERT INTO idempotency_records (scope, key_hash, fingerprint, body, created_at)
-                          VALUES (@scope, @keyHash, @fingerprint, @body, @createdAt)`),
-    purgeIdempotency: s(`DELETE FROM idempotency_records WHERE (scope, key_hash) IN
-                       (SELECT scope, key_hash FROM idempotency_records WHERE created_at < ? LIMIT ?)`),
-    insertProduct: s(`INSERT INTO products (name, price_cents, available, initial_stock, restocked)
-                      VALUES (@name, @priceCents, @stock, @stock, 0) RETURNING id, name, price_cents, available`),
-    restock: s(`UPDATE products SET available = available + @qty, restocked = restocked + @qty WHERE id = @productId
-                RETURNING id, name, price_cents, available`),
-    auditProducts: s(`SELECT p.id AS productId, p.initial_stock AS initialStock, p.restocked, p.available,
+                    RETURNING *`,
+  getOrder: 'SELECT * FROM orders WHERE id = ?',
+  setOrderStatus: `UPDATE orders SET status = @status, txn_id = coalesce(@txnId, txn_id) WHERE id = @id RETURNING *`,
+  expiredHolds: `SELECT id, product_id, qty FROM holds WHERE status = 'active' AND expires_at <= ? ORDER BY expires_at LIMIT ?`,
+  expireHold: `UPDATE holds SET status = 'expired' WHERE id = ? AND status = 'active'`,
+  overdueOrders: `SELECT id, product_id, qty FROM orders WHERE status = 'pending' AND payment_deadline <= ? ORDER BY payment_deadline LIMIT ?`,
+  expireOrder: `UPDATE orders SET status = 'expired' WHERE id = ? AND status = 'pending'`,
+  getIdempotency: 'SELECT fingerprint, body FROM idempotency_records WHERE scope = ? AND key_hash = ?',
+  insertIdempotency: `INSERT INTO idempotency_records (scope, key_hash, fingerprint, body, created_at)
+                          VALUES (@scope, @keyHash, @fingerprint, @body, @createdAt)`,
+  purgeIdempotency: `DELETE FROM idempotency_records WHERE (scope, key_hash) IN
+                       (SELECT scope, key_hash FROM idempotency_records WHERE created_at < ? LIMIT ?)`,
+  insertProduct: `INSERT INTO products (name, price_cents, available, initial_stock, restocked)
+                      VALUES (@name, @priceCents, @stock, @stock, 0) RETURNING id, name, price_cents, available`,
+  restock: `UPDATE products SET available = available + @qty, restocked = restocked + @qty WHERE id = @productId
+                RETURNING id, name, price_cents, available`,
+  auditProducts: `SELECT p.id AS productId, p.initial_stock AS initialStock, p.restocked, p.available,
         coalesce((SELECT sum(qty) FROM holds h WHERE h.product_id = p.id AND h.status = 'active'), 0) AS activeHoldQty,
         coalesce((SELECT sum(qty) FROM orders o WHERE o.product_id = p.id AND o.status = 'pending'), 0) AS pendingOrderQty,
         coalesce((SELECT sum(qty) FROM orders o WHERE o.product_id = p.id AND o.status = 'completed'), 0) AS completedOrderQty
-      FROM products p ORDER BY p.id`),
-    convertedHoldsWithoutOrder: s(`SELECT h.id FROM holds h WHERE h.status = 'converted'
-        AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.hold_id = h.id) ORDER BY h.id`).pluck(),
-    ordersOnUnconvertedHolds: s(`SELECT o.id FROM orders o LEFT JOIN holds h ON h.id = o.hold_id
-        WHERE h.id IS NULL OR h.status <> 'converted' ORDER BY o.id`).pluck(),
-    holdsWithSeveralOrders: s('SELECT hold_id FROM orders GROUP BY hold_id HAVING count(*) > 1 ORDER BY hold_id').pluck(),
-    ordersNotMatchingHold: s(`SELECT o.id FROM orders o JOIN holds h ON h.id = o.hold_id
-        WHERE o.product_id <> h.product_id OR o.qty <> h.qty ORDER BY o.id`).pluck(),
-  } satisfies Statements;
+      FROM products p ORDER BY p.id`,
+  convertedHoldsWithoutOrder: `SELECT h.id FROM holds h WHERE h.status = 'converted'
+        AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.hold_id = h.id) ORDER BY h.id`,
+  ordersOnUnconvertedHolds: `SELECT o.id FROM orders o LEFT JOIN holds h ON h.id = o.hold_id
+        WHERE h.id IS NULL OR h.status <> 'converted' ORDER BY o.id`,
+  holdsWithSeveralOrders: 'SELECT hold_id FROM orders GROUP BY hold_id HAVING count(*) > 1 ORDER BY hold_id',
+  ordersNotMatchingHold: `SELECT o.id FROM orders o JOIN holds h ON h.id = o.hold_id
+        WHERE o.product_id <> h.product_id OR o.qty <> h.qty ORDER BY o.id`,
+} as const;
+
+/** Statements that return the first column of each row rather than row objects. */
+const PLUCKED: ReadonlySet<keyof typeof SQL> = new Set(['availableStock', 'convertedHoldsWithoutOrder', 'ordersOnUnconvertedHolds', 'holdsWithSeveralOrders', 'ordersNotMatchingHold'] as const);
+
+export type Statements = Record<keyof typeof SQL, Statement>;
+
+/** Prepares every statement once per connection. */
+export function prepareStatements(db: Database): Statements {
+  const prepared = Object.entries(SQL).map(([name, sql]) => {
+    const statement = db.prepare(sql);
+    return [name, PLUCKED.has(name as keyof typeof SQL) ? statement.pluck() : statement];
+  });
+  return Object.fromEntries(prepared) as Statements;
 }
