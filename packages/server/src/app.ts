@@ -1,0 +1,133 @@
+import type { FlashSale } from '@flashsale/core';
+import { swaggerUI } from '@hono/swagger-ui';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
+import { pino, type Logger } from 'pino';
+import { clientAddress, type ClientKey } from './client-address.js';
+import type { AppEnv } from './env.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { adminAuth } from './middleware/admin-auth.js';
+import { bodyLimit, DEFAULT_MAX_BODY_BYTES } from './middleware/body-limit.js';
+import { errorHandler, notFoundHandler } from './middleware/error-handler.js';
+import { memoryLimiter, rateLimit, type LimiterFactory } from './middleware/rate-limit.js';
+import { requestLog } from './middleware/request-log.js';
+import { requestMetrics } from './middleware/request-metrics.js';
+import { validationHook } from './middleware/validation-hook.js';
+import { webhookSignature } from './middleware/webhook-signature.js';
+import { adminRoutes } from './routes/admin.js';
+import { holdRoutes } from './routes/holds.js';
+import { opsRoutes } from './routes/ops.js';
+import { orderRoutes } from './routes/orders.js';
+import { paymentRoutes } from './routes/payments.js';
+import { productRoutes } from './routes/products.js';
+
+/** The routes that carry a per-client rate limit. */
+export type RateLimitedRoute = 'products' | 'holds' | 'orders' | 'webhook';
+
+/** The seed's limits: requests per client per minute. */
+export const DEFAULT_RATE_LIMITS: Readonly<Record<RateLimitedRoute, number>> = { products: 100, holds: 20, orders: 20, webhook: 1000 };
+
+export interface RateLimitOptions {
+  /** Requests per client per window, per route; `false` turns one route's limit off. Defaults: {@link DEFAULT_RATE_LIMITS}. */
+  limits?: Partial<Record<RateLimitedRoute, number | false>>;
+  /** The window in seconds. Default 60. */
+  windowSec?: number;
+  /**
+   * Builds each route's limiter. Default: rate-limiter-flexible's RateLimiterMemory, which counts
+   * per process. With several server processes, return a limiter on a shared store
+   * (RateLimiterPostgres, RateLimiterRedis...) so the limit holds across all of them.
+   */
+  createLimiter?: LimiterFactory;
+}
+
+export interface AppOptions {
+  /** The engine, from `createFlashSale`. Pass `metrics.onEvent` as its `onEvent` to count holds and releases. */
+  engine: FlashSale;
+  /** Prometheus metrics served at /metrics. Default: a fresh {@link createMetrics}(). `false`: no /metrics. */
+  metrics?: Metrics | false;
+  /** A pino logger, or `false` for silence. Default: pino at level info, to stdout. */
+  logger?: Logger | false;
+  /** One log line per request. Default true; turn off for benchmarks. */
+  requestLog?: boolean;
+  /** Per-client limits; `false` turns all off (benchmarks). */
+  rateLimit?: RateLimitOptions | false;
+  /** Take the client address from X-Forwarded-For (first address). Only behind a proxy you run. */
+  trustProxy?: boolean;
+  /** Overrides how a client is identified for rate limits (default: {@link clientAddress}). */
+  clientKey?: ClientKey;
+  /** Standard Webhooks secret (`whsec_...`). When set, unsigned or badly signed webhooks get 401. */
+  webhookSecret?: string;
+  /** Enables the admin API behind `Authorization: Bearer <token>`. Unset: the admin API is 404. */
+  adminToken?: string;
+  /** Largest accepted request body. Default 16 KiB. */
+  maxBodyBytes?: number;
+  /** Serve /openapi.json and the /docs page. Default true. */
+  docs?: boolean;
+  /** How long /readyz waits for storage. Default 2000 ms. */
+  readyTimeoutMs?: number;
+}
+
+/**
+ * Builds the flashsale HTTP API as a Hono app: mount it in another app, call `app.request()` in
+ * tests, or run it with {@link serve}.
+ *
+ * @example
+ * const metrics = createMetrics();
+ * const engine = createFlashSale({ store: openSqliteStore({ filename: 'shop.db' }), onEvent: metrics.onEvent });
+ * const app = createApp({ engine, metrics, webhookSecret: process.env.FLASHSALE_WEBHOOK_SECRET });
+ * const res = await app.request('/api/products/1');
+ */
+export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
+  const { engine } = options;
+  const logger = options.logger === false ? undefined : (options.logger ?? pino());
+  const metrics = options.metrics === false ? undefined : (options.metrics ?? createMetrics());
+  const body = bodyLimit(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+  const limit = rateLimiters(options, logger);
+
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.onError(errorHandler({ logger }));
+  app.notFound(notFoundHandler);
+  if (logger && options.requestLog !== false) app.use('*', requestLog(logger));
+  if (metrics) app.use('*', requestMetrics(metrics));
+
+  const signed = options.webhookSecret !== undefined && options.webhookSecret !== '';
+  app.route('/', productRoutes({ engine, guards: limit('products') }));
+  app.route('/', holdRoutes({ engine, guards: [...limit('holds'), body] }));
+  app.route('/', orderRoutes({ engine, guards: [...limit('orders'), body] }));
+  app.route('/', paymentRoutes({
+    engine,
+    signed,
+    guards: [...limit('webhook'), body, ...(signed ? [webhookSignature({ secret: options.webhookSecret! })] : [])],
+  }));
+  if (options.adminToken) app.route('/', adminRoutes({ engine, guards: [adminAuth({ token: options.adminToken }), body] }));
+  app.route('/', opsRoutes({ engine, metrics, logger, readyTimeoutMs: options.readyTimeoutMs ?? 2_000 }));
+
+  if (options.docs !== false) {
+    app.doc31('/openapi.json', {
+      openapi: '3.1.0',
+      info: {
+        title: 'flashsale',
+        version: '0.1.0',
+        description: 'Sell a limited stock to a stampede without overselling. Errors are application/problem+json (RFC 9457).',
+      },
+    });
+    app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+  }
+  return app;
+}
+
+/** Returns, per route, its rate-limit middleware (none when that limit is off). */
+function rateLimiters(options: AppOptions, logger: Logger | undefined): (route: RateLimitedRoute) => MiddlewareHandler<AppEnv>[] {
+  const settings = options.rateLimit;
+  if (settings === false) return () => [];
+  const windowSec = settings?.windowSec ?? 60;
+  const create = settings?.createLimiter ?? memoryLimiter;
+  const clientKey = options.clientKey ?? clientAddress({ trustProxy: options.trustProxy ?? false });
+  return (route) => {
+    const points = settings?.limits?.[route] ?? DEFAULT_RATE_LIMITS[route];
+    if (points === false) return [];
+    if (!Number.isSafeInteger(points) || points <= 0) throw new RangeError(`rate limit for ${route} must be a positive integer, got ${points}`);
+    const policy = { name: route, points, durationSec: windowSec };
+    return [rateLimit({ policy, limiter: create(policy), clientKey, logger })];
+  };
+}

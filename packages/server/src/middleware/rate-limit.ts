@@ -1,0 +1,97 @@
+import type { MiddlewareHandler } from 'hono';
+import type { Logger } from 'pino';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
+import type { ClientKey } from '../client-address.js';
+import type { AppEnv } from '../env.js';
+import { HttpProblem } from '../problems/http-problem.js';
+
+/** One route's limit: `points` requests per client per `durationSec`. */
+export interface RateLimitPolicy {
+  /** The policy name in the RateLimit headers, and a good key prefix: `products`, `holds`... */
+  name: string;
+  points: number;
+  durationSec: number;
+}
+
+/** What a rate-limiter-flexible result looks like (RateLimiterRes). */
+export interface RateLimitState {
+  remainingPoints: number;
+  msBeforeNext: number;
+}
+
+/**
+ * Any rate-limiter-flexible limiter (RateLimiterMemory, RateLimiterPostgres, RateLimiterRedis,
+ * RateLimiterCluster, RateLimiterUnion...): it resolves when the request may go on and rejects
+ * with a result when the client is over its limit.
+ */
+export interface RateLimiterLike {
+  consume(key: string, points?: number): Promise<RateLimitState>;
+}
+
+/** Builds the limiter of one policy. The seam for a shared store across server processes. */
+export type LimiterFactory = (policy: RateLimitPolicy) => RateLimiterLike;
+
+/** The default: counts in this process's memory. Fine for one process, N times too lenient for N. */
+export const memoryLimiter: LimiterFactory = (policy) =>
+  new RateLimiterMemory({ points: policy.points, duration: policy.durationSec, keyPrefix: `flashsale:${policy.name}` });
+
+export interface RateLimitMiddlewareOptions {
+  policy: RateLimitPolicy;
+  limiter: RateLimiterLike;
+  clientKey: ClientKey;
+  /** Told when the limiter itself fails (its store is down); the request is then let through. */
+  logger?: Logger | undefined;
+}
+
+/**
+ * Counts the request against its client's budget before anything else runs, so a limited request
+ * reads no body and takes no stock. Every answer carries the IETF draft headers
+ * (draft-ietf-httpapi-ratelimit-headers): `RateLimit-Policy: "holds";q=20;w=60` and
+ * `RateLimit: "holds";r=19;t=60`; a refusal is 429 with Retry-After.
+ *
+ * When the limiter's store fails, the request goes through (fail open) and a warning is logged: a
+ * sale should not stop because its limiter's database hiccupped. Use rate-limiter-flexible's
+ * `insuranceLimiter` for a memory fallback instead.
+ *
+ * @example app.post('/api/holds', rateLimit({ policy, limiter: memoryLimiter(policy), clientKey }), handler)
+ */
+export function rateLimit(options: RateLimitMiddlewareOptions): MiddlewareHandler<AppEnv> {
+  const { policy, limiter, clientKey, logger } = options;
+  const policyHeader = `"${policy.name}";q=${policy.points};w=${policy.durationSec}`;
+  const rateHeader = (state: RateLimitState) =>
+    `"${policy.name}";r=${Math.max(0, state.remainingPoints)};t=${Math.max(0, Math.ceil(state.msBeforeNext / 1000))}`;
+
+  return async (c, next) => {
+    let state: RateLimitState;
+    try {
+      state = await limiter.consume(clientKey(c));
+    } catch (rejection) {
+      if (!isLimiterResult(rejection)) {
+        logger?.warn({ err: rejection, policy: policy.name }, 'rate limiter failed; request let through');
+        return next();
+      }
+      const retryAfter = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+      throw new HttpProblem('rate_limited', `Too many requests: at most ${policy.points} per ${policy.durationSec} s. Retry in ${retryAfter} s.`, {
+        headers: {
+          'Retry-After': String(retryAfter),
+          'RateLimit-Policy': policyHeader,
+          RateLimit: `"${policy.name}";r=0;t=${retryAfter}`,
+        },
+      });
+    }
+    c.header('RateLimit-Policy', policyHeader);
+    c.header('RateLimit', rateHeader(state));
+    return next();
+  };
+}
+
+/** A limiter rejects with its result when over the limit, and with an Error when its store fails. */
+function isLimiterResult(value: unknown): value is RateLimitState {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !(value instanceof Error) &&
+    typeof (value as RateLimitState).msBeforeNext === 'number' &&
+    typeof (value as RateLimitState).remainingPoints === 'number'
+  );
+}

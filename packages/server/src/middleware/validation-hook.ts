@@ -1,0 +1,37 @@
+import type { Hook } from '@hono/zod-openapi';
+import type { z } from '@hono/zod-openapi';
+import type { AppEnv } from '../env.js';
+import { HttpProblem, type FieldError } from '../problems/http-problem.js';
+
+const LOCATION: Partial<Record<string, FieldError['in']>> = { json: 'body', param: 'path', header: 'header', query: 'query' };
+
+/**
+ * The `defaultHook` of every router: a request that fails its zod schema becomes a 400 problem
+ * listing each bad field. A missing Idempotency-Key gets its own code, since a payment provider
+ * needs to know that the key, not the body, was the trouble.
+ */
+export const validationHook: Hook<unknown, AppEnv, string, void> = (result, c) => {
+  if (result.success) return;
+  const target = result.target;
+  const errors = toFieldErrors(result.error.issues, LOCATION[target] ?? 'body');
+  if (target === 'header' && c.req.header('idempotency-key') === undefined && errors.some((e) => e.pointer === 'idempotency-key')) {
+    throw new HttpProblem('idempotency_key_missing', 'This endpoint needs an Idempotency-Key header.', { errors });
+  }
+  const summary = errors.map((e) => `${e.pointer === '#' ? 'body' : e.pointer}: ${e.detail}`).join('; ');
+  throw new HttpProblem('invalid_input', summary, { errors });
+};
+
+function toFieldErrors(issues: readonly z.core.$ZodIssue[], location: FieldError['in']): FieldError[] {
+  const seen = new Set<string>();
+  const errors: FieldError[] = [];
+  for (const issue of issues) {
+    const path = issue.path.map(String);
+    const pointer = location === 'body' ? `#${path.map((p) => `/${p}`).join('')}` : (path[0] ?? '');
+    // Several checks of one field can fail with the same message (-1.5 is neither an integer nor positive).
+    const key = `${pointer}\u0000${issue.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    errors.push({ in: location, pointer, detail: issue.message });
+  }
+  return errors;
+}

@@ -1,0 +1,54 @@
+import type { ErrorCode } from '@flashsale/core';
+
+/** Problems the HTTP layer raises itself, beside the engine's {@link ErrorCode}s. */
+export type ServerProblemCode =
+  | 'malformed_json'
+  | 'unsupported_media_type'
+  | 'idempotency_key_missing'
+  | 'payload_too_large'
+  | 'invalid_signature'
+  | 'unauthorized'
+  | 'not_found'
+  | 'rate_limited'
+  | 'internal_error';
+
+/** Every `code` a problem+json answer can carry. */
+export type ProblemCode = ErrorCode | ServerProblemCode;
+
+export interface ProblemKind {
+  status: number;
+  title: string;
+}
+
+/**
+ * THE one place where an error code becomes an HTTP status. `satisfies` makes a new core code a
+ * compile error here until it is mapped.
+ */
+export const PROBLEM_CATALOG = {
+  invalid_input: { status: 400, title: 'Invalid input' },
+  product_not_found: { status: 404, title: 'Product not found' },
+  insufficient_stock: { status: 409, title: 'Insufficient stock' },
+  invalid_hold: { status: 403, title: 'Invalid hold or token' },
+  hold_expired: { status: 400, title: 'Hold expired' },
+  hold_used: { status: 400, title: 'Hold already used' },
+  order_not_found: { status: 404, title: 'Order not found' },
+  payment_conflict: { status: 409, title: 'Conflicting payment outcome' },
+  idempotency_key_reuse: { status: 422, title: 'Idempotency key reused' },
+  idempotency_in_flight: { status: 409, title: 'Request with this idempotency key in progress' },
+  storage_unavailable: { status: 503, title: 'Storage unavailable' },
+  malformed_json: { status: 400, title: 'Malformed JSON' },
+  // 400 rather than 415: the seed API answers every unreadable body with 400 "invalid input".
+  unsupported_media_type: { status: 400, title: 'Unsupported media type' },
+  idempotency_key_missing: { status: 400, title: 'Idempotency-Key header missing' },
+  payload_too_large: { status: 413, title: 'Payload too large' },
+  invalid_signature: { status: 401, title: 'Invalid webhook signature' },
+  unauthorized: { status: 401, title: 'Unauthorized' },
+  not_found: { status: 404, title: 'Not found' },
+  rate_limited: { status: 429, title: 'Too many requests' },
+  internal_error: { status: 500, title: 'Internal server error' },
+} as const satisfies Record<ProblemCode, ProblemKind>;
+
+/** True when `code` names a problem in the catalog. */
+export function isProblemCode(code: string): code is ProblemCode {
+  return Object.hasOwn(PROBLEM_CATALOG, code);
+}

@@ -1,0 +1,45 @@
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { AppEnv } from '../env.js';
+import { PROBLEM_CATALOG, type ProblemCode } from './catalog.js';
+import type { FieldError } from './http-problem.js';
+
+/** The RFC 9457 body every error answer carries. */
+export interface ProblemBody {
+  /** A URI reference naming the problem type; this server serves it at GET /problems/{code}. */
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  /** The stable machine code, such as `insufficient_stock`. */
+  code: ProblemCode;
+  errors?: FieldError[];
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** The `type` URI of a problem code. */
+export function problemType(code: ProblemCode): string {
+  return `/problems/${code}`;
+}
+
+export function problemBody(code: ProblemCode, detail: string, errors?: readonly FieldError[]): ProblemBody {
+  const kind = PROBLEM_CATALOG[code];
+  const body: ProblemBody = { type: problemType(code), title: kind.title, status: kind.status, detail, code };
+  if (errors && errors.length > 0) body.errors = [...errors];
+  return body;
+}
+
+/** Renders a problem as the response of `c`, remembering its code for the request log. */
+export function renderProblem(
+  c: Context<AppEnv>,
+  code: ProblemCode,
+  detail: string,
+  options: { errors?: readonly FieldError[] | undefined; headers?: Readonly<Record<string, string>> | undefined } = {},
+): Response {
+  const body = problemBody(code, detail, options.errors);
+  c.set('problemCode', code);
+  if (options.headers) for (const [name, value] of Object.entries(options.headers)) c.header(name, value);
+  c.header('Content-Type', PROBLEM_CONTENT_TYPE);
+  return c.body(JSON.stringify(body), body.status as ContentfulStatusCode);
+}

@@ -1,0 +1,87 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { RouteDeps } from './deps.js';
+import { productBody } from './products.js';
+import { createRouter } from './router.js';
+import { idParam, problemResponses, ProductSchema } from './schemas.js';
+
+/** The security scheme name the admin routes declare in /openapi.json. */
+export const ADMIN_SECURITY = 'adminBearer';
+
+const security = [{ [ADMIN_SECURITY]: [] }];
+
+const createProductRoute = (guards: RouteDeps['guards']) =>
+  createRoute({
+    method: 'post',
+    path: '/api/admin/products',
+    tags: ['admin'],
+    summary: 'Create a product',
+    security,
+    middleware: guards,
+    request: {
+      body: {
+        required: true,
+        content: {
+          'application/json': {
+            schema: z
+              .strictObject({
+                name: z.string().trim().min(1).max(200).openapi({ example: 'Limited Edition Product' }),
+                price: z
+                  .string()
+                  .regex(/^(0|[1-9]\d{0,12})(\.\d{1,2})?$/, { error: 'must be a decimal string with at most two places, like "99.99"' })
+                  .openapi({ example: '99.99' }),
+                stock: z.int({ error: 'must be a non-negative integer' }).nonnegative({ error: 'must be a non-negative integer' }).openapi({ example: 50 }),
+              })
+              .openapi('CreateProductRequest'),
+          },
+        },
+      },
+    },
+    responses: {
+      201: { description: 'The new product', content: { 'application/json': { schema: ProductSchema } } },
+      ...problemResponses('invalid_input', 'unauthorized', 'payload_too_large', 'storage_unavailable'),
+    },
+  });
+
+const restockRoute = (guards: RouteDeps['guards']) =>
+  createRoute({
+    method: 'post',
+    path: '/api/admin/products/{id}/restock',
+    tags: ['admin'],
+    summary: 'Add stock to a product',
+    security,
+    middleware: guards,
+    request: {
+      params: idParam('id'),
+      body: {
+        required: true,
+        content: {
+          'application/json': {
+            schema: z
+              .strictObject({
+                qty: z.int({ error: 'must be a positive integer' }).positive({ error: 'must be a positive integer' }).openapi({ example: 10 }),
+              })
+              .openapi('RestockRequest'),
+          },
+        },
+      },
+    },
+    responses: {
+      200: { description: 'The product after restocking', content: { 'application/json': { schema: ProductSchema } } },
+      ...problemResponses('invalid_input', 'unauthorized', 'product_not_found', 'payload_too_large', 'storage_unavailable'),
+    },
+  });
+
+/** The admin API; mounted only when an admin token is configured. */
+export function adminRoutes({ engine, guards }: RouteDeps) {
+  const router = createRouter();
+  router.openAPIRegistry.registerComponent('securitySchemes', ADMIN_SECURITY, { type: 'http', scheme: 'bearer' });
+  return router
+    .openapi(createProductRoute(guards), async (c) => {
+      const product = await engine.createProduct(c.req.valid('json'));
+      return c.json(productBody(product), 201);
+    })
+    .openapi(restockRoute(guards), async (c) => {
+      const product = await engine.restock({ productId: Number(c.req.valid('param').id), qty: c.req.valid('json').qty });
+      return c.json(productBody(product), 200);
+    });
+}

@@ -1,0 +1,90 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { FlashSale } from '@flashsale/core';
+import type { Logger } from 'pino';
+import type { Metrics } from '../metrics.js';
+import { isProblemCode, PROBLEM_CATALOG } from '../problems/catalog.js';
+import { HttpProblem } from '../problems/http-problem.js';
+import { problemType } from '../problems/render.js';
+import { createRouter } from './router.js';
+import { problemResponses } from './schemas.js';
+
+export interface OpsDeps {
+  engine: FlashSale;
+  metrics: Metrics | undefined;
+  logger: Logger | undefined;
+  /** How long /readyz waits for the store before answering 503. */
+  readyTimeoutMs: number;
+}
+
+const StatusSchema = z.object({ status: z.literal('ok') }).openapi('Status');
+
+const healthRoute = createRoute({
+  method: 'get',
+  path: '/healthz',
+  tags: ['operations'],
+  summary: 'Liveness: 200 while the process runs',
+  responses: { 200: { description: 'Alive', content: { 'application/json': { schema: StatusSchema } } } },
+});
+
+const readyRoute = createRoute({
+  method: 'get',
+  path: '/readyz',
+  tags: ['operations'],
+  summary: 'Readiness: 200 when storage answers, 503 otherwise',
+  responses: {
+    200: { description: 'Ready', content: { 'application/json': { schema: StatusSchema } } },
+    ...problemResponses('storage_unavailable'),
+  },
+});
+
+const problemRoute = createRoute({
+  method: 'get',
+  path: '/problems/{code}',
+  tags: ['operations'],
+  summary: 'What a problem `type` means',
+  request: { params: z.object({ code: z.string().openapi({ param: { name: 'code', in: 'path' }, example: 'insufficient_stock' }) }) },
+  responses: {
+    200: {
+      description: 'The problem type',
+      content: { 'application/json': { schema: z.object({ type: z.string(), code: z.string(), title: z.string(), status: z.int() }) } },
+    },
+    ...problemResponses('not_found'),
+  },
+});
+
+/** /healthz, /readyz, /metrics and /problems/{code}. */
+export function opsRoutes({ engine, metrics, logger, readyTimeoutMs }: OpsDeps) {
+  const router = createRouter()
+    .openapi(healthRoute, (c) => c.json({ status: 'ok' as const }, 200))
+    .openapi(readyRoute, async (c) => {
+      try {
+        await withTimeout(engine.ping(), readyTimeoutMs);
+      } catch (err) {
+        // The cause stays in the log: a driver message can carry a connection string.
+        logger?.warn({ err }, 'readiness check failed');
+        throw new HttpProblem('storage_unavailable', 'Storage is not reachable.', { headers: { 'Retry-After': '1' } });
+      }
+      return c.json({ status: 'ok' as const }, 200);
+    })
+    .openapi(problemRoute, (c) => {
+      const { code } = c.req.valid('param');
+      if (!isProblemCode(code)) throw new HttpProblem('not_found', 'No problem type has that code.');
+      return c.json({ type: problemType(code), code, ...PROBLEM_CATALOG[code] }, 200);
+    });
+  if (metrics) {
+    router.get('/metrics', async (c) => c.body(await metrics.render(), 200, { 'Content-Type': metrics.contentType }));
+  }
+  return router;
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,80 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { RouteDeps } from './deps.js';
+import { createRouter } from './router.js';
+import { idempotencyKey, OrderStatusSchema, positiveId, problemResponses } from './schemas.js';
+
+const webhookRoute = (guards: RouteDeps['guards'], signed: boolean) =>
+  createRoute({
+    method: 'post',
+    path: '/api/payments/webhook',
+    tags: ['payments'],
+    summary: 'Payment provider callback (idempotent)',
+    description: signed
+      ? 'Signed with Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature (v1, HMAC-SHA256 of "id.timestamp.body", 5-minute tolerance).'
+      : 'Unsigned: this server has no webhook secret configured.',
+    middleware: guards,
+    request: {
+      headers: z.object({
+        'idempotency-key': idempotencyKey,
+        ...(signed
+          ? {
+              'webhook-id': z.string().openapi({ example: 'msg_2b8...' }),
+              'webhook-timestamp': z.string().openapi({ example: '1764671520' }),
+              'webhook-signature': z.string().openapi({ example: 'v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=' }),
+            }
+          : {}),
+      }),
+      body: {
+        required: true,
+        content: {
+          'application/json': {
+            schema: z
+              .strictObject({
+                order_id: positiveId.openapi({ example: 456 }),
+                status: z.enum(['success', 'failed']).openapi({ example: 'success' }),
+                txn_id: z.string().min(1).max(255).nullish().openapi({ example: 'TXN-789' }),
+              })
+              .openapi('PaymentWebhook'),
+          },
+        },
+      },
+    },
+    responses: {
+      200: {
+        description: 'Processed (or the stored answer of an earlier call with the same Idempotency-Key).',
+        content: {
+          'application/json': {
+            schema: z
+              .object({ status: z.literal('processed'), order_status: OrderStatusSchema.openapi({ example: 'completed' }) })
+              .openapi('PaymentResult'),
+          },
+        },
+      },
+      ...problemResponses(
+        'invalid_input',
+        'idempotency_key_missing',
+        'invalid_signature',
+        'order_not_found',
+        'payment_conflict',
+        'idempotency_key_reuse',
+        'payload_too_large',
+        'rate_limited',
+        'storage_unavailable',
+      ),
+    },
+  });
+
+/** POST /api/payments/webhook. The engine stores the answer with its effect, keyed. */
+export function paymentRoutes({ engine, guards, signed }: RouteDeps & { signed: boolean }) {
+  return createRouter().openapi(webhookRoute(guards, signed), async (c) => {
+    const body = c.req.valid('json');
+    const payment = await engine.applyPayment({
+      orderId: body.order_id,
+      status: body.status,
+      txnId: body.txn_id ?? null,
+      idempotencyKey: c.req.valid('header')['idempotency-key'],
+    });
+    if (payment.replayed) c.header('Idempotent-Replayed', 'true');
+    return c.json({ status: 'processed' as const, order_status: payment.orderStatus }, 200);
+  });
+}

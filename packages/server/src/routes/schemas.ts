@@ -1,0 +1,71 @@
+import { z } from '@hono/zod-openapi';
+import { PROBLEM_CATALOG, type ProblemCode } from '../problems/catalog.js';
+import { PROBLEM_CONTENT_TYPE } from '../problems/render.js';
+
+/**
+ * The wire schemas. The same objects validate requests and generate /openapi.json, so the
+ * document cannot drift from what the server accepts. Request bodies are strict: an unknown field
+ * is a 400 (it is most often a typo, such as `quantity` for `qty`, that would otherwise be ignored).
+ */
+
+const POSITIVE_INT = 'must be a positive integer';
+
+/** A positive safe integer: rejects floats, strings, negatives and numbers past 2^53 - 1. */
+export const positiveId = z.int({ error: POSITIVE_INT }).positive({ error: POSITIVE_INT });
+
+/** A path id: digits only, no sign, no leading zero, within the safe-integer range. */
+export function idParam(name: string) {
+  return z.object({
+    [name]: z
+      .string()
+      .regex(/^[1-9][0-9]{0,15}$/, { error: POSITIVE_INT })
+      .refine((value) => Number.isSafeInteger(Number(value)), { error: POSITIVE_INT })
+      .openapi({ param: { name, in: 'path' }, example: '1' }),
+  });
+}
+
+/** Matches the engine: 1 to 255 visible ASCII characters. */
+export const idempotencyKey = z
+  .string({ error: 'an Idempotency-Key header is required' })
+  .min(1)
+  .max(255)
+  .regex(/^[\x21-\x7e]+$/, { error: 'use 1 to 255 visible ASCII characters' })
+  .openapi({ example: 'unique-payment-id-123' });
+
+export const ProblemSchema = z
+  .object({
+    type: z.string().openapi({ example: '/problems/insufficient_stock' }),
+    title: z.string().openapi({ example: 'Insufficient stock' }),
+    status: z.int().openapi({ example: 409 }),
+    detail: z.string().openapi({ example: 'Not enough stock is available for that quantity.' }),
+    code: z.string().openapi({ example: 'insufficient_stock' }),
+    errors: z
+      .array(z.object({ in: z.enum(['body', 'path', 'header', 'query']), pointer: z.string(), detail: z.string() }))
+      .optional(),
+  })
+  .openapi('Problem');
+
+/** OpenAPI `responses` entries for the problems a route can answer, grouped by status. */
+export function problemResponses(...codes: ProblemCode[]) {
+  const byStatus: Record<number, string[]> = {};
+  for (const code of codes) (byStatus[PROBLEM_CATALOG[code].status] ??= []).push(code);
+  const responses: Record<number, { description: string; content: Record<string, { schema: typeof ProblemSchema }> }> = {};
+  for (const [status, list] of Object.entries(byStatus)) {
+    responses[Number(status)] = {
+      description: `Problem: ${list.join(', ')}`,
+      content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } },
+    };
+  }
+  return responses;
+}
+
+export const ProductSchema = z
+  .object({
+    id: z.int().openapi({ example: 1 }),
+    name: z.string().openapi({ example: 'Limited Edition Product' }),
+    price: z.string().openapi({ example: '99.99', description: 'Decimal string, never a float.' }),
+    available_stock: z.int().openapi({ example: 50 }),
+  })
+  .openapi('Product');
+
+export const OrderStatusSchema = z.enum(['pending', 'completed', 'failed', 'expired', 'refund_due']);

@@ -1,0 +1,133 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAdaptorServer } from '@hono/node-server';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { pino, type Logger } from 'pino';
+import { createApp, type AppOptions } from './app.js';
+import type { AppEnv } from './env.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { startSweeper, type Sweeper, type SweeperOptions } from './sweeper.js';
+
+export interface ServeOptions extends AppOptions {
+  /** Port to listen on; 0 picks a free one. Default 8000. */
+  port?: number;
+  /** Interface to bind. Default 127.0.0.1 (use 0.0.0.0 to accept outside connections). */
+  host?: string;
+  /** The in-process expiry sweeper (default every 5 s), or `false` when something else runs it. */
+  sweeper?: Omit<SweeperOptions, 'onRun' | 'onError'> | false;
+  /** Close gracefully on SIGTERM and SIGINT. Default false (the `flashsale serve` CLI turns it on). */
+  handleSignals?: boolean;
+  /** On close, how long in-flight requests may take before their connections are cut. Default 10 s. */
+  shutdownTimeoutMs?: number;
+}
+
+export interface RunningServer {
+  /** The URL the server listens on, such as http://127.0.0.1:8000. */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  readonly app: OpenAPIHono<AppEnv>;
+  readonly server: Server;
+  readonly metrics: Metrics | undefined;
+  readonly sweeper: Sweeper | undefined;
+  /**
+   * Graceful stop: stops accepting connections, lets in-flight requests finish (cutting them after
+   * `shutdownTimeoutMs`), stops the sweeper, then closes the engine and its store. Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Runs the API on Node with @hono/node-server, plus the expiry sweeper. Resolves once listening.
+ *
+ * @example
+ * const metrics = createMetrics({ defaultMetrics: true });
+ * const engine = createFlashSale({ store: openSqliteStore({ filename: 'flashsale.db' }), onEvent: metrics.onEvent });
+ * const running = await serve({ engine, metrics, port: 8000, webhookSecret: process.env.FLASHSALE_WEBHOOK_SECRET });
+ * console.log(`listening on ${running.url}`);
+ * // later
+ * await running.close();
+ */
+export async function serve(options: ServeOptions): Promise<RunningServer> {
+  const logger: Logger | undefined = options.logger === false ? undefined : (options.logger ?? pino());
+  const metrics = options.metrics === false ? undefined : (options.metrics ?? createMetrics());
+  const app = createApp({ ...options, logger: logger ?? false, metrics: metrics ?? false });
+  if (!options.webhookSecret) warnUnsignedWebhooks(logger);
+
+  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  let draining = false;
+  // While draining, answer in-flight requests with Connection: close so keep-alive sockets end.
+  server.prependListener('request', (_req, res) => {
+    if (draining) res.setHeader('Connection', 'close');
+  });
+  await listen(server, options.port ?? 8000, options.host ?? '127.0.0.1');
+  const address = server.address() as AddressInfo;
+  const host = options.host ?? '127.0.0.1';
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+
+  const sweeper =
+    options.sweeper === false
+      ? undefined
+      : startSweeper(options.engine, {
+          ...options.sweeper,
+          onRun: () => metrics?.recordSweep('ok'),
+          onError: (err) => {
+            metrics?.recordSweep('error');
+            logger?.error({ err }, 'sweeper pass failed');
+          },
+        });
+
+  let closing: Promise<void> | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    logger?.info({ signal }, 'shutting down');
+    close().catch((err: unknown) => {
+      logger?.error({ err }, 'shutdown failed');
+      process.exitCode = 1;
+    });
+  };
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      if (options.handleSignals) {
+        process.off('SIGTERM', onSignal);
+        process.off('SIGINT', onSignal);
+      }
+      draining = true;
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const deadline = setTimeout(() => server.closeAllConnections(), options.shutdownTimeoutMs ?? 10_000);
+      deadline.unref();
+      await stopped;
+      clearTimeout(deadline);
+      await sweeper?.stop();
+      await options.engine.close();
+      logger?.info('stopped');
+    })();
+    return closing;
+  };
+  if (options.handleSignals) {
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  }
+
+  logger?.info({ url }, 'flashsale listening');
+  return { url, host, port: address.port, app, server, metrics, sweeper, close };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+function warnUnsignedWebhooks(logger: Logger | undefined): void {
+  const message =
+    'WEBHOOKS ARE UNAUTHENTICATED: no webhook secret is configured, so anyone who can reach ' +
+    'POST /api/payments/webhook can mark orders paid. Set a Standard Webhooks secret (whsec_...) in production.';
+  if (logger) logger.warn(message);
+  else process.emitWarning(message, { code: 'FLASHSALE_UNSIGNED_WEBHOOKS' });
+}
