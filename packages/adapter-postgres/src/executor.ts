@@ -1,0 +1,136 @@
+import type { Pool, PoolClient, QueryResult, QueryResultRow } from 'pg';
+import { isConnectionError, isRetryable, translatePgError } from './pg-errors.js';
+import type { ResolvedOptions } from './options.js';
+import type { Statement } from './statement.js';
+
+/** Runs a statement inside the current unit. */
+export type Query = <R extends QueryResultRow = QueryResultRow>(statement: Statement, values: readonly unknown[]) => Promise<QueryResult<R>>;
+
+/**
+ * Thrown inside a unit when it met a state that a fresh attempt will not meet (an idempotency
+ * record that vanished between two statements). The unit is rolled back and run again.
+ */
+export class RetryUnit extends Error {}
+
+/** Deadlocks and serialization failures are retried this many times in all, then reported. */
+const MAX_ATTEMPTS = 4;
+
+/**
+ * How the store talks to PostgreSQL: every store method is one call of `statement` (a single
+ * self-contained statement) or `transaction`, both retried on deadlock and serialization failure
+ * and with driver errors translated into flashsale errors.
+ *
+ * With its own pool, the search path and timeouts are connection settings (sent at connect time),
+ * so a single statement runs on its own in autocommit: the hot row is locked only while that one
+ * statement commits. With a borrowed pool, each unit is a transaction that sets them with
+ * `SET LOCAL`, leaving the app's connections untouched.
+ */
+export class Executor {
+  readonly #pool: Pool;
+  readonly #owned: boolean;
+  readonly #options: ResolvedOptions;
+  readonly #setLocal: string;
+  #closed = false;
+
+  constructor(pool: Pool, owned: boolean, options: ResolvedOptions) {
+    this.#pool = pool;
+    this.#owned = owned;
+    this.#options = options;
+    // Every piece is validated (a plain identifier, positive integers): nothing here comes from a request.
+    this.#setLocal = [
+      `SET LOCAL search_path TO ${options.schema}`,
+      `SET LOCAL lock_timeout = ${options.lockTimeoutMs}`,
+      `SET LOCAL statement_timeout = ${options.statementTimeoutMs}`,
+      `SET LOCAL idle_in_transaction_session_timeout = ${options.idleInTransactionTimeoutMs}`,
+    ].join('; ');
+  }
+
+  get pool(): Pool {
+    return this.#pool;
+  }
+
+  /** One statement that is atomic on its own. */
+  statement<R extends QueryResultRow = QueryResultRow>(statement: Statement, values: readonly unknown[]): Promise<QueryResult<R>> {
+    if (!this.#owned) return this.transaction((query) => query<R>(statement, values));
+    return this.#withRetry(() => this.#withClient((client) => this.#run<R>(client, statement, values)));
+  }
+
+  /** A transaction: `body` runs between BEGIN and COMMIT, and is run again after a deadlock. */
+  transaction<T>(body: (query: Query) => Promise<T>, options: { snapshot?: boolean } = {}): Promise<T> {
+    const begin = options.snapshot ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN';
+    return this.#withRetry(() =>
+      this.#withClient(async (client, discard) => {
+        await client.query(this.#owned ? begin : `${begin}; ${this.#setLocal}`);
+        try {
+          const result = await body((statement, values) => this.#run(client, statement, values));
+          await client.query('COMMIT');
+          return result;
+        } catch (err) {
+          // A broken connection has already rolled back on the server; a live one is told to, and
+          // is thrown away if even that fails, so no later unit inherits a half-open transaction.
+          if (!isConnectionError(err)) await client.query('ROLLBACK').catch(discard);
+          throw err;
+        }
+      }),
+    );
+  }
+
+  async ping(): Promise<void> {
+    await this.#withClient((client) => client.query('SELECT 1')).catch((err: unknown) => {
+      throw translatePgError(err);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#owned) await this.#pool.end();
+  }
+
+  #run<R extends QueryResultRow>(client: PoolClient, statement: Statement, values: readonly unknown[]): Promise<QueryResult<R>> {
+    // Prepared-statement names are per connection; a borrowed pool may serve several schemas.
+    return client.query<R>({ name: `${this.#options.schema}:${statement.name}`, text: statement.text, values: [...values] });
+  }
+
+  async #withRetry<T>(once: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await once();
+      } catch (err) {
+        if ((isRetryable(err) || err instanceof RetryUnit) && attempt < MAX_ATTEMPTS) {
+          await sleep(Math.random() * 10 * attempt);
+          continue;
+        }
+        throw translatePgError(err);
+      }
+    }
+  }
+
+  /**
+   * Borrows a client for `use`. A client whose connection failed is destroyed rather than returned
+   * to the pool; an 'error' event while it is checked out (the server ended the connection between
+   * two statements) is caught here instead of crashing the process.
+   */
+  async #withClient<T>(use: (client: PoolClient, discard: (err: unknown) => void) => Promise<T>): Promise<T> {
+    if (this.#closed) throw new Error('The PostgreSQL store is closed.');
+    const client = await this.#pool.connect();
+    let broken: Error | undefined;
+    const discard = (err: unknown) => {
+      broken ??= err instanceof Error ? err : new Error(String(err));
+    };
+    client.on('error', discard);
+    try {
+      return await use(client, discard);
+    } catch (err) {
+      if (isConnectionError(err)) discard(err);
+      throw err;
+    } finally {
+      client.off('error', discard);
+      client.release(broken);
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,73 @@
+import type { Pool } from 'pg';
+
+/** Options of {@link openPostgresStore}. Give `connectionString` or `pool`. */
+export interface PostgresStoreOptions {
+  /** A `postgres://` URL. The store then owns its pool and ends it on `close()`. */
+  connectionString?: string;
+  /**
+   * Your own `pg.Pool`. The store borrows it: it never ends it, and sets its search path and
+   * timeouts per transaction (`SET LOCAL`) so your other connections are left as they were.
+   */
+  pool?: Pool;
+  /**
+   * The schema holding the tables, created by the migrations when missing. Default `public`.
+   * Lower-case letters, digits and `_`, starting with a letter or `_`, at most 63 characters.
+   */
+  schema?: string;
+  /** Connections in the store's own pool. Default 10 (see the README for why). */
+  poolSize?: number;
+  /** Longest a statement may run, in ms. Default 15,000. */
+  statementTimeoutMs?: number;
+  /** Longest a statement waits for a row lock or a concurrent idempotency key, in ms. Default 5,000. */
+  lockTimeoutMs?: number;
+  /** A transaction idle this long (a stuck or vanished client) is ended by the server, in ms. Default 30,000. */
+  idleInTransactionTimeoutMs?: number;
+  /** Longest wait for a connection from the pool or the server, in ms. Default 5,000. */
+  connectionTimeoutMs?: number;
+  /** Shown in `pg_stat_activity`. Default `flashsale`. */
+  applicationName?: string;
+  /** Run the migrations on open. Default true. */
+  migrate?: boolean;
+}
+
+export interface ResolvedOptions {
+  schema: string;
+  poolSize: number;
+  statementTimeoutMs: number;
+  lockTimeoutMs: number;
+  idleInTransactionTimeoutMs: number;
+  connectionTimeoutMs: number;
+  applicationName: string;
+}
+
+export const DEFAULT_POOL_SIZE = 10;
+
+/** A schema name that needs no quoting anywhere, not even in a libpq `options` string. */
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export function resolveOptions(options: PostgresStoreOptions): ResolvedOptions {
+  const resolved: ResolvedOptions = {
+    schema: options.schema ?? 'public',
+    poolSize: options.poolSize ?? DEFAULT_POOL_SIZE,
+    statementTimeoutMs: options.statementTimeoutMs ?? 15_000,
+    lockTimeoutMs: options.lockTimeoutMs ?? 5_000,
+    idleInTransactionTimeoutMs: options.idleInTransactionTimeoutMs ?? 30_000,
+    connectionTimeoutMs: options.connectionTimeoutMs ?? 5_000,
+    applicationName: options.applicationName ?? 'flashsale',
+  };
+  assertSchemaName(resolved.schema);
+  for (const name of ['poolSize', 'statementTimeoutMs', 'lockTimeoutMs', 'idleInTransactionTimeoutMs', 'connectionTimeoutMs'] as const) {
+    const value = resolved[name];
+    if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`${name} must be a positive integer, got ${value}`);
+  }
+  if (!/^[\x20-\x7e]{1,63}$/.test(resolved.applicationName)) {
+    throw new RangeError('applicationName must be 1 to 63 printable ASCII characters');
+  }
+  return resolved;
+}
+
+export function assertSchemaName(schema: string): void {
+  if (!SCHEMA_NAME.test(schema)) {
+    throw new RangeError(`schema must match ${SCHEMA_NAME} (lower-case letters, digits, _), got ${JSON.stringify(schema)}`);
+  }
+}

@@ -1,0 +1,86 @@
+import type { FlashSaleStore } from '@flashsale/core';
+import pg, { type Pool } from 'pg';
+import { Executor } from './executor.js';
+import { migratePool } from './migrate.js';
+import { applyPayment } from './operations/apply-payment.js';
+import { auditSnapshot } from './operations/audit-snapshot.js';
+import { createOrder } from './operations/create-order.js';
+import { createProduct, getProduct, restock } from './operations/products.js';
+import { purgeIdempotency } from './operations/purge-idempotency.js';
+import { releaseExpired } from './operations/release-expired.js';
+import { reserveHolds } from './operations/reserve-holds.js';
+import { resolveOptions, type PostgresStoreOptions, type ResolvedOptions } from './options.js';
+
+/** A {@link FlashSaleStore} on PostgreSQL, with the pool and schema it runs on. */
+export interface PostgresStore extends FlashSaleStore {
+  readonly kind: 'postgres';
+  /** The pool the store runs on: its own, or the one you passed in. */
+  readonly pool: Pool;
+  /** The schema holding the tables. */
+  readonly schema: string;
+}
+
+/**
+ * Opens a PostgreSQL store, migrating its schema first (unless `migrate: false`).
+ *
+ * @example
+ * import { createFlashSale } from '@flashsale/core';
+ * import { openPostgresStore } from '@flashsale/adapter-postgres';
+ *
+ * const store = await openPostgresStore({ connectionString: process.env.DATABASE_URL });
+ * const sale = createFlashSale({ store });
+ * const hold = await sale.createHold({ productId: 1, qty: 1 });
+ * await sale.close(); // ends the store's own pool
+ */
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
+  const resolved = resolveOptions(options);
+  if (!options.pool && !options.connectionString) throw new TypeError('openPostgresStore needs a connectionString or a pool');
+  const owned = !options.pool;
+  const pool = options.pool ?? createPool(options.connectionString!, resolved);
+  const ex = new Executor(pool, owned, resolved);
+  try {
+    if (options.migrate !== false) await migratePool(pool, resolved.schema);
+  } catch (err) {
+    await ex.close();
+    throw err;
+  }
+  return {
+    kind: 'postgres',
+    pool,
+    schema: resolved.schema,
+    getProduct: (id) => getProduct(ex, id),
+    reserveHolds: (requests) => reserveHolds(ex, requests),
+    createOrder: (request) => createOrder(ex, request),
+    applyPayment: (request) => applyPayment(ex, request),
+    releaseExpired: (request) => releaseExpired(ex, request),
+    purgeIdempotency: (request) => purgeIdempotency(ex, request),
+    createProduct: (request) => createProduct(ex, request),
+    restock: (request) => restock(ex, request),
+    auditSnapshot: () => auditSnapshot(ex),
+    ping: () => ex.ping(),
+    close: () => ex.close(),
+  };
+}
+
+/**
+ * The store's own pool. Search path and timeouts are startup parameters of each connection, so
+ * no statement pays a round trip to set them.
+ */
+function createPool(connectionString: string, options: ResolvedOptions): Pool {
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.poolSize,
+    connectionTimeoutMillis: options.connectionTimeoutMs,
+    idleTimeoutMillis: 30_000,
+    keepAlive: true,
+    application_name: options.applicationName,
+    statement_timeout: options.statementTimeoutMs,
+    lock_timeout: options.lockTimeoutMs,
+    idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs,
+    options: `-c search_path=${options.schema}`,
+  });
+  // An idle connection the server ended (restart, pg_terminate_backend) is dropped by the pool;
+  // without a listener its 'error' would crash the process.
+  pool.on('error', () => {});
+  return pool;
+}
