@@ -1,0 +1,22 @@
+/**
+ * The `--baseline` target: a bare Hono handler on @hono/node-server that answers every
+ * `POST /api/holds` with 201 and a small JSON body shaped like a hold, and does nothing else. Run in
+ * its own process (like the flashsale server) so the load generator measures the plain HTTP
+ * ceiling of this machine, not a shared event loop. Prints `listening <url>` once ready.
+ */
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+
+const body = { hold_id: 1, token: 'baseline', expires_at: '2030-01-01T00:00:00.000Z', product_id: 1, qty: 1 };
+const app = new Hono();
+app.post('/api/holds', (c) => c.json(body, 201));
+
+const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
+  process.stdout.write(`listening http://127.0.0.1:${info.port}\n`);
+});
+
+const stop = () => server.close(() => process.exit(0));
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
+// The parent going away (crash, kill -9) must not leave a stray server behind.
+process.on('disconnect', stop);
