@@ -1,5 +1,7 @@
 import { openSqliteStore, type SqliteStore } from '@flashsale/adapter-sqlite';
 import { createFlashSale, type FlashSale, type FlashSaleOptions, type FlashSaleStore } from '@flashsale/core';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { expect } from 'vitest';
 import { createApp, createMetrics, type AppOptions, type Metrics } from '../src/index.js';
 
@@ -97,4 +99,28 @@ export async function stateOf(h: Harness) {
   const report = await h.engine.verify();
   expect(report.violations).toEqual([]);
   return snapshot;
+}
+
+/** The store with some methods replaced; every other method still reaches the real store. */
+export function overrideStore(overrides: Partial<FlashSaleStore>) {
+  return (store: FlashSaleStore): FlashSaleStore =>
+    new Proxy(store, {
+      get(target, property) {
+        if (Object.hasOwn(overrides, property)) return overrides[property as keyof FlashSaleStore];
+        const value = Reflect.get(target, property) as unknown;
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+}
+
+/** A pino logger writing JSON lines into an array. */
+export function captureLogger() {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { logger: pino({ level: 'debug' }, stream), lines };
 }

@@ -8,13 +8,13 @@ const LOCATION: Partial<Record<string, FieldError['in']>> = { json: 'body', para
 /**
  * The `defaultHook` of every router: a request that fails its zod schema becomes a 400 problem
  * listing each bad field. A missing Idempotency-Key gets its own code, since a payment provider
- * needs to know that the key, not the body, was the trouble.
+ * needs to know that the key, not the body, was the trouble. An empty header counts as missing.
  */
 export const validationHook: Hook<unknown, AppEnv, string, void> = (result, c) => {
   if (result.success) return;
   const target = result.target;
   const errors = toFieldErrors(result.error.issues, LOCATION[target] ?? 'body');
-  if (target === 'header' && c.req.header('idempotency-key') === undefined && errors.some((e) => e.pointer === 'idempotency-key')) {
+  if (target === 'header' && !c.req.header('idempotency-key') && errors.some((e) => e.pointer === 'idempotency-key')) {
     throw new HttpProblem('idempotency_key_missing', 'This endpoint needs an Idempotency-Key header.', { errors });
   }
   const summary = errors.map((e) => `${e.pointer === '#' ? 'body' : e.pointer}: ${e.detail}`).join('; ');

@@ -1,0 +1,63 @@
+import { describe, expect, test } from 'vitest';
+import { expectProblem, harness } from './helpers.js';
+
+const TOKEN = 'correct-horse-battery-staple';
+const create = { name: 'Limited Edition Product', price: '99.99', stock: 50 };
+
+describe('admin API', () => {
+  test('404 when no admin token is configured, whatever the request carries', async () => {
+    const h = harness();
+    await expectProblem(await h.post('/api/admin/products', create, { authorization: `Bearer ${TOKEN}` }), 404, 'not_found');
+    await expectProblem(await h.post('/api/admin/products/1/restock', { qty: 1 }), 404, 'not_found');
+    expect((await h.store.auditSnapshot()).products).toEqual([]);
+  });
+
+  test.each([
+    ['no Authorization header', undefined],
+    ['a wrong token', `Bearer ${TOKEN}x`],
+    ['a prefix of the token', `Bearer ${TOKEN.slice(0, 5)}`],
+    ['Basic auth', `Basic ${Buffer.from(`admin:${TOKEN}`).toString('base64')}`],
+    ['the bare token without the scheme', TOKEN],
+  ])('401 unauthorized with %s; nothing created', async (_name, authorization) => {
+    const h = harness({ adminToken: TOKEN });
+    const res = await h.post('/api/admin/products', create, authorization === undefined ? {} : { authorization });
+    const body = await expectProblem(res, 401, 'unauthorized');
+    expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    expect(JSON.stringify(body)).not.toContain(TOKEN);
+    expect((await h.store.auditSnapshot()).products).toEqual([]);
+  });
+
+  test('auth is checked before the body: a bad body without a token is 401, not 400', async () => {
+    const h = harness({ adminToken: TOKEN });
+    await expectProblem(await h.post('/api/admin/products', '{oops'), 401, 'unauthorized');
+  });
+
+  test('201 creates a product, which the public API then serves', async () => {
+    const h = harness({ adminToken: TOKEN });
+    const res = await h.post('/api/admin/products', create, { authorization: `bearer ${TOKEN}` });
+    expect(res.status).toBe(201);
+    const product = (await res.json()) as { id: number };
+    expect(product).toEqual({ id: expect.any(Number), name: 'Limited Edition Product', price: '99.99', available_stock: 50 });
+    expect(await (await h.get(`/api/products/${product.id}`)).json()).toEqual(product);
+  });
+
+  test('prices keep their cents exactly: "0.1" is 0.10, "5" is 5.00', async () => {
+    const h = harness({ adminToken: TOKEN });
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    expect(await (await h.post('/api/admin/products', { ...create, price: '0.1' }, auth)).json()).toMatchObject({ price: '0.10' });
+    expect(await (await h.post('/api/admin/products', { ...create, price: '5' }, auth)).json()).toMatchObject({ price: '5.00' });
+  });
+
+  test('200 restock adds to the available stock; 404 for an unknown product', async () => {
+    const h = harness({ adminToken: TOKEN });
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    const id = await h.product(3);
+    await h.hold(id, 3);
+    const res = await h.post(`/api/admin/products/${id}/restock`, { qty: 10 }, auth);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ id, available_stock: 10 });
+    await expectProblem(await h.post('/api/admin/products/999/restock', { qty: 1 }, auth), 404, 'product_not_found');
+    await expectProblem(await h.post('/api/admin/products/abc/restock', { qty: 1 }, auth), 400, 'invalid_input');
+    expect((await h.engine.verify()).ok).toBe(true);
+  });
+});
