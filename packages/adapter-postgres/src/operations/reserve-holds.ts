@@ -36,13 +36,15 @@ const RESERVE_ONE = sql(
   `WITH taken AS (
      UPDATE products SET available = available - $2::bigint
      WHERE id = $1::bigint AND available >= $2::bigint
-     RETURNING id
+     RETURNING id, available
    ), hold AS (
      INSERT INTO holds (product_id, qty, status, token_hash, created_at, expires_at)
      SELECT id, $2::bigint, 'active', $3::text, $4::bigint, $5::bigint FROM taken
      RETURNING id
    )
-   SELECT (SELECT id FROM hold) AS hold_id, EXISTS (SELECT 1 FROM products WHERE id = $1::bigint) AS product_exists`,
+   SELECT (SELECT id FROM hold) AS hold_id,
+          (SELECT available FROM taken) AS stock_left,
+          (SELECT available FROM products WHERE id = $1::bigint) AS stock_seen`,
 );
 
 // Locked in id order, so two batches over the same products cannot deadlock.
@@ -78,22 +80,28 @@ export async function reserveHolds(ex: Executor, requests: readonly ReserveReque
 }
 
 async function reserveOne(ex: Executor, request: ReserveRequest): Promise<Replayable<ReserveOutcome>> {
-  const { rows } = await ex.statement<{ hold_id: string | null; product_exists: boolean }>(RESERVE_ONE, [
+  const { rows } = await ex.statement<{ hold_id: string | null; stock_left: string | null; stock_seen: string | null }>(RESERVE_ONE, [
     request.productId,
     request.qty,
     request.tokenHash,
     request.createdAt,
     request.expiresAt,
   ]);
-  const row = rows[0];
-  if (row?.hold_id != null) return { kind: 'done', outcome: { kind: 'held', hold: holdOf(request, int(row.hold_id)) } };
-  return { kind: 'done', outcome: { kind: 'refused', code: row?.product_exists ? 'insufficient_stock' : 'product_not_found' } };
+  const row = rows[0]!;
+  if (row.hold_id !== null) {
+    return { kind: 'done', outcome: { kind: 'held', hold: holdOf(request, int(row.hold_id)), stockLeft: int(row.stock_left) } };
+  }
+  if (row.stock_seen === null) return { kind: 'done', outcome: { kind: 'refused', code: 'product_not_found' } };
+  // Read in the statement's snapshot, so it may trail stock returned while the guard waited for the
+  // row: at worst a product looks sold out for the engine's short sold-out time to live.
+  return { kind: 'done', outcome: { kind: 'refused', code: 'insufficient_stock', stockLeft: int(row.stock_seen) } };
 }
 
 /** What the serial model decided for one request, before hold ids exist. */
 type Step =
-  | { kind: 'grant'; request: ReserveRequest }
-  | { kind: 'refuse'; code: 'product_not_found' | 'insufficient_stock' }
+  | { kind: 'grant'; request: ReserveRequest; stockLeft: number }
+  | { kind: 'missing' }
+  | { kind: 'short'; stockLeft: number }
   | { kind: 'replay'; replay: StoredReplay }
   /** Same key as an earlier request of this batch whose answer is recorded: replays that answer. */
   | { kind: 'repeat'; of: number };
@@ -117,11 +125,11 @@ async function reserveBatch(query: Query, requests: readonly ReserveRequest[]): 
     if (earlier !== undefined) return void steps.push({ kind: 'repeat', of: earlier });
     const left = stock.get(request.productId);
     let step: Step;
-    if (left === undefined) step = { kind: 'refuse', code: 'product_not_found' };
+    if (left === undefined) step = { kind: 'missing' };
     else if (left >= request.qty) {
       stock.set(request.productId, left - request.qty);
-      step = { kind: 'grant', request };
-    } else step = { kind: 'refuse', code: 'insufficient_stock' };
+      step = { kind: 'grant', request, stockLeft: left - request.qty };
+    } else step = { kind: 'short', stockLeft: left };
     steps.push(step);
     // Whether an answer is remembered depends on its kind, not on the hold id, so a placeholder
     // id decides here whether a later request with this key replays it.
@@ -172,8 +180,9 @@ async function reserveBatch(query: Query, requests: readonly ReserveRequest[]): 
 }
 
 function outcomeOf(step: Step, holdId: number): ReserveOutcome {
-  if (step.kind === 'grant') return { kind: 'held', hold: holdOf(step.request, holdId) };
-  if (step.kind === 'refuse') return { kind: 'refused', code: step.code };
+  if (step.kind === 'grant') return { kind: 'held', hold: holdOf(step.request, holdId), stockLeft: step.stockLeft };
+  if (step.kind === 'missing') return { kind: 'refused', code: 'product_not_found' };
+  if (step.kind === 'short') return { kind: 'refused', code: 'insufficient_stock', stockLeft: step.stockLeft };
   throw new Error(`no outcome for a ${step.kind} step`);
 }
 
