@@ -1,0 +1,150 @@
+import { openSqliteStore } from '@flashsale/adapter-sqlite';
+import { createFlashSale, type FlashSaleStore } from '@flashsale/core';
+import { afterEach, describe, expect, test } from 'vitest';
+import { createMetrics, generateWebhookSecret, serve, signWebhook, type RunningServer, type ServeOptions } from '../src/index.js';
+import { captureLogger, overrideStore } from './helpers.js';
+
+const running: RunningServer[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((server) => server.close()));
+});
+
+async function start(options: Partial<ServeOptions> = {}, wrap: (s: FlashSaleStore) => FlashSaleStore = (s) => s) {
+  const metrics = createMetrics();
+  const store = openSqliteStore({ filename: ':memory:' });
+  const engine = createFlashSale({ store: wrap(store), onEvent: metrics.onEvent });
+  const server = await serve({ engine, metrics, port: 0, logger: false, rateLimit: false, webhookSecret: generateWebhookSecret(), ...options });
+  running.push(server);
+  return { server, engine, store };
+}
+
+const json = (body: unknown, headers: Record<string, string> = {}) => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json', ...headers },
+  body: JSON.stringify(body),
+});
+
+describe('serve()', () => {
+  test('listens on the URL it reports and runs the seed purchase flow over HTTP', async () => {
+    const secret = generateWebhookSecret();
+    const { server, engine } = await start({ webhookSecret: secret });
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}`);
+    const product = await engine.createProduct({ name: 'Limited Edition Product', price: '99.99', stock: 50 });
+
+    const view = await fetch(`${server.url}/api/products/${product.id}`);
+    expect(await view.json()).toEqual({ id: product.id, name: 'Limited Edition Product', price: '99.99', available_stock: 50 });
+    const hold = (await (await fetch(`${server.url}/api/holds`, json({ product_id: product.id, qty: 2 }))).json()) as { hold_id: number; token: string };
+    const order = await fetch(`${server.url}/api/orders`, json({ hold_id: hold.hold_id, token: hold.token }));
+    expect(order.status).toBe(201);
+    const { order_id, amount } = (await order.json()) as { order_id: number; amount: string };
+    expect(amount).toBe('199.98');
+    const body = JSON.stringify({ order_id, status: 'success', txn_id: 'TXN-789' });
+    const paid = await fetch(`${server.url}/api/payments/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': 'unique-payment-id-123', ...signWebhook(secret, body) },
+      body,
+    });
+    expect(await paid.json()).toEqual({ status: 'processed', order_status: 'completed' });
+  });
+
+  test('rate limits key on the real socket address', async () => {
+    const { server, engine } = await start({ rateLimit: { limits: { holds: 2 } } });
+    const { id } = await engine.createProduct({ name: 'P', price: '1.00', stock: 10 });
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await fetch(`${server.url}/api/holds`, json({ product_id: id, qty: 1 }))).status);
+    expect(statuses).toEqual([201, 201, 429]);
+    expect((await engine.getProduct(id)).availableStock).toBe(8);
+  });
+
+  test('trustProxy takes the client from X-Forwarded-For', async () => {
+    const { server, engine } = await start({ trustProxy: true, rateLimit: { limits: { holds: 1 } } });
+    const { id } = await engine.createProduct({ name: 'P', price: '1.00', stock: 10 });
+    const send = (xff: string) => fetch(`${server.url}/api/holds`, json({ product_id: id, qty: 1 }, { 'x-forwarded-for': xff }));
+    expect([(await send('198.51.100.1')).status, (await send('198.51.100.2')).status, (await send('198.51.100.1')).status]).toEqual([201, 201, 429]);
+  });
+
+  test('runs the sweeper, and counts its runs', async () => {
+    const { server } = await start({ sweeper: { intervalMs: 1 } });
+    const text = async () => (await fetch(`${server.url}/metrics`)).text();
+    while (!/flashsale_sweeper_runs_total\{outcome="ok"\} [1-9]/.test(await text()));
+    expect(await text()).toMatch(/flashsale_release_passes_total [1-9]/);
+  });
+
+  test('close() lets an in-flight request finish, then stops listening and closes the store', async () => {
+    let release!: () => void;
+    let entered!: () => void;
+    const inside = new Promise<void>((r) => (entered = r));
+    const gate = new Promise<void>((r) => (release = r));
+    let closed = false;
+    const { server, engine, store } = await start({}, (s) =>
+      overrideStore({
+        getProduct: async (id: number) => {
+          entered();
+          await gate;
+          return s.getProduct(id);
+        },
+        close: async () => {
+          closed = true;
+          await s.close();
+        },
+      })(s),
+    );
+    await engine.createProduct({ name: 'P', price: '1.00', stock: 10 });
+    const inFlight = fetch(`${server.url}/api/products/1`);
+    await inside;
+    const closing = server.close();
+    expect(server.close()).toBe(closing); // idempotent
+    release();
+    const res = await inFlight;
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ available_stock: 10 });
+    await closing;
+    expect(closed).toBe(true);
+    expect(server.server.listening).toBe(false);
+    await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
+    await expect(store.ping()).rejects.toThrow();
+  });
+
+  test('close() cuts a request still running after shutdownTimeoutMs, and still closes the store', async () => {
+    let entered!: () => void;
+    const inside = new Promise<void>((r) => (entered = r));
+    const { server, store } = await start({ shutdownTimeoutMs: 20 }, overrideStore({
+      getProduct: () => {
+        entered();
+        return new Promise(() => {}); // never answers
+      },
+    }));
+    const hung = fetch(`${server.url}/api/products/1`);
+    await inside;
+    await server.close();
+    await expect(hung).rejects.toThrow();
+    await expect(store.ping()).rejects.toThrow();
+  });
+
+  test('warns loudly at start-up when webhooks are unsigned, and not otherwise', async () => {
+    const unsigned = captureLogger();
+    await start({ logger: unsigned.logger, webhookSecret: undefined });
+    const warning = unsigned.lines.find((line) => line.level === 40);
+    expect(warning?.msg).toMatch(/WEBHOOKS ARE UNAUTHENTICATED/);
+    expect(unsigned.lines.some((line) => line.msg === 'flashsale listening' && typeof line.url === 'string')).toBe(true);
+
+    const signed = captureLogger();
+    await start({ logger: signed.logger });
+    expect(signed.lines.filter((line) => line.level === 40)).toEqual([]);
+  });
+
+  test('handleSignals installs SIGTERM/SIGINT handlers and removes them on close', async () => {
+    const before = [process.listenerCount('SIGTERM'), process.listenerCount('SIGINT')];
+    const { server } = await start({ handleSignals: true });
+    expect([process.listenerCount('SIGTERM'), process.listenerCount('SIGINT')]).toEqual([before[0]! + 1, before[1]! + 1]);
+    await server.close();
+    expect([process.listenerCount('SIGTERM'), process.listenerCount('SIGINT')]).toEqual(before);
+  });
+
+  test('a port in use is a rejected promise, not a crash', async () => {
+    const { server } = await start();
+    const engine = createFlashSale({ store: openSqliteStore({ filename: ':memory:' }) });
+    await expect(serve({ engine, port: server.port, logger: false, webhookSecret: generateWebhookSecret() })).rejects.toThrow(/EADDRINUSE/);
+    await engine.close();
+  });
+});
