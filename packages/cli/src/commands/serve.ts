@@ -1,0 +1,200 @@
+import { createFlashSale } from '@flashsale/core';
+import { createMetrics, serve, signWebhook, type RunningServer } from '@flashsale/server';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { CliError, UsageError } from '../cli-error.js';
+import type { CliContext } from '../context.js';
+import { seedDemoProduct } from '../demo-product.js';
+import { formatDuration } from '../duration.js';
+import { describeDbTarget } from '../open-store.js';
+import { dbOption, durationArg, intArg } from '../options.js';
+import { say, warn } from '../output.js';
+import { parseRateLimitSpec } from '../rate-limit-spec.js';
+import { registerSecret } from '../redact.js';
+import { productLine } from '../wire.js';
+import { dbTargetFrom, openTarget } from '../with-sale.js';
+
+/** The longest delay a Node timer takes (about 24.8 days); longer ones fire at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+export interface ServeFlags {
+  db: string;
+  port: number;
+  host: string;
+  holdTtl: number;
+  paymentTtl: number;
+  sweepInterval: number;
+  idempotencyTtl: number;
+  maxHoldQty: number;
+  rateLimit?: string | false;
+  webhookSecret?: string;
+  adminToken?: string;
+  trustProxy?: boolean;
+  seed: boolean;
+  requestLog: boolean;
+  poolSize?: number;
+  shutdownTimeout: number;
+}
+
+/** `flashsale serve`: the HTTP API, the sweeper, graceful shutdown. */
+export function registerServe(program: Command, ctx: CliContext): void {
+  program
+    .command('serve')
+    .description('run the HTTP API (migrates, seeds the demo product on an empty database, sweeps expired holds)')
+    .addOption(dbOption())
+    .addOption(new Option('--port <n>', 'port to listen on; 0 picks a free one (printed)').argParser(intArg(0, 65_535)).default(8000))
+    .addOption(new Option('--host <address>', 'interface to bind; 0.0.0.0 or :: to accept outside connections').default('127.0.0.1'))
+    .addOption(new Option('--hold-ttl <duration>', 'how long a hold keeps its stock').argParser(durationArg()).default(120_000, '2m'))
+    .addOption(new Option('--payment-ttl <duration>', 'how long a pending order waits for payment').argParser(durationArg()).default(900_000, '15m'))
+    .addOption(new Option('--sweep-interval <duration>', 'time between expiry passes').argParser(durationArg(MAX_TIMER_MS)).default(5_000, '5s'))
+    .addOption(new Option('--idempotency-ttl <duration>', 'how long idempotency keys are remembered').argParser(durationArg()).default(86_400_000, '24h'))
+    .addOption(new Option('--max-hold-qty <n>', 'largest qty one hold may take (an anti-scalping cap)').argParser(intArg(1, 1_000_000)).default(1_000_000))
+    .addOption(new Option('--rate-limit <limits>', 'per-client limits per minute, e.g. holds=5,orders=5,webhook=off (defaults: products=100,holds=20,orders=20,webhook=1000)').argParser(rateLimitArg))
+    .addOption(new Option('--no-rate-limit', 'turn every rate limit off (benchmarks)'))
+    .addOption(new Option('--webhook-secret <secret>', 'Standard Webhooks secret (whsec_…); webhooks must then be signed').env('FLASHSALE_WEBHOOK_SECRET'))
+    .addOption(new Option('--admin-token <token>', 'enable the admin API (create products, restock) behind this bearer token').env('FLASHSALE_ADMIN_TOKEN'))
+    .addOption(new Option('--trust-proxy', 'take the client address from X-Forwarded-For (only behind your own proxy)'))
+    .addOption(new Option('--no-seed', 'do not create the demo product on an empty database'))
+    .addOption(new Option('--no-request-log', 'do not log one line per request'))
+    .addOption(new Option('--pool-size <n>', 'PostgreSQL connections in the pool (default 10)').argParser(intArg(1, 1_000)))
+    .addOption(new Option('--shutdown-timeout <duration>', 'on SIGTERM/SIGINT, how long in-flight requests may finish').argParser(durationArg(MAX_TIMER_MS)).default(10_000, '10s'))
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Prints "flashsale listening on http://HOST:PORT" once it accepts requests; logs are JSON lines',
+        'on stdout. SIGTERM or SIGINT stops it gracefully (exit 0); a second signal forces it (exit 1).',
+        '',
+        'Examples:',
+        '  flashsale serve',
+        '  flashsale serve --port 0 --db :memory: --no-rate-limit',
+        '  DATABASE_URL=postgres://app:secret@db/shop FLASHSALE_WEBHOOK_SECRET=whsec_… flashsale serve --host 0.0.0.0',
+      ].join('\n'),
+    )
+    .action((flags: ServeFlags) => runServe(flags, ctx));
+}
+
+function rateLimitArg(value: string): string {
+  try {
+    parseRateLimitSpec(value);
+  } catch (error) {
+    throw new InvalidArgumentError(`${(error as Error).message}.`);
+  }
+  return value;
+}
+
+async function runServe(flags: ServeFlags, ctx: CliContext): Promise<void> {
+  const { io } = ctx;
+  const target = dbTargetFrom(flags.db);
+  const webhookSecret = flags.webhookSecret || undefined;
+  const adminToken = flags.adminToken || undefined;
+  registerSecret(webhookSecret);
+  registerSecret(adminToken);
+  if (webhookSecret) assertWebhookSecret(webhookSecret);
+
+  const store = await openTarget(target, flags.poolSize === undefined ? {} : { poolSize: flags.poolSize });
+  const metrics = createMetrics({ defaultMetrics: true });
+  const engine = createFlashSale({
+    store,
+    holdTtlMs: flags.holdTtl,
+    paymentTtlMs: flags.paymentTtl,
+    idempotencyTtlMs: flags.idempotencyTtl,
+    maxHoldQty: flags.maxHoldQty,
+    onEvent: metrics.onEvent,
+  });
+
+  let running: RunningServer;
+  try {
+    if (flags.seed) {
+      const { created, product } = await seedDemoProduct(engine);
+      if (created) say(io, `seeded the demo ${productLine(product)}`);
+    }
+    running = await serve({
+      engine,
+      metrics,
+      port: flags.port,
+      host: flags.host,
+      sweeper: { intervalMs: flags.sweepInterval },
+      rateLimit: flags.rateLimit === false ? false : flags.rateLimit === undefined ? {} : { limits: parseRateLimitSpec(flags.rateLimit) },
+      trustProxy: flags.trustProxy ?? false,
+      requestLog: flags.requestLog,
+      shutdownTimeoutMs: flags.shutdownTimeout,
+      handleSignals: false,
+      ...(webhookSecret ? { webhookSecret } : {}),
+      ...(adminToken ? { adminToken } : {}),
+    });
+  } catch (error) {
+    await engine.close().catch(() => {});
+    throw startError(error, flags);
+  }
+
+  say(io, `flashsale listening on ${running.url}`);
+  say(
+    io,
+    [
+      `database ${describeDbTarget(target)}`,
+      `holds ${formatDuration(flags.holdTtl)}, payment ${formatDuration(flags.paymentTtl)}, sweep every ${formatDuration(flags.sweepInterval)}`,
+      `rate limits ${flags.rateLimit === false ? 'off' : flags.rateLimit ? flags.rateLimit : 'default'}`,
+      `admin API ${adminToken ? 'on' : 'off'}`,
+    ].join('; '),
+  );
+  if (!webhookSecret) {
+    warn(
+      io,
+      'WARNING: webhooks are unauthenticated: no --webhook-secret / FLASHSALE_WEBHOOK_SECRET is set, so anyone who can reach ' +
+        'POST /api/payments/webhook can mark orders paid. Fine for a local demo; never in production.',
+    );
+  }
+  if (adminToken && adminToken.length < 16) warn(io, 'WARNING: the admin token is shorter than 16 characters: easy to guess.');
+
+  ctx.exitCode = await untilSignal(running, io);
+}
+
+/** Waits for SIGTERM or SIGINT, then closes gracefully; a second signal ends the process at once. */
+function untilSignal(running: RunningServer, io: CliContext['io']): Promise<number> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      const force = (again: NodeJS.Signals) => {
+        warn(io, `${again} again: stopping now, without waiting for requests in flight`);
+        process.exit(1);
+      };
+      process.once('SIGTERM', force);
+      process.once('SIGINT', force);
+      say(io, `${signal}: shutting down (finishing requests in flight)`);
+      running.close().then(
+        () => {
+          say(io, 'flashsale stopped');
+          resolve(0);
+        },
+        (error: unknown) => {
+          warn(io, `error: shutdown failed: ${(error as Error).message}`);
+          resolve(1);
+        },
+      ).finally(() => {
+        process.off('SIGTERM', force);
+        process.off('SIGINT', force);
+      });
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}
+
+function assertWebhookSecret(secret: string): void {
+  try {
+    signWebhook(secret, '');
+  } catch {
+    throw new UsageError('--webhook-secret: a webhook secret looks like whsec_<base64> (32 random bytes are a good size)');
+  }
+}
+
+function startError(error: unknown, flags: ServeFlags): Error {
+  const code = (error as { code?: unknown }).code;
+  const where = `${flags.host}:${flags.port}`;
+  if (code === 'EADDRINUSE') return new CliError(`cannot listen on ${where}: the port is in use (another flashsale serve?); pick one with --port, or --port 0 for any free port`);
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return new CliError(`cannot listen on ${where}: no such local address; check --host`);
+  if (code === 'EACCES') return new CliError(`cannot listen on ${where}: permission denied (ports below 1024 need privileges)`);
+  return error instanceof Error ? error : new Error(String(error));
+}
+
