@@ -78,12 +78,21 @@ export async function openTestStore(options: Partial<PostgresStoreOptions> = {})
   return openPostgresStore({ connectionString: PG_URL, schema, applicationName: schema, ...options });
 }
 
-/** Closes a store, fails the test if any of its connections outlive the close, drops its schema. */
-export async function closeTestStore(store: PostgresStore, options: { keepSchema?: boolean } = {}): Promise<void> {
-  await store.close();
-  expect(store.pool.totalCount, 'pool clients left after close').toBe(0);
-  expect(await openConnections(store.schema), `server connections left open for ${store.schema}`).toBe(0);
-  if (!options.keepSchema) await dropSchema(store.schema);
+/**
+ * Closes stores (several may share a schema), then fails the test if any of their connections
+ * outlive the close, then drops their schemas.
+ */
+export async function closeTestStores(stores: PostgresStore[], options: { keepSchema?: boolean } = {}): Promise<void> {
+  for (const store of stores) await store.close();
+  for (const store of stores) expect(store.pool.totalCount, 'pool clients left after close').toBe(0);
+  for (const schema of new Set(stores.map((s) => s.schema))) {
+    expect(await openConnections(schema), `server connections left open for ${schema}`).toBe(0);
+    if (!options.keepSchema) await dropSchema(schema);
+  }
+}
+
+export function closeTestStore(store: PostgresStore, options: { keepSchema?: boolean } = {}): Promise<void> {
+  return closeTestStores([store], options);
 }
 
 /** Changes a product's available stock with raw SQL, behind the engine's back. */
