@@ -31,7 +31,11 @@ export interface RateLimiterLike {
 /** Builds the limiter of one policy. The seam for a shared store across server processes. */
 export type LimiterFactory = (policy: RateLimitPolicy) => RateLimiterLike;
 
-/** The default: counts in this process's memory. Fine for one process, N times too lenient for N. */
+/**
+ * The default: counts in this process's memory. Fine for one process, N times too lenient for N.
+ *
+ * @example const limiter = memoryLimiter({ name: 'holds', points: 20, durationSec: 60 });
+ */
 export const memoryLimiter: LimiterFactory = (policy) =>
   new RateLimiterMemory({ points: policy.points, duration: policy.durationSec, keyPrefix: `flashsale:${policy.name}` });
 
