@@ -194,7 +194,9 @@ export function createFlashSale(options: FlashSaleOptions): FlashSale {
 
   async function createHold(input: { productId: number; qty: number; idempotencyKey?: string }): Promise<HoldCreated> {
     const { productId, qty, idempotencyKey } = parseInput(holdSchema, input);
-    if (soldOut.isSoldOut(productId)) {
+    // A keyed request may be the retry of a hold that already succeeded: only the store knows,
+    // so it is never refused from the cache (its answer is the stored hold, not "sold out").
+    if (idempotencyKey === undefined && soldOut.isSoldOut(productId)) {
       emit({ type: 'hold_rejected', productId, reason: 'insufficient_stock', soldOutCache: true });
       throw flashSaleError('insufficient_stock');
     }
