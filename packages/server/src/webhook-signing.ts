@@ -1,12 +1,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 
-/** The three Standard Webhooks headers of a signed call. */
-export interface WebhookSignatureHeaders {
+/**
+ * The three Standard Webhooks headers of a signed call. A type alias, not an interface, so it can
+ * be passed wherever a `Record<string, string>` of headers is expected.
+ */
+export type WebhookSignatureHeaders = {
   'webhook-id': string;
   'webhook-timestamp': string;
   'webhook-signature': string;
-}
+};
 
 /**
  * Makes a new webhook secret in the Standard Webhooks format: `whsec_` and 32 random bytes in base64.
