@@ -127,6 +127,15 @@ async function runServe(flags: ServeFlags, ctx: CliContext): Promise<void> {
     throw startError(error, flags);
   }
 
+  if (!webhookSecret) {
+    warn(
+      io,
+      'WARNING: webhooks are unauthenticated: no --webhook-secret / FLASHSALE_WEBHOOK_SECRET is set, so anyone who can reach ' +
+        'POST /api/payments/webhook can mark orders paid. Fine for a local demo; never in production.',
+    );
+  }
+  if (adminToken && adminToken.length < 16) warn(io, 'WARNING: the admin token is shorter than 16 characters: easy to guess.');
+
   say(io, `flashsale listening on ${running.url}`);
   say(
     io,
@@ -137,15 +146,6 @@ async function runServe(flags: ServeFlags, ctx: CliContext): Promise<void> {
       `admin API ${adminToken ? 'on' : 'off'}`,
     ].join('; '),
   );
-  if (!webhookSecret) {
-    warn(
-      io,
-      'WARNING: webhooks are unauthenticated: no --webhook-secret / FLASHSALE_WEBHOOK_SECRET is set, so anyone who can reach ' +
-        'POST /api/payments/webhook can mark orders paid. Fine for a local demo; never in production.',
-    );
-  }
-  if (adminToken && adminToken.length < 16) warn(io, 'WARNING: the admin token is shorter than 16 characters: easy to guess.');
-
   ctx.exitCode = await untilSignal(running, io);
 }
 
