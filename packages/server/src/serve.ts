@@ -39,6 +39,8 @@ export interface RunningServer {
 
 /**
  * Runs the API on Node with @hono/node-server, plus the expiry sweeper. Resolves once listening.
+ * When listening fails (EADDRINUSE...), it rejects with the socket error and the engine stays
+ * open: it is the caller's to close.
  *
  * @example
  * const metrics = createMetrics({ defaultMetrics: true });
