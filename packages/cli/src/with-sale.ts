@@ -20,8 +20,16 @@ export async function openTarget(target: DbTarget, options: OpenStoreOptions = {
   try {
     return await openStore(target, options);
   } catch (error) {
-    throw new CliError(`cannot open ${describeDbTarget(target)}: ${(error as Error).message}`);
+    throw new CliError(`cannot open ${describeDbTarget(target)}: ${explain(error)}`);
   }
+}
+
+/** The error's message, and its cause's when it wraps one ("storage unavailable" says little alone). */
+function explain(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const cause = error instanceof Error ? (error.cause as { message?: unknown; code?: unknown } | undefined) : undefined;
+  const detail = typeof cause?.message === 'string' && cause.message !== '' ? cause.message : typeof cause?.code === 'string' ? cause.code : undefined;
+  return detail && detail !== message ? `${message} (${detail})` : message;
 }
 
 /**
