@@ -48,7 +48,13 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   }
 }
 
-/** The latest version this package knows. */
+/**
+ * The latest migration version this package ships.
+ *
+ * @example
+ * const { version } = await migrate({ connectionString });
+ * console.log(version === latestVersion() ? 'up to date' : 'behind');
+ */
 export function latestVersion(): number {
   return loadMigrations().length;
 }

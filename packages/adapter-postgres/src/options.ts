@@ -40,6 +40,15 @@ export interface ResolvedOptions {
   applicationName: string;
 }
 
+/**
+ * Connections in a store's own pool unless `poolSize` says otherwise. The README explains the
+ * choice: enough for orders, payments and the sweeper to run beside the hot product's one
+ * transaction, few enough that nine processes fit PostgreSQL's default `max_connections` of 100.
+ *
+ * @example
+ * const perProcess = Math.floor((maxConnections - 10) / workers); // keep the pool within the server's limit
+ * await openPostgresStore({ connectionString, poolSize: Math.min(perProcess, DEFAULT_POOL_SIZE) });
+ */
 export const DEFAULT_POOL_SIZE = 10;
 
 /** A schema name that needs no quoting anywhere, not even in a libpq `options` string. */

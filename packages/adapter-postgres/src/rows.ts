@@ -37,7 +37,6 @@ export interface OrderRow {
 }
 
 export const PRODUCT_COLUMNS = 'id, name, price_cents, available';
-export const HOLD_COLUMNS = 'id, product_id, qty, status, token_hash, created_at, expires_at';
 export const ORDER_COLUMNS = 'id, hold_id, product_id, qty, amount_cents, status, created_at, payment_deadline, txn_id';
 
 /** A bigint column as a JS number; throws rather than silently rounding. */
