@@ -18,5 +18,5 @@ const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info
 const stop = () => server.close(() => process.exit(0));
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
-// The parent going away (crash, kill -9) must not leave a stray server behind.
-process.on('disconnect', stop);
+// The parent going away (even kill -9) closes our stdin: never leave a stray server behind.
+process.stdin.on('end', stop).resume();

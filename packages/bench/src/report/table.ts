@@ -1,0 +1,88 @@
+import type { LatencySummary } from './stats.js';
+import type { BenchReport } from './types.js';
+
+/**
+ * The terminal report: throughput, latency per endpoint, statuses, and each invariant ✓/✗, ending
+ * with one PASS/FAIL line that names the broken checks.
+ *
+ * @example process.stdout.write(renderTable(await runBench({ requests: 2000 })));
+ */
+export function renderTable(report: BenchReport): string {
+  const lines: string[] = [];
+  const s = report.settings;
+  lines.push(`flashsale bench: ${report.mode} on ${report.db}${report.target ? ` (target ${report.target})` : ''}`);
+  lines.push(`  ${fmt(s.requests)} requests, concurrency ${s.concurrency}, stock ${fmt(s.stock)}, qty ${s.qty}, seed ${s.seed}, ${report.machine.cpus} CPUs, node ${report.machine.node}`);
+  lines.push('');
+
+  if (report.mode === 'engine' && report.strategies) {
+    lines.push(row(['strategy', 'kind', 'holds/s', 'p50', 'p95', 'p99', 'max', 'granted', 'refused', 'oversell'], [12, 20, 9, 8, 8, 8, 8, 8, 8, 8]));
+    for (const st of report.strategies) {
+      const l = st.latency_ms;
+      lines.push(row([st.strategy, st.kind, fmt(st.holds_per_sec), ms(l.p50), ms(l.p95), ms(l.p99), ms(l.max), fmt(st.granted), fmt(st.refused), String(st.oversell)], [12, 20, 9, 8, 8, 8, 8, 8, 8, 8]));
+    }
+    const by = Object.fromEntries(report.strategies.map((st) => [st.strategy, st.holds_per_sec]));
+    if (by.coalesced && by.pessimistic) lines.push(`  coalesced / pessimistic = ${(by.coalesced / by.pessimistic).toFixed(1)}x`);
+    if (by.coalesced && by.atomic) lines.push(`  coalesced / atomic = ${(by.coalesced / by.atomic).toFixed(1)}x`);
+  } else {
+    let headline = `holds/s: ${fmt(report.holds_per_sec)}`;
+    if (report.baseline_rps !== undefined) {
+      headline += `   baseline (bare Hono) req/s: ${fmt(report.baseline_rps)}   ratio: ${pct(report.baseline_ratio ?? 0)}`;
+    }
+    lines.push(headline);
+    const rt = report.store_round_trips;
+    if (rt) {
+      lines.push(`database round trips: ${fmt(rt.store_calls)} store calls for ${fmt(rt.hold_requests)} hold requests (${pct(rt.calls_per_request)}); ${Number.isNaN(rt.requests_reaching_store) ? '?' : fmt(rt.requests_reaching_store)} requests reached storage`);
+    } else if (rt === null) {
+      lines.push('database round trips: not exported by this server (no flashsale_reserve_batches_total in /metrics)');
+    }
+    lines.push('');
+    const widths = [28, 9, 8, 8, 8, 9];
+    lines.push(`${row(['endpoint', 'requests', 'p50', 'p95', 'p99', 'max'], widths)}  statuses`);
+    for (const [name, ep] of Object.entries(report.endpoints)) {
+      lines.push(`${latencyRow(name, ep.requests, ep.latency_ms, widths)}  ${statuses(ep.status_counts)}`);
+    }
+    if (report.baseline_latency_ms) lines.push(latencyRow('baseline POST (bare Hono)', report.baseline_latency_ms.count, report.baseline_latency_ms, widths));
+    const f = report.flow;
+    if (f) {
+      lines.push('');
+      lines.push(`flow: ${f.winners} winners: ${f.abandoned} abandoned, ${f.ordered} ordered; ${f.paid} paid, ${f.failed} failed, ${f.unpaid} never paid, ${f.late_paid} paid late`);
+      lines.push(`      mess: ${f.duplicate_webhooks} duplicate webhooks (same key, in parallel), ${f.retries_new_key} retries with new keys, ${f.conflicting_webhooks} conflicting outcomes, ${f.key_reuse_other_body} keys reused with another body, ${f.double_order_attempts} double orders, ${f.wrong_token_attempts} wrong tokens`);
+      lines.push(`      expiry pass released ${f.expiry_pass.holds} holds and ${f.expiry_pass.orders} orders (${f.expiry_pass.units} units)`);
+    }
+  }
+
+  lines.push('');
+  lines.push('invariants');
+  for (const inv of report.invariants) lines.push(`  ${inv.ok ? '✓' : '✗'} ${inv.name}: ${inv.detail}`);
+  lines.push('');
+  const broken = report.invariants.filter((i) => !i.ok).map((i) => i.name);
+  lines.push(broken.length === 0 ? `PASS: all ${report.invariants.length} checks hold` : `FAIL: ${broken.join(', ')}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function latencyRow(name: string, requests: number, l: LatencySummary, widths: number[]): string {
+  return row([name, fmt(requests), ms(l.p50), ms(l.p95), ms(l.p99), ms(l.max)], widths);
+}
+
+function row(cells: string[], widths: number[]): string {
+  return `  ${cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' ')}`.trimEnd();
+}
+
+function statuses(counts: Record<string, number>): string {
+  return Object.entries(counts)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([status, count]) => `${status}×${count}`)
+    .join(' ');
+}
+
+export function fmt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+export function ms(n: number): string {
+  return n >= 100 ? `${Math.round(n)}ms` : `${n.toFixed(1)}ms`;
+}
+
+function pct(ratio: number): string {
+  return `${(ratio * 100).toFixed(ratio < 0.01 ? 2 : 0)}%`;
+}

@@ -1,0 +1,104 @@
+import type { Strategy } from '../options.js';
+import type { Histogram, LatencySummary } from './stats.js';
+
+/** One audited check: `ok` false names what broke in `detail`. */
+export interface Invariant {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+/** Requests, latency and statuses of one endpoint. */
+export interface EndpointReport {
+  requests: number;
+  latency_ms: LatencySummary;
+  status_counts: Record<string, number>;
+}
+
+/** One engine-mode strategy's run. */
+export interface StrategyReport {
+  strategy: Strategy;
+  /** The engine's own path (coalesced) or a bench-local comparison baseline. */
+  kind: 'engine' | 'comparison baseline';
+  holds_per_sec: number;
+  requests: number;
+  granted: number;
+  refused: number;
+  units_granted: number;
+  /** Units granted beyond the stock. Must be 0. */
+  oversell: number;
+  duration_ms: number;
+  latency_ms: LatencySummary;
+  invariants: Invariant[];
+}
+
+/** Database round trips of the hold phase, read from the server's /metrics. */
+export interface RoundTrips {
+  hold_requests: number;
+  /** `reserveHolds` store calls (one database round trip, or one transaction, each). */
+  store_calls: number;
+  /** Hold requests those calls carried; the rest were refused without touching storage. */
+  requests_reaching_store: number;
+  /** store_calls / hold_requests. */
+  calls_per_request: number;
+  source: string;
+}
+
+/** What the flow phase did to the buyers who got a hold. */
+export interface FlowSummary {
+  winners: number;
+  abandoned: number;
+  ordered: number;
+  paid: number;
+  failed: number;
+  unpaid: number;
+  late_paid: number;
+  duplicate_webhooks: number;
+  retries_new_key: number;
+  conflicting_webhooks: number;
+  key_reuse_other_body: number;
+  double_order_attempts: number;
+  wrong_token_attempts: number;
+  expiry_pass: { holds: number; orders: number; units: number };
+}
+
+/** Everything a run found; `--json` prints it as is. */
+export interface BenchReport {
+  /** True when every invariant holds: the exit status is 0 exactly then. */
+  ok: boolean;
+  mode: 'stampede' | 'engine';
+  db: string;
+  target: string | null;
+  settings: {
+    stock: number;
+    requests: number;
+    concurrency: number;
+    qty: string;
+    seed: number;
+    warmup: number;
+    synchronous: string;
+  };
+  started_at: string;
+  duration_ms: number;
+  machine: { cpus: number; cpu_model: string; node: string; platform: string };
+  /** Hold requests answered per second (stampede: every answer, 201 or 409; engine: the engine's own strategy). */
+  holds_per_sec: number;
+  /** Latency of hold requests. */
+  latency_ms: LatencySummary;
+  /** Statuses of hold requests. */
+  status_counts: Record<string, number>;
+  endpoints: Record<string, EndpointReport>;
+  baseline_rps?: number;
+  /** holds_per_sec / baseline_rps. */
+  baseline_ratio?: number;
+  baseline_latency_ms?: LatencySummary;
+  store_round_trips?: RoundTrips | null;
+  flow?: FlowSummary;
+  strategies?: StrategyReport[];
+  invariants: Invariant[];
+  charts: {
+    latency_histogram: Histogram;
+    throughput: { bucket_ms: number; per_sec: number[] };
+    baseline_throughput?: { bucket_ms: number; per_sec: number[] };
+  };
+}

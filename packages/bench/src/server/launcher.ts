@@ -1,0 +1,45 @@
+/** What the bench needs from a flashsale server it starts for a stampede. */
+export interface ServerLaunchOptions {
+  /** The `--db` value for the server: a SQLite path or `postgres://…?schema=…`. */
+  db: string;
+  /** Bearer token of the admin API, so the bench can create its product. */
+  adminToken: string;
+  holdTtlMs: number;
+  paymentTtlMs: number;
+  sweepIntervalMs: number;
+}
+
+/** A server started for a run. `close()` stops it and waits for the process to end. */
+export interface LaunchedServer {
+  /** Such as http://127.0.0.1:41234. */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a flashsale server in its own process. The bench's default runs a small script on
+ * @flashsale/server's `serve()`; the CLI passes one that runs `flashsale serve` (see
+ * {@link commandLauncher}).
+ */
+export type ServerLauncher = (options: ServerLaunchOptions) => Promise<LaunchedServer>;
+
+/**
+ * The `flashsale serve` arguments for a bench server: loopback, a free port, rate limits off (the
+ * stampede comes from one client address), and the given TTLs.
+ *
+ * @example serveArgs({ db: 'b.db', adminToken: 't', holdTtlMs: 120000, paymentTtlMs: 900000, sweepIntervalMs: 5000 })
+ * // ['serve', '--db', 'b.db', '--port', '0', '--host', '127.0.0.1', '--no-rate-limit', ...]
+ */
+export function serveArgs(options: ServerLaunchOptions): string[] {
+  return [
+    'serve',
+    '--db', options.db,
+    '--port', '0',
+    '--host', '127.0.0.1',
+    '--no-rate-limit',
+    '--admin-token', options.adminToken,
+    '--hold-ttl', `${options.holdTtlMs}ms`,
+    '--payment-ttl', `${options.paymentTtlMs}ms`,
+    '--sweep-interval', `${options.sweepIntervalMs}ms`,
+  ];
+}

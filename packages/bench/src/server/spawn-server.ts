@@ -1,0 +1,98 @@
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { serveArgs, type LaunchedServer, type ServerLauncher } from './launcher.js';
+
+/** The first loopback URL a server prints (a plain line or a JSON log field) is where it listens. */
+const LISTENING = /https?:\/\/(?:127\.\d+\.\d+\.\d+|localhost|\[::1\]):\d+/;
+
+export interface SpawnServerOptions {
+  /** Give up when no URL was printed within this long. Default 30 s. */
+  startTimeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Runs `command args…` and resolves once it prints the loopback URL it listens on. Its output is
+ * read to the end (a server that logs must never block on a full pipe) and kept, the last lines
+ * only, for the error message if it dies.
+ *
+ * @example const server = await spawnServerProcess(process.execPath, ['server.js']);
+ */
+export function spawnServerProcess(command: string, args: string[], options: SpawnServerOptions = {}): Promise<LaunchedServer> {
+  // stdin stays open and unused: it closes when this process dies, which our scripts take as "stop".
+  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], env: options.env ?? process.env });
+  const tail: string[] = [];
+  const remember = (chunk: Buffer) => {
+    tail.push(...String(chunk).split('\n').filter(Boolean));
+    tail.splice(0, Math.max(0, tail.length - 20));
+  };
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let stopping: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    stopping ??= (async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    })();
+    return stopping;
+  };
+  return new Promise<LaunchedServer>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      void close();
+      reject(new Error(`the server printed no URL within ${options.startTimeoutMs ?? 30_000} ms:\n${tail.join('\n')}`));
+    }, options.startTimeoutMs ?? 30_000);
+    let seen = '';
+    let listening = false;
+    child.stdout.on('data', (chunk: Buffer) => {
+      remember(chunk);
+      if (listening) return;
+      // Keep a little of the previous chunk: a URL may be split across two reads.
+      seen = seen.slice(-256) + String(chunk);
+      const match = LISTENING.exec(seen);
+      if (match) {
+        listening = true;
+        clearTimeout(timer);
+        resolve({ url: match[0], close });
+      }
+    });
+    child.stderr.on('data', remember);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`the server exited (code ${code}) before listening:\n${tail.join('\n')}`));
+    });
+  });
+}
+
+/**
+ * A {@link ServerLauncher} that runs `command ...prefix serve --db … --port 0 …` (see
+ * {@link serveArgs}). This is how the CLI hands its own `flashsale serve` to the bench.
+ *
+ * @example
+ * runBench({ launchServer: commandLauncher(process.execPath, [...process.execArgv, binPath]) })
+ */
+export function commandLauncher(command: string, prefix: string[] = []): ServerLauncher {
+  return (options) => spawnServerProcess(command, [...prefix, ...serveArgs(options)]);
+}
+
+/**
+ * The Node arguments that run one of this package's scripts: under `tsx` with the
+ * `@flashsale/source` condition when running from TypeScript sources, plainly once built.
+ */
+export function nodeScript(relativeToSrc: string): string[] {
+  const here = fileURLToPath(import.meta.url);
+  const fromSource = here.endsWith('.ts');
+  const script = fileURLToPath(new URL(`../${relativeToSrc}${fromSource ? '.ts' : '.js'}`, import.meta.url));
+  if (!fromSource) return [script];
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  return ['--conditions=@flashsale/source', '--import', tsx, script];
+}
+
+/** The bench's own launcher: a small script on @flashsale/server's `serve()`, in a child process. */
+export const defaultLauncher: ServerLauncher = commandLauncher(process.execPath, nodeScript('children/flashsale-server'));

@@ -1,0 +1,211 @@
+import { randomBytes } from 'node:crypto';
+import type { Random } from '../random.js';
+import type { FlowSummary } from '../report/types.js';
+import { runLimited, type ApiClient, type ApiResponse } from './api-client.js';
+import type { GrantedHold } from './hold-phase.js';
+import type { StockLedger } from './ledger.js';
+
+/**
+ * What a buyer who got a hold does next. Shares (of winners): abandon 15%, pay 55%, payment fails
+ * 15%, never pay 7.5% (the order expires), pay late 7.5% (success after the order expired).
+ */
+export type Fate = 'abandon' | 'paid' | 'failed' | 'unpaid' | 'late';
+
+export interface Buyer {
+  hold: GrantedHold;
+  fate: Fate;
+  orderId?: number;
+  /** The order status the buyer's last accepted webhook answered, or undefined. */
+  finalOrderStatus?: string;
+}
+
+export interface FlowResult {
+  buyers: Buyer[];
+  summary: FlowSummary;
+  /** Answers that broke the API contract, described. */
+  contract: string[];
+}
+
+export interface FlowOptions {
+  client: ApiClient;
+  holds: GrantedHold[];
+  rng: Random;
+  concurrency: number;
+  ledger: StockLedger;
+  /** Runs one expiry pass past every deadline of this run; returns what it released. */
+  expiryPass: () => Promise<{ holds: number; orders: number; units: number }>;
+  onProgress?: (done: number, total: number) => void;
+}
+
+const WEBHOOK = '/api/payments/webhook';
+
+/**
+ * Walks the buyers who got a hold through the rest of a sale, with the mess of real traffic:
+ * orders (some after a wrong-token try, some sent twice at once), payment webhooks in random order
+ * across orders, some delivered three times at once with the same key, retries with new keys,
+ * conflicting outcomes, a key reused with another body, failed payments, abandoned holds and unpaid
+ * orders left to expire, then one expiry pass and late payments for expired orders. Every answer is
+ * checked against the API contract (SPEC section 4).
+ */
+export async function runFlow(options: FlowOptions): Promise<FlowResult> {
+  const { client, rng, ledger } = options;
+  const run = randomBytes(4).toString('hex');
+  const contract: string[] = [];
+  const summary: FlowSummary = {
+    winners: options.holds.length,
+    abandoned: 0,
+    ordered: 0,
+    paid: 0,
+    failed: 0,
+    unpaid: 0,
+    late_paid: 0,
+    duplicate_webhooks: 0,
+    retries_new_key: 0,
+    conflicting_webhooks: 0,
+    key_reuse_other_body: 0,
+    double_order_attempts: 0,
+    wrong_token_attempts: 0,
+    expiry_pass: { holds: 0, orders: 0, units: 0 },
+  };
+  const expect = (what: string, res: ApiResponse, ok: boolean, wanted: string) => {
+    if (!ok) contract.push(`${what}: expected ${wanted}, got ${res.status}${res.json?.code ? ` ${String(res.json.code)}` : ''}`);
+  };
+  const safely = (what: string, work: () => Promise<void>) => async () => {
+    try {
+      await work();
+    } catch (error) {
+      contract.push(`${what}: no answer (${(error as Error).message})`);
+    }
+  };
+
+  const buyers: Buyer[] = options.holds.map((hold) => {
+    const r = rng.next();
+    const fate: Fate = r < 0.15 ? 'abandon' : r < 0.7 ? 'paid' : r < 0.85 ? 'failed' : r < 0.925 ? 'unpaid' : 'late';
+    return { hold, fate };
+  });
+  let total = 0;
+  let done = 0;
+  const tick = () => options.onProgress?.((done += 1), total);
+
+  // Orders.
+  const ordering = buyers.filter((b) => b.fate !== 'abandon');
+  summary.abandoned = buyers.length - ordering.length;
+  const orderTasks = rng.shuffle(ordering.map((buyer) => safely(`order for hold ${buyer.hold.holdId}`, async () => {
+    const body = { hold_id: buyer.hold.holdId, token: buyer.hold.token };
+    if (rng.chance(0.03)) {
+      summary.wrong_token_attempts += 1;
+      const wrong = await client.post('orders', '/api/orders', { ...body, token: randomBytes(32).toString('hex') });
+      expect('POST /api/orders with a wrong token', wrong, wrong.status === 403, '403');
+    }
+    const twice = rng.chance(0.05);
+    if (twice) summary.double_order_attempts += 1;
+    const answers = await Promise.all((twice ? [body, body] : [body]).map((b) => client.post('orders', '/api/orders', b)));
+    const created = answers.filter((a) => a.status === 201);
+    if (twice) {
+      const second = answers.find((a) => a.status !== 201);
+      expect('POST /api/orders twice at once for one hold', second ?? answers[0]!, created.length === 1 && second?.status === 400, 'one 201 and one 400');
+    } else {
+      expect('POST /api/orders', answers[0]!, created.length === 1, '201');
+    }
+    const order = created[0]?.json;
+    if (order && typeof order.order_id === 'number' && order.status === 'pending') {
+      buyer.orderId = order.order_id;
+      summary.ordered += 1;
+    } else {
+      // The hold was never converted: it must come back at the expiry pass like an abandoned one.
+      buyer.fate = 'abandon';
+      if (created[0]) contract.push(`POST /api/orders: 201 without an order id and status pending`);
+    }
+    tick();
+  })));
+  total = orderTasks.length;
+  await runLimited(orderTasks, options.concurrency);
+
+  const ordered = buyers.filter((b) => b.orderId !== undefined);
+  const pay = (buyer: Buyer, status: 'success' | 'failed', key: string) =>
+    client.post('webhook', WEBHOOK, { order_id: buyer.orderId, status, txn_id: `txn-${run}-${buyer.orderId}` }, { 'idempotency-key': key });
+
+  // First deliveries, in random order across orders; some delivered three times at once.
+  const firstTasks = rng.shuffle(ordered.filter((b) => b.fate === 'paid' || b.fate === 'failed').map((buyer) =>
+    safely(`webhook for order ${buyer.orderId}`, async () => {
+      const status = buyer.fate === 'paid' ? 'success' : 'failed';
+      const wanted = buyer.fate === 'paid' ? 'completed' : 'failed';
+      const copies = rng.chance(0.3) ? 3 : 1;
+      if (copies > 1) summary.duplicate_webhooks += copies - 1;
+      if (status === 'failed') ledger.returned(Date.now(), buyer.hold.qty);
+      const key = `pay-${run}-${buyer.orderId}-1`;
+      const answers = await Promise.all(Array.from({ length: copies }, () => pay(buyer, status, key)));
+      const settled = answers.filter((a) => a.status === 200 && a.json?.order_status === wanted);
+      // A copy that arrives while the first is still running may get 409 (in flight), never a second effect.
+      const stray = answers.filter((a) => !(a.status === 200 && a.json?.order_status === wanted) && a.status !== 409);
+      expect(`webhook ${status} x${copies} (same key)`, stray[0] ?? answers[0]!, settled.length >= 1 && stray.length === 0, `200 ${wanted}`);
+      buyer.finalOrderStatus = wanted;
+      if (buyer.fate === 'paid') summary.paid += 1;
+      else summary.failed += 1;
+      tick();
+    }),
+  ));
+  total += firstTasks.length;
+  await runLimited(firstTasks, options.concurrency);
+
+  // Follow-ups: retries with new keys, opposite outcomes, a key reused with another body.
+  const followTasks: (() => Promise<void>)[] = [];
+  for (const buyer of ordered) {
+    if (buyer.fate === 'paid' && rng.chance(0.25)) {
+      summary.retries_new_key += 1;
+      followTasks.push(safely(`retry for order ${buyer.orderId}`, async () => {
+        const res = await pay(buyer, 'success', `pay-${run}-${buyer.orderId}-retry`);
+        expect('webhook success retried with a new key', res, res.status === 200 && res.json?.order_status === 'completed', '200 completed');
+        tick();
+      }));
+    }
+    if (buyer.fate === 'paid' && rng.chance(0.05)) {
+      summary.key_reuse_other_body += 1;
+      followTasks.push(safely(`key reuse for order ${buyer.orderId}`, async () => {
+        const res = await pay(buyer, 'failed', `pay-${run}-${buyer.orderId}-1`);
+        expect('webhook key reused with another body', res, res.status === 422, '422');
+        tick();
+      }));
+    }
+    if (buyer.fate === 'failed') {
+      const r = rng.next();
+      if (r < 0.3) {
+        summary.conflicting_webhooks += 1;
+        followTasks.push(safely(`conflict for order ${buyer.orderId}`, async () => {
+          const res = await pay(buyer, 'success', `pay-${run}-${buyer.orderId}-late-success`);
+          expect('webhook success after failed (new key)', res, res.status === 409, '409');
+          tick();
+        }));
+      } else if (r < 0.5) {
+        summary.retries_new_key += 1;
+        followTasks.push(safely(`failed retry for order ${buyer.orderId}`, async () => {
+          const res = await pay(buyer, 'failed', `pay-${run}-${buyer.orderId}-retry`);
+          expect('webhook failed retried with a new key', res, res.status === 200 && res.json?.order_status === 'failed', '200 failed');
+          tick();
+        }));
+      }
+    }
+  }
+  total += followTasks.length;
+  await runLimited(rng.shuffle(followTasks), options.concurrency);
+
+  // Expiry: abandoned holds and unpaid orders give their stock back, once.
+  const outstanding = buyers.filter((b) => b.fate === 'abandon' || b.fate === 'unpaid' || b.fate === 'late');
+  ledger.returned(Date.now(), outstanding.reduce((sum, b) => sum + b.hold.qty, 0));
+  summary.expiry_pass = await options.expiryPass();
+  summary.unpaid = ordered.filter((b) => b.fate === 'unpaid').length;
+
+  // Late payments for orders that expired: the stock is taken again when it can be.
+  const lateTasks = ordered.filter((b) => b.fate === 'late').map((buyer) => safely(`late payment for order ${buyer.orderId}`, async () => {
+    const res = await pay(buyer, 'success', `pay-${run}-${buyer.orderId}-after-expiry`);
+    const status = res.json?.order_status;
+    expect('webhook success after the order expired', res, res.status === 200 && (status === 'completed' || status === 'refund_due'), '200 completed or refund_due');
+    if (res.status === 200 && typeof status === 'string') buyer.finalOrderStatus = status;
+    if (status === 'completed') ledger.taken(Date.now(), buyer.hold.qty);
+    summary.late_paid += 1;
+    tick();
+  }));
+  total += lateTasks.length;
+  await runLimited(lateTasks, options.concurrency);
+  return { buyers, summary, contract };
+}

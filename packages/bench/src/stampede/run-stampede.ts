@@ -1,0 +1,225 @@
+import { randomBytes } from 'node:crypto';
+import { createFlashSale } from '@flashsale/core';
+import { fire, type LoadResult } from '../load/fire.js';
+import type { ResolvedBenchOptions } from '../options.js';
+import { createProgress, type Progress } from '../progress.js';
+import { seededRandom } from '../random.js';
+import { machineInfo, qtyText } from '../report/machine.js';
+import { histogram, round, summarize } from '../report/stats.js';
+import type { BenchReport, EndpointReport, Invariant } from '../report/types.js';
+import { dbArgument, describeBenchDb, openBenchDb, parseBenchDb } from '../storage/bench-db.js';
+import type { LaunchedServer } from '../server/launcher.js';
+import { defaultLauncher, nodeScript, spawnServerProcess } from '../server/spawn-server.js';
+import { ApiClient } from './api-client.js';
+import { auditStampede } from './audit.js';
+import { runFlow } from './flow.js';
+import { runHoldPhase } from './hold-phase.js';
+import { StockLedger } from './ledger.js';
+import { roundTrips } from './round-trips.js';
+
+/**
+ * TTLs of the bench's own server: long enough that nothing expires by the clock during a run, so
+ * every release is one the bench caused and can place in time. Abandoned holds and unpaid orders
+ * are released by the bench's expiry pass, run with a clock moved past these deadlines.
+ */
+const OWN_HOLD_TTL_MS = 30 * 60_000;
+const OWN_PAYMENT_TTL_MS = 30 * 60_000;
+/** A `--target` server's payment deadline is assumed to be the product default. */
+const TARGET_PAYMENT_TTL_MS = 15 * 60_000;
+
+/**
+ * Stampede mode: a server in its own process, one product, N hold attempts at concurrency C, the
+ * winners walked through orders and payments with realistic mess, one expiry pass, then the audit.
+ */
+export async function runStampede(o: ResolvedBenchOptions): Promise<BenchReport> {
+  const started = Date.now();
+  const progress = createProgress(o.progress);
+  const rng = seededRandom(o.seed);
+  const db = parseBenchDb(o.db);
+  const opened = await openBenchDb(db, { synchronous: o.synchronous, keep: o.keepDb });
+  let server: LaunchedServer | undefined;
+  let client: ApiClient | undefined;
+  try {
+    const baseline = o.baseline ? await runBaseline(o, progress) : undefined;
+
+    const adminToken = o.adminToken ?? randomBytes(24).toString('hex');
+    o.log(o.target ? `stampede: target ${o.target}` : `stampede: starting a flashsale server on ${describeBenchDb(db)}`);
+    server = o.target
+      ? { url: o.target, close: async () => {} }
+      : await (o.launchServer ?? defaultLauncher)({
+          db: dbArgument(db),
+          adminToken,
+          holdTtlMs: OWN_HOLD_TTL_MS,
+          paymentTtlMs: OWN_PAYMENT_TTL_MS,
+          sweepIntervalMs: 5_000,
+        });
+    client = new ApiClient(server.url, { connections: Math.min(o.concurrency, 128), timeoutMs: o.requestTimeoutMs });
+    const api = client;
+    const createProduct = async (name: string, stock: number): Promise<number> => {
+      const res = await api.post('admin', '/api/admin/products', { name, price: '10.00', stock }, { authorization: `Bearer ${adminToken}` });
+      if (res.status !== 201 || typeof res.json?.id !== 'number') {
+        throw new Error(`creating the bench product failed: ${res.status} ${JSON.stringify(res.json)} (is --admin-token right?)`);
+      }
+      return res.json.id;
+    };
+    const runId = randomBytes(3).toString('hex');
+
+    if (o.warmup > 0) {
+      // A product of its own, so warm-up holds never touch the audited one (verify still covers it).
+      const warm = await createProduct(`bench warm-up ${runId}`, o.warmup * o.qty.max);
+      progress.start('warm-up', o.warmup);
+      await runHoldPhase({ baseUrl: server.url, productId: warm, requests: o.warmup, concurrency: o.concurrency, qty: o.qty, timeoutMs: o.requestTimeoutMs, rng, onProgress: (n) => progress.update(n) });
+      progress.stop();
+    }
+
+    const productId = await createProduct(`bench ${runId}`, o.stock);
+    const ledger = new StockLedger();
+    const metricsBefore = await readMetrics(api);
+    o.log(`stampede: ${o.requests} hold attempts at concurrency ${o.concurrency} on a stock of ${o.stock}`);
+    progress.start('holds', o.requests);
+    const hold = await runHoldPhase({
+      baseUrl: server.url,
+      productId,
+      requests: o.requests,
+      concurrency: o.concurrency,
+      qty: o.qty,
+      timeoutMs: o.requestTimeoutMs,
+      rng,
+      ledger,
+      onProgress: (n) => progress.update(n),
+    });
+    progress.stop();
+    const metricsAfter = await readMetrics(api);
+    const phaseEnd = Date.now();
+    const after = await api.get('products', `/api/products/${productId}`);
+    const availableAfterHolds = typeof after.json?.available_stock === 'number' ? after.json.available_stock : Number.NaN;
+
+    const maxExpiry = hold.holds.reduce((max, h) => Math.max(max, h.expiresAt), phaseEnd);
+    const paymentTtl = o.target ? TARGET_PAYMENT_TTL_MS : OWN_PAYMENT_TTL_MS;
+    const shiftMs = maxExpiry - Date.now() + paymentTtl + 60_000;
+    // The pass runs here, on the same database, like `flashsale holds:release` from cron: with a
+    // clock past every deadline of this run, while the server's own sweeper keeps running.
+    const passEngine = createFlashSale({ store: opened.store, clock: () => Date.now() + shiftMs });
+    o.log(`flow: ${hold.holds.length} winners order, pay, fail, abandon; then one expiry pass`);
+    progress.start('flow', 1);
+    const flow = await runFlow({
+      client: api,
+      holds: hold.holds,
+      rng,
+      concurrency: o.concurrency,
+      ledger,
+      expiryPass: async () => {
+        const summary = await passEngine.releaseExpired();
+        return { holds: summary.holds, orders: summary.orders, units: summary.units };
+      },
+      onProgress: (done, total) => progress.update(done, total),
+    });
+    progress.stop();
+
+    const serverErrors = collectServerErrors(hold.load, api);
+    const invariants = await auditStampede({
+      opened,
+      engine: passEngine,
+      productId,
+      stock: o.stock,
+      hold,
+      availableAfterHolds,
+      expiredDuringHolds: hold.holds.some((h) => h.expiresAt <= phaseEnd),
+      peak: ledger.peak(),
+      flow,
+      serverErrors,
+    });
+
+    const holdLatency = summarize(hold.load.latenciesMs);
+    const endpoints: Record<string, EndpointReport> = {
+      'POST /api/holds': { requests: hold.load.responses, latency_ms: holdLatency, status_counts: hold.load.statusCounts },
+    };
+    for (const [label, log] of api.endpoints) {
+      if (label === 'admin') continue;
+      endpoints[endpointName(label)] = { requests: log.latenciesMs.length, latency_ms: summarize(log.latenciesMs), status_counts: log.statusCounts };
+    }
+    const holdsPerSec = round(hold.load.rps, 0);
+    return {
+      ok: invariants.every((i) => i.ok),
+      mode: 'stampede',
+      db: describeBenchDb(db),
+      target: o.target ?? null,
+      settings: settingsOf(o),
+      started_at: new Date(started).toISOString(),
+      duration_ms: Date.now() - started,
+      machine: machineInfo(),
+      holds_per_sec: holdsPerSec,
+      latency_ms: holdLatency,
+      status_counts: hold.load.statusCounts,
+      endpoints,
+      ...(baseline
+        ? {
+            baseline_rps: round(baseline.rps, 0),
+            baseline_ratio: baseline.rps > 0 ? round(hold.load.rps / baseline.rps, 3) : 0,
+            baseline_latency_ms: summarize(baseline.latenciesMs),
+          }
+        : {}),
+      store_round_trips: roundTrips(metricsBefore, metricsAfter, hold.load.responses),
+      flow: flow.summary,
+      invariants,
+      charts: {
+        latency_histogram: histogram(hold.load.latenciesMs),
+        throughput: { bucket_ms: hold.load.timeline.bucketMs, per_sec: hold.load.timeline.ratePerSecond() },
+        ...(baseline ? { baseline_throughput: { bucket_ms: baseline.timeline.bucketMs, per_sec: baseline.timeline.ratePerSecond() } } : {}),
+      },
+    };
+  } finally {
+    progress.stop();
+    await client?.close().catch(() => {});
+    await server?.close().catch(() => {});
+    await opened.close();
+  }
+}
+
+/** The bare-Hono baseline: same load generator, same concurrency and count, its own process. */
+async function runBaseline(o: ResolvedBenchOptions, progress: Progress): Promise<LoadResult> {
+  o.log('baseline: bare Hono on @hono/node-server, 201 + small JSON');
+  const server = await spawnServerProcess(process.execPath, nodeScript('children/baseline-server'));
+  try {
+    const body = JSON.stringify({ product_id: 1, qty: o.qty.min });
+    const url = `${server.url}/api/holds`;
+    if (o.warmup > 0) await fire({ url, requests: o.warmup, concurrency: o.concurrency, timeoutMs: o.requestTimeoutMs, body });
+    progress.start('baseline', o.requests);
+    const result = await fire({ url, requests: o.requests, concurrency: o.concurrency, timeoutMs: o.requestTimeoutMs, body, onProgress: (n) => progress.update(n) });
+    progress.stop();
+    return result;
+  } finally {
+    await server.close();
+  }
+}
+
+async function readMetrics(client: ApiClient): Promise<string | undefined> {
+  try {
+    const res = await client.text('/metrics');
+    return res.status === 200 ? res.text : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function collectServerErrors(load: LoadResult, client: ApiClient): string[] {
+  const errors: string[] = [];
+  const fivexx = (counts: Record<string, number>) => Object.entries(counts).filter(([s]) => s.startsWith('5') || s === '0');
+  for (const [status, count] of fivexx(load.statusCounts)) errors.push(`${count} hold requests answered ${status}`);
+  if (load.errors > 0) errors.push(`${load.errors} hold requests got no answer (connection error or timeout)`);
+  if (load.responses < load.requests) errors.push(`${load.requests - load.responses} hold requests were never answered`);
+  for (const [label, log] of client.endpoints) {
+    for (const [status, count] of fivexx(log.statusCounts)) errors.push(`${count} ${endpointName(label)} requests answered ${status === '0' ? 'nothing' : status}`);
+  }
+  return errors;
+}
+
+function endpointName(label: string): string {
+  return { orders: 'POST /api/orders', webhook: 'POST /api/payments/webhook', products: 'GET /api/products/{id}', admin: 'admin' }[label] ?? label;
+}
+
+export function settingsOf(o: ResolvedBenchOptions): BenchReport['settings'] {
+  return { stock: o.stock, requests: o.requests, concurrency: o.concurrency, qty: qtyText(o.qty), seed: o.seed, warmup: o.warmup, synchronous: o.synchronous };
+}
+
+export type { Invariant };
