@@ -29,6 +29,8 @@ export interface BenchOptions {
   target?: string;
   /** Bearer token of the target's admin API, used to create the bench product (`--admin-token`). */
   adminToken?: string;
+  /** The target's Standard Webhooks secret (`whsec_…`), when it checks signatures (`--webhook-secret`). */
+  webhookSecret?: string;
   /** Units of stock of the bench product (`--stock`). 0 runs a sold-out stampede. */
   stock?: number;
   /** Hold attempts to fire (`--requests`). */
@@ -84,6 +86,7 @@ export interface ResolvedBenchOptions {
   db: string | undefined;
   target: string | undefined;
   adminToken: string | undefined;
+  webhookSecret: string | undefined;
   stock: number;
   requests: number;
   concurrency: number;
@@ -132,6 +135,7 @@ export function resolveBenchOptions(options: BenchOptions = {}): ResolvedBenchOp
     db: options.db,
     target: options.target?.replace(/\/$/, ''),
     adminToken: options.adminToken,
+    webhookSecret: options.webhookSecret,
     stock,
     requests,
     concurrency,

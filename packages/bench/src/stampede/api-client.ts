@@ -36,6 +36,11 @@ export class ApiClient {
     return this.#send(label, 'POST', path, JSON.stringify(body), { 'content-type': 'application/json', ...headers });
   }
 
+  /** POSTs an exact JSON text (a signature covers the bytes, not the value). */
+  postRaw(label: string, path: string, body: string, headers: Record<string, string> = {}): Promise<ApiResponse> {
+    return this.#send(label, 'POST', path, body, { 'content-type': 'application/json', ...headers });
+  }
+
   get(label: string, path: string, headers: Record<string, string> = {}): Promise<ApiResponse> {
     return this.#send(label, 'GET', path, undefined, headers);
   }

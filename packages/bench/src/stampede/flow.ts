@@ -32,6 +32,8 @@ export interface FlowOptions {
   rng: Random;
   concurrency: number;
   ledger: StockLedger;
+  /** Signs each webhook body the way the payment provider would, when the server checks signatures. */
+  sign?: (body: string) => Record<string, string>;
   /** Runs one expiry pass past every deadline of this run; returns what it released. */
   expiryPass: () => Promise<{ holds: number; orders: number; units: number }>;
   onProgress?: (done: number, total: number) => void;
@@ -122,8 +124,10 @@ export async function runFlow(options: FlowOptions): Promise<FlowResult> {
   await runLimited(orderTasks, options.concurrency);
 
   const ordered = buyers.filter((b) => b.orderId !== undefined);
-  const pay = (buyer: Buyer, status: 'success' | 'failed', key: string) =>
-    client.post('webhook', WEBHOOK, { order_id: buyer.orderId, status, txn_id: `txn-${run}-${buyer.orderId}` }, { 'idempotency-key': key });
+  const pay = (buyer: Buyer, status: 'success' | 'failed', key: string) => {
+    const body = JSON.stringify({ order_id: buyer.orderId, status, txn_id: `txn-${run}-${buyer.orderId}` });
+    return client.postRaw('webhook', WEBHOOK, body, { 'idempotency-key': key, ...options.sign?.(body) });
+  };
 
   // First deliveries, in random order across orders; some delivered three times at once.
   const firstTasks = rng.shuffle(ordered.filter((b) => b.fate === 'paid' || b.fate === 'failed').map((buyer) =>

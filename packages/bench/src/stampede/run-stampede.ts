@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createFlashSale } from '@flashsale/core';
+import { signWebhook } from '@flashsale/server';
 import { fire, type LoadResult } from '../load/fire.js';
 import type { ResolvedBenchOptions } from '../options.js';
 import { createProgress, type Progress } from '../progress.js';
@@ -108,6 +109,7 @@ export async function runStampede(o: ResolvedBenchOptions): Promise<BenchReport>
       rng,
       concurrency: o.concurrency,
       ledger,
+      ...(o.webhookSecret ? { sign: (body: string) => ({ ...signWebhook(o.webhookSecret!, body) }) } : {}),
       expiryPass: async () => {
         const summary = await passEngine.releaseExpired();
         return { holds: summary.holds, orders: summary.orders, units: summary.units };

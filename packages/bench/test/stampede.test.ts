@@ -1,0 +1,45 @@
+import { createFlashSale } from '@flashsale/core';
+import { serve } from '@flashsale/server';
+import { describe, expect, it } from 'vitest';
+import { exitCodeFor, renderJson, renderTable, runBench, type ServerLauncher } from '../src/index.js';
+import { openOversellingStore } from './support/broken-store.js';
+
+const quiet = { progress: false as const, log: () => {} };
+
+describe('stampede mode', () => {
+  it('runs a small stampede end to end against a server process and every invariant holds', async () => {
+    const report = await runBench({ requests: 400, concurrency: 32, stock: 60, qty: '1..3', warmup: 50, baseline: true, ...quiet });
+    // Figures are printed, never asserted.
+    console.log(renderTable(report));
+    expect(report.invariants.filter((i) => !i.ok)).toEqual([]);
+    expect(report.ok).toBe(true);
+    expect(exitCodeFor(report)).toBe(0);
+    // The run really exercised the sale: the stock ran out, and buyers went through the whole flow.
+    expect(report.status_counts['201']).toBeGreaterThan(0);
+    expect(report.status_counts['409']).toBeGreaterThan(0);
+    expect(report.flow!.ordered).toBeGreaterThan(0);
+    expect(report.flow!.paid + report.flow!.failed).toBeGreaterThan(0);
+    expect(report.flow!.expiry_pass.units).toBeGreaterThan(0);
+    const json = JSON.parse(renderJson(report)) as Record<string, unknown>;
+    expect(Object.keys(json)).toEqual(expect.arrayContaining(['holds_per_sec', 'latency_ms', 'status_counts', 'invariants', 'baseline_rps']));
+    expect(Object.keys(json.latency_ms as object)).toEqual(expect.arrayContaining(['p50', 'p95', 'p99', 'max']));
+  });
+
+  it('reports the oversell and exits 1 when the store skips its stock guard', async () => {
+    // The server runs in this process so the test can hand it the broken store.
+    const launchServer: ServerLauncher = async (options) => {
+      const engine = createFlashSale({ store: openOversellingStore(options.db), holdTtlMs: options.holdTtlMs, paymentTtlMs: options.paymentTtlMs });
+      const running = await serve({ engine, port: 0, logger: false, rateLimit: false, adminToken: options.adminToken, sweeper: false, docs: false });
+      return { url: running.url, close: () => running.close() };
+    };
+    const stock = 20;
+    const report = await runBench({ requests: 200, concurrency: 16, stock, warmup: 0, launchServer, ...quiet });
+    console.log(renderTable(report));
+    const oversell = report.invariants.find((i) => i.name === 'no oversell');
+    expect(oversell?.ok).toBe(false);
+    expect(oversell?.detail).toMatch(/oversold by \d+/);
+    expect(report.ok).toBe(false);
+    expect(exitCodeFor(report)).toBe(1);
+    expect(renderTable(report)).toMatch(/FAIL: .*no oversell/);
+  });
+});
