@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { main } from '../src/main.js';
+import { runCli } from './helpers/cli-process.js';
+import { memoryIo } from './helpers/memory-io.js';
+
+describe('flashsale bench', () => {
+  it('stampedes its own flashsale serve and exits 0 with every invariant holding', async () => {
+    const result = await runCli(['bench', '--requests', '300', '--concurrency', '32', '--stock', '50', '--json', '--no-progress']);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as { ok: boolean; mode: string; invariants: { name: string; ok: boolean }[]; status_counts: Record<string, number> };
+    expect(report.mode).toBe('stampede');
+    expect(report.invariants.length).toBeGreaterThan(0);
+    expect(report.invariants.filter((i) => !i.ok)).toEqual([]);
+    expect(report.ok).toBe(true);
+  });
+
+  it.each([
+    [['bench', '--qty', '0'], /--qty must be a positive integer or a range/],
+    [['bench', '--qty', 'lots'], /'--qty <n\|min\.\.max>' argument 'lots' is invalid/],
+    [['bench', '--target', 'http://example.com', '--admin-token', 'x', '--db', 'b.db'], /--target must be a loopback URL/],
+    [['bench', '--strategy', 'optimistic'], /argument 'optimistic' is invalid\. Allowed choices are pessimistic, atomic, coalesced, all/],
+    [['bench', '--db', 'mysql://x'], /--db: unsupported database/],
+  ])('flashsale %j is a one-line usage error', async (argv, message) => {
+    const io = memoryIo();
+    expect(await main(argv, io)).toBe(2);
+    expect(io.out()).toBe('');
+    expect(io.err().trimEnd().split('\n')).toHaveLength(1);
+    expect(io.err()).toMatch(message);
+  });
+});
