@@ -1,7 +1,10 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
 /** The PostgreSQL the tests may create schemas in; unset means the PostgreSQL cases do not run. */
 export const PG_URL = process.env.FLASHSALE_TEST_PG_URL || undefined;
@@ -9,6 +12,8 @@ export const PG_URL = process.env.FLASHSALE_TEST_PG_URL || undefined;
 if (!PG_URL) {
   console.warn('cli: PostgreSQL cases not run: set FLASHSALE_TEST_PG_URL (e.g. postgres://postgres@127.0.0.1:5432/test) to run them.');
 }
+
+const CLI_DIR = fileURLToPath(new URL('../../', import.meta.url));
 
 /** A database the CLI processes of one test share, and how to throw it away. */
 export interface TestDatabase {
@@ -35,13 +40,17 @@ export function freshPostgres(url: string): TestDatabase & { schema: string } {
     db: db.toString(),
     schema,
     async dispose() {
-      const { openPostgresStore } = await import('@flashsale/adapter-postgres');
-      const store = await openPostgresStore({ connectionString: url, migrate: false, poolSize: 1 });
-      try {
-        await store.pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      } finally {
-        await store.close();
-      }
+      // In a child process, like every other database access of these tests: pg is then loaded
+      // by plain Node, whatever resolve conditions the test runner's workers use.
+      const script = [
+        "import { openPostgresStore } from '@flashsale/adapter-postgres';",
+        'const store = await openPostgresStore({ connectionString: process.env.PG_URL, migrate: false, poolSize: 1 });',
+        'try { await store.pool.query(`DROP SCHEMA IF EXISTS "${process.env.PG_SCHEMA}" CASCADE`); } finally { await store.close(); }',
+      ].join('\n');
+      await promisify(execFile)(process.execPath, ['--conditions=@flashsale/source', '--import', 'tsx', '--input-type=module', '-e', script], {
+        cwd: CLI_DIR,
+        env: { ...process.env, PG_URL: url, PG_SCHEMA: schema },
+      });
     },
   };
 }
