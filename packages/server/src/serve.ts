@@ -1,10 +1,11 @@
-import type { Server } from 'node:http';
+import type { Server, ServerOptions } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { pino, type Logger } from 'pino';
 import { createApp, type AppOptions } from './app.js';
 import type { AppEnv } from './env.js';
+import { clientErrorHandler } from './client-error.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { startSweeper, type Sweeper, type SweeperOptions } from './sweeper.js';
 
@@ -19,6 +20,15 @@ export interface ServeOptions extends AppOptions {
   handleSignals?: boolean;
   /** On close, how long in-flight requests may take before their connections are cut. Default 10 s. */
   shutdownTimeoutMs?: number;
+  /**
+   * How long a client may take to send its request headers, counted from the request's first byte
+   * however slowly they trickle in (slowloris). Then 408 and the connection is closed. Default 10 s.
+   */
+  headersTimeoutMs?: number;
+  /** How long a client may take to send a whole request, body included. Then 408. Default 30 s. */
+  requestTimeoutMs?: number;
+  /** How long an idle keep-alive connection stays open between requests. Default 5 s. */
+  keepAliveTimeoutMs?: number;
 }
 
 export interface RunningServer {
@@ -51,12 +61,14 @@ export interface RunningServer {
  * await running.close();
  */
 export async function serve(options: ServeOptions): Promise<RunningServer> {
+  const serverOptions = timeoutOptions(options);
   const logger: Logger | undefined = options.logger === false ? undefined : (options.logger ?? pino());
   const metrics = options.metrics === false ? undefined : (options.metrics ?? createMetrics());
   const app = createApp({ ...options, logger: logger ?? false, metrics: metrics ?? false });
   if (!options.webhookSecret) warnUnsignedWebhooks(logger);
 
-  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  const server = createAdaptorServer({ fetch: app.fetch, serverOptions }) as Server;
+  server.on('clientError', clientErrorHandler(logger));
   let draining = false;
   // While draining, answer in-flight requests with Connection: close so keep-alive sockets end.
   server.prependListener('request', (_req, res) => {
@@ -118,6 +130,25 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
 
   logger?.info({ url }, 'flashsale listening');
   return { url, host, port: address.port, app, server, metrics, sweeper, close };
+}
+
+/**
+ * Node's own defaults suit no flash sale: 60 s for headers and 300 s for a request, checked only
+ * every 30 s, let a few hundred slow sockets hold the server's connections for minutes. The
+ * checking interval follows the shortest timeout so a timeout is enforced close to its value.
+ */
+function timeoutOptions(options: ServeOptions): ServerOptions {
+  const headersTimeout = options.headersTimeoutMs ?? 10_000;
+  const requestTimeout = options.requestTimeoutMs ?? 30_000;
+  const keepAliveTimeout = options.keepAliveTimeoutMs ?? 5_000;
+  for (const [name, value] of Object.entries({ headersTimeoutMs: headersTimeout, requestTimeoutMs: requestTimeout, keepAliveTimeoutMs: keepAliveTimeout })) {
+    if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`${name} must be a positive integer, got ${value}`);
+  }
+  if (headersTimeout > requestTimeout) {
+    throw new RangeError(`headersTimeoutMs (${headersTimeout}) must not exceed requestTimeoutMs (${requestTimeout})`);
+  }
+  const connectionsCheckingInterval = Math.max(10, Math.min(1_000, Math.floor(headersTimeout / 4)));
+  return { headersTimeout, requestTimeout, keepAliveTimeout, connectionsCheckingInterval };
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

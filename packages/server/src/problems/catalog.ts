@@ -10,6 +10,9 @@ export type ServerProblemCode =
   | 'unauthorized'
   | 'not_found'
   | 'rate_limited'
+  | 'bad_request'
+  | 'request_timeout'
+  | 'header_fields_too_large'
   | 'internal_error';
 
 /** Every `code` a problem+json answer can carry. */
@@ -45,6 +48,10 @@ export const PROBLEM_CATALOG = {
   unauthorized: { status: 401, title: 'Unauthorized' },
   not_found: { status: 404, title: 'Not found' },
   rate_limited: { status: 429, title: 'Too many requests' },
+  // Refusals Node's HTTP parser and timers make before any route runs (see client-error.ts).
+  bad_request: { status: 400, title: 'Bad request' },
+  request_timeout: { status: 408, title: 'Request timeout' },
+  header_fields_too_large: { status: 431, title: 'Request header fields too large' },
   internal_error: { status: 500, title: 'Internal server error' },
 } as const satisfies Record<ProblemCode, ProblemKind>;
 
