@@ -36,7 +36,8 @@ export interface FlowOptions {
   sign?: (body: string) => Record<string, string>;
   /** Runs one expiry pass past every deadline of this run; returns what it released. */
   expiryPass: () => Promise<{ holds: number; orders: number; units: number }>;
-  onProgress?: (done: number, total: number) => void;
+  /** Told as each step (orders, webhooks, follow-ups, late payments) advances. */
+  onProgress?: (step: string, done: number, total: number) => void;
 }
 
 const WEBHOOK = '/api/payments/webhook';
@@ -85,9 +86,16 @@ export async function runFlow(options: FlowOptions): Promise<FlowResult> {
     const fate: Fate = r < 0.15 ? 'abandon' : r < 0.7 ? 'paid' : r < 0.85 ? 'failed' : r < 0.925 ? 'unpaid' : 'late';
     return { hold, fate };
   });
+  let step = '';
   let total = 0;
   let done = 0;
-  const tick = () => options.onProgress?.((done += 1), total);
+  const begin = (name: string, count: number) => {
+    step = name;
+    total = count;
+    done = 0;
+    options.onProgress?.(step, done, total);
+  };
+  const tick = () => options.onProgress?.(step, (done += 1), total);
 
   // Orders.
   const ordering = buyers.filter((b) => b.fate !== 'abandon');
@@ -120,7 +128,7 @@ export async function runFlow(options: FlowOptions): Promise<FlowResult> {
     }
     tick();
   })));
-  total = orderTasks.length;
+  begin('orders', orderTasks.length);
   await runLimited(orderTasks, options.concurrency);
 
   const ordered = buyers.filter((b) => b.orderId !== undefined);
@@ -149,7 +157,7 @@ export async function runFlow(options: FlowOptions): Promise<FlowResult> {
       tick();
     }),
   ));
-  total += firstTasks.length;
+  begin('webhooks', firstTasks.length);
   await runLimited(firstTasks, options.concurrency);
 
   // Follow-ups: retries with new keys, opposite outcomes, a key reused with another body.
@@ -190,7 +198,7 @@ export async function runFlow(options: FlowOptions): Promise<FlowResult> {
       }
     }
   }
-  total += followTasks.length;
+  begin('retries', followTasks.length);
   await runLimited(rng.shuffle(followTasks), options.concurrency);
 
   // Expiry: abandoned holds and unpaid orders give their stock back, once.
@@ -209,7 +217,7 @@ export async function runFlow(options: FlowOptions): Promise<FlowResult> {
     summary.late_paid += 1;
     tick();
   }));
-  total += lateTasks.length;
+  begin('late pay', lateTasks.length);
   await runLimited(lateTasks, options.concurrency);
   return { buyers, summary, contract };
 }

@@ -102,7 +102,7 @@ export async function runStampede(o: ResolvedBenchOptions): Promise<BenchReport>
     // clock past every deadline of this run, while the server's own sweeper keeps running.
     const passEngine = createFlashSale({ store: opened.store, clock: () => Date.now() + shiftMs });
     o.log(`flow: ${hold.holds.length} winners order, pay, fail, abandon; then one expiry pass`);
-    progress.start('flow', 1);
+    let step = '';
     const flow = await runFlow({
       client: api,
       holds: hold.holds,
@@ -114,7 +114,10 @@ export async function runStampede(o: ResolvedBenchOptions): Promise<BenchReport>
         const summary = await passEngine.releaseExpired();
         return { holds: summary.holds, orders: summary.orders, units: summary.units };
       },
-      onProgress: (done, total) => progress.update(done, total),
+      onProgress: (name, done, total) => {
+        if (name !== step) progress.start((step = name), total);
+        progress.update(done);
+      },
     });
     progress.stop();
 
