@@ -145,3 +145,22 @@ test('unknown paths and wrong methods are 404 problems, not plain text', async (
   await expectProblem(await h.app.request('/api/holds', { method: 'GET' }), 404, 'not_found');
   await expectProblem(await h.app.request('/api/products/1', { method: 'DELETE' }), 404, 'not_found');
 });
+
+describe('a malformed Idempotency-Key is 400 invalid_input naming the format, and takes nothing', () => {
+  test.each([
+    ['too long (256 characters)', 'k'.repeat(256)],
+    ['huge (9 KiB)', 'k'.repeat(9 * 1024)],
+    ['with a space inside', 'two words'],
+    ['with a control character', 'a\u0001b'],
+    ['non-ASCII (latin-1)', 'caf\u00e9'],
+  ])('%s', async (_name, key) => {
+    const h = harness();
+    const id = await h.product(10);
+    for (const path of ['/api/holds', '/api/orders', '/api/payments/webhook']) {
+      const body = path === '/api/holds' ? { product_id: id, qty: 1 } : path === '/api/orders' ? { hold_id: 1, token: 'x' } : { order_id: 1, status: 'success' };
+      const problem = await expectProblem(await h.post(path, body, { 'idempotency-key': key }), 400, 'invalid_input');
+      expect(problem.errors).toEqual([{ in: 'header', pointer: 'idempotency-key', detail: 'use 1 to 255 visible ASCII characters' }]);
+    }
+    expect(await h.stock(id)).toBe(10);
+  });
+});

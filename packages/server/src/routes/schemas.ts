@@ -24,12 +24,18 @@ export function idParam(name: string) {
   });
 }
 
-/** Matches the engine: 1 to 255 visible ASCII characters. */
+const KEY_FORMAT = 'use 1 to 255 visible ASCII characters';
+
+/**
+ * Matches the engine: 1 to 255 visible ASCII characters. Each check names the format: the
+ * schema-level error is for a missing header only (it would otherwise also describe a key that
+ * is too long or empty as "required").
+ */
 export const idempotencyKey = z
   .string({ error: 'an Idempotency-Key header is required' })
-  .min(1)
-  .max(255)
-  .regex(/^[\x21-\x7e]+$/, { error: 'use 1 to 255 visible ASCII characters' })
+  .min(1, { error: KEY_FORMAT })
+  .max(255, { error: KEY_FORMAT })
+  .regex(/^[\x21-\x7e]+$/, { error: KEY_FORMAT })
   .openapi({ example: 'unique-payment-id-123' });
 
 export const ProblemSchema = z
