@@ -3,10 +3,14 @@ import { defineConfig } from 'vitest/config';
 // Packages export `./src/index.ts` under the `@flashsale/source` condition, so tests run the
 // TypeScript sources directly, with no build step between packages.
 const conditions = ['@flashsale/source', 'node', 'import', 'module', 'default'];
+// Vitest hands the SSR conditions to Node as --conditions. With `import` among them, Node loads
+// pg-pool's ESM build from inside pg's CommonJS code and every file importing pg dies with
+// "Class extends value [object Module]", so the SSR list leaves it out.
+const ssrConditions = ['@flashsale/source', 'node', 'module', 'development|production'];
 
 export default defineConfig({
   resolve: { conditions },
-  ssr: { resolve: { conditions, externalConditions: ['@flashsale/source'] } },
+  ssr: { resolve: { conditions: ssrConditions, externalConditions: ['@flashsale/source'] } },
   test: {
     testTimeout: 30_000,
     hookTimeout: 30_000,
