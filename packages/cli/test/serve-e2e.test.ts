@@ -18,9 +18,9 @@ describe.each(DATABASE_KINDS)('flashsale serve end to end on $kind', ({ fresh })
 
   beforeAll(async () => {
     database = fresh();
-    // Holds live 3 s and the sweeper waits an hour, so the test, not the sweeper, decides when
+    // Holds live 5 s and the sweeper waits an hour, so the test, not the sweeper, decides when
     // expired holds are released: by running `flashsale holds:release`.
-    server = await startServe(['--port', '0', '--db', database.db, '--no-rate-limit', '--hold-ttl', '3s', '--sweep-interval', '1h']);
+    server = await startServe(['--port', '0', '--db', database.db, '--no-rate-limit', '--hold-ttl', '5s', '--sweep-interval', '1h']);
     base = server.url;
   });
 
