@@ -102,7 +102,9 @@ describe('operations endpoints', () => {
     expect(Object.keys(doc.paths['/api/orders']!.post!.responses).sort()).toEqual(['201', '400', '403', '413', '422', '429', '503']);
     expect(Object.keys(doc.paths['/api/payments/webhook']!.post!.responses).sort()).toEqual(['200', '400', '401', '404', '409', '413', '422', '429', '503']);
     const hookHeaders = doc.paths['/api/payments/webhook']!.post!.parameters!.filter((p) => p.in === 'header').map((p) => [p.name, p.required]);
-    expect(hookHeaders).toEqual(expect.arrayContaining([['idempotency-key', true], ['webhook-signature', true]]));
+    // Signed, the webhook-id is the idempotency key; the unsigned Idempotency-Key header is not used.
+    expect(hookHeaders).toEqual(expect.arrayContaining([['webhook-id', true], ['webhook-signature', true]]));
+    expect(hookHeaders.map(([name]) => name)).not.toContain('idempotency-key');
     const holdRequest = doc.components.schemas.HoldRequest!;
     expect(holdRequest.required?.sort()).toEqual(['product_id', 'qty']);
     expect(holdRequest.additionalProperties).toBe(false);

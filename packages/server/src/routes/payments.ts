@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { RouteDeps } from './deps.js';
 import { createRouter } from './router.js';
@@ -10,20 +11,21 @@ const webhookRoute = (guards: RouteDeps['guards'], signed: boolean) =>
     tags: ['payments'],
     summary: 'Payment provider callback (idempotent)',
     description: signed
-      ? 'Signed with Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature (v1, HMAC-SHA256 of "id.timestamp.body", 5-minute tolerance).'
-      : 'Unsigned: this server has no webhook secret configured.',
+      ? 'Signed with Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature (v1, HMAC-SHA256 of "id.timestamp.body", ' +
+        '5-minute tolerance). The webhook-id is the idempotency key: a delivery with a webhook-id already seen gets the first answer ' +
+        'with Idempotent-Replayed: true. An Idempotency-Key header is not used (the signature does not cover it).'
+      : 'Unsigned: this server has no webhook secret configured. The Idempotency-Key header is the idempotency key.',
     middleware: guards,
     request: {
-      headers: z.object({
-        'idempotency-key': idempotencyKey,
-        ...(signed
+      headers: z.object(
+        signed
           ? {
-              'webhook-id': z.string().openapi({ example: 'msg_2b8...' }),
+              'webhook-id': z.string().openapi({ example: 'msg_2b8...', description: 'Identifies the delivery; the same on every retry.' }),
               'webhook-timestamp': z.string().openapi({ example: '1764671520' }),
               'webhook-signature': z.string().openapi({ example: 'v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=' }),
             }
-          : {}),
-      }),
+          : { 'idempotency-key': idempotencyKey },
+      ),
       body: {
         required: true,
         content: {
@@ -52,7 +54,7 @@ const webhookRoute = (guards: RouteDeps['guards'], signed: boolean) =>
       },
       ...problemResponses(
         'invalid_input',
-        'idempotency_key_missing',
+        ...(signed ? [] : (['idempotency_key_missing'] as const)),
         'invalid_signature',
         'order_not_found',
         'payment_conflict',
@@ -64,17 +66,34 @@ const webhookRoute = (guards: RouteDeps['guards'], signed: boolean) =>
     },
   });
 
-/** POST /api/payments/webhook. The engine stores the answer with its effect, keyed. */
+/**
+ * POST /api/payments/webhook. The engine stores the answer with its effect, keyed.
+ *
+ * Signed, the key is the webhook-id: the signature covers it, so a delivery replayed within the
+ * tolerance window is recognised even when its (unsigned) Idempotency-Key header was changed.
+ * Unsigned, the key is the Idempotency-Key header, as in the seed API.
+ */
 export function paymentRoutes({ engine, guards, signed }: RouteDeps & { signed: boolean }) {
   return createRouter().openapi(webhookRoute(guards, signed), async (c) => {
     const body = c.req.valid('json');
+    // One of the two header schemas above validated, depending on `signed`.
+    const headers = c.req.valid('header') as Record<string, string | undefined>;
     const payment = await engine.applyPayment({
       orderId: body.order_id,
       status: body.status,
       txnId: body.txn_id ?? null,
-      idempotencyKey: c.req.valid('header')['idempotency-key'],
+      idempotencyKey: signed ? webhookIdKey(headers['webhook-id']!) : headers['idempotency-key']!,
     });
     if (payment.replayed) c.header('Idempotent-Replayed', 'true');
     return c.json({ status: 'processed' as const, order_status: payment.orderStatus }, 200);
   });
+}
+
+/**
+ * The idempotency key of a signed delivery. Standard Webhooks does not bound the id's length or
+ * alphabet, so it is hashed into the engine's key format (1-255 visible ASCII): a validly signed
+ * payment is never refused over the shape of its id.
+ */
+export function webhookIdKey(webhookId: string): string {
+  return `webhook-id:${createHash('sha256').update(webhookId, 'utf8').digest('hex')}`;
 }
