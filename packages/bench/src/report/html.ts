@@ -85,7 +85,7 @@ function histogramSvg(h: Histogram): string {
     .map((count, i) => {
       const height = (count / max) * plotH;
       const x = PAD.left + i * barW;
-      const label = h.bounds[i] === Infinity ? `>${h.bounds[i - 1] ?? 0}` : `≤${h.bounds[i]}`;
+      const label = h.bounds[i] === Infinity ? `>${h.bounds[i - 1] ?? 5000}` : `≤${h.bounds[i]}`;
       return `<rect x="${x + 2}" y="${PAD.top + plotH - height}" width="${Math.max(1, barW - 4)}" height="${height}" fill="#2563eb"><title>${label} ms: ${count}</title></rect>`
         + `<text x="${x + barW / 2}" y="${H - PAD.bottom + 14}" text-anchor="middle">${label}</text>`;
     })

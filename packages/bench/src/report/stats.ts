@@ -35,10 +35,12 @@ export function histogram(latenciesMs: readonly number[]): Histogram {
     while (value > BOUNDS[i]!) i += 1;
     counts[i]! += 1;
   }
-  // Trailing empty buckets say nothing: cut them, keep the open-ended one only when used.
+  // Empty buckets at either end say nothing: cut them (the open-ended one stays only when used).
+  let first = 0;
+  while (first < counts.length - 1 && counts[first] === 0) first += 1;
   let last = counts.length - 1;
-  while (last > 0 && counts[last] === 0) last -= 1;
-  return { bounds: BOUNDS.slice(0, last + 1), counts: counts.slice(0, last + 1) };
+  while (last > first && counts[last] === 0) last -= 1;
+  return { bounds: BOUNDS.slice(first, last + 1), counts: counts.slice(first, last + 1) };
 }
 
 export function round(value: number, places = 2): number {
