@@ -202,8 +202,13 @@ export async function runFlow(options: FlowOptions): Promise<FlowResult> {
   await runLimited(rng.shuffle(followTasks), options.concurrency);
 
   // Expiry: abandoned holds and unpaid orders give their stock back, once.
-  const outstanding = buyers.filter((b) => b.fate === 'abandon' || b.fate === 'unpaid' || b.fate === 'late');
-  ledger.returned(Date.now(), outstanding.reduce((sum, b) => sum + b.hold.qty, 0));
+  // An unordered hold may have come back as early as its own expiry (a target's sweeper); an
+  // unpaid order only at this pass, as far as the bench knows.
+  const passAt = Date.now();
+  for (const buyer of buyers) {
+    if (buyer.fate === 'abandon') ledger.returned(Math.min(buyer.hold.expiresAt, passAt), buyer.hold.qty);
+    else if (buyer.fate === 'unpaid' || buyer.fate === 'late') ledger.returned(passAt, buyer.hold.qty);
+  }
   summary.expiry_pass = await options.expiryPass();
   summary.unpaid = ordered.filter((b) => b.fate === 'unpaid').length;
 
