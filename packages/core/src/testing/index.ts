@@ -48,3 +48,4 @@ export function runStoreConformance(harness: ConformanceHarness): void {
 export { manualClock, type ManualClock } from './manual-clock.js';
 export { settle, codes, type StoreHarness, type SaleUnderTest } from './harness.js';
 export { seededRandom, randomInt } from './cases/random.js';
+export { runModelBasedTests, type ModelBasedHarness } from './model/index.js';

@@ -1,0 +1,157 @@
+import fc from 'fast-check';
+
+/**
+ * A random history is plain data: the products it starts with and a list of commands. Commands
+ * name things by position ("the 3rd hold so far", modulo how many there are) rather than by id,
+ * so a history stays meaningful when fast-check shrinks it by dropping commands, and a shrunk
+ * counterexample can be pasted into `regressions.ts` as it is printed.
+ */
+
+/** Which existing product, hold or order a command means. */
+export type Ref = { pick: number } | 'latest' | 'unknown' | 'invalid';
+
+/**
+ * none: no key. fresh: a key never used. repeat: send an earlier keyed request of this use case
+ * again, unchanged (a replay). reuse: an earlier key of this use case with this command's own
+ * body (a replay if the bodies happen to agree, else key reuse). foreign: a key used by another
+ * use case (keys are per use case, so it acts as new). invalid: a key the validation refuses.
+ */
+export type KeyChoice = 'none' | 'fresh' | { repeat: number } | { reuse: number } | { foreign: number } | 'invalid';
+
+export type Command =
+  | { type: 'hold'; product: Ref; qty: number; key: KeyChoice }
+  | { type: 'order'; hold: Ref; token: 'right' | 'wrong' | 'other' | 'empty'; key: KeyChoice }
+  | { type: 'pay'; order: Ref; status: 'success' | 'failed'; txnId: string | null; key: Exclude<KeyChoice, 'none'> }
+  | { type: 'advance'; ms: number }
+  /** Moves the clock to the next moment something runs out, or `offset` ms from it. */
+  | { type: 'advance-to-deadline'; offset: -1 | 0 }
+  | { type: 'release' }
+  | { type: 'restock'; product: Ref; qty: number }
+  /** A hold and then its order with the right token, unkeyed: the common path, so later payments have orders to act on. */
+  | { type: 'checkout'; product: Ref; qty: number }
+  /** Reads every product (and an unknown and an invalid id) and compares them. */
+  | { type: 'inspect' }
+  /** Several holds on one product at once: the engine promises arrival order, so checked exactly. */
+  | { type: 'burst'; product: Ref; qtys: number[]; keyed: boolean }
+  /** Up to 5 commands at once; a `copy` repeats an earlier one of the batch exactly (same key). */
+  | { type: 'batch'; commands: BatchCommand[] };
+
+export type BatchCommand = Extract<Command, { type: 'hold' | 'order' | 'pay' | 'release' | 'restock' }> | { type: 'copy'; of: number };
+
+export interface History {
+  products: { stock: number; priceCents: number }[];
+  /**
+   * Rows released per store call: small values exercise the engine's release loop. Histories with
+   * concurrent batches use 500 (more than a history creates), so a pass is one release call and
+   * one purge call, the two atomic halves the linearizability check knows; with small values a
+   * pass is many calls, and other requests may see any point between them.
+   */
+  releaseBatch: number;
+  commands: Command[];
+}
+
+/** The engine settings every history runs with (the model gets the same). */
+export const HISTORY_SETTINGS = {
+  holdTtlMs: 60_000,
+  paymentTtlMs: 120_000,
+  idempotencyTtlMs: 400_000,
+  // Low, so "above the maximum" (invalid_input) and "above the stock" (insufficient_stock) both occur.
+  maxHoldQty: 50,
+} as const;
+
+const ref: fc.Arbitrary<Ref> = fc.oneof(
+  { weight: 5, arbitrary: fc.record({ pick: fc.nat(20) }) },
+  { weight: 5, arbitrary: fc.constant('latest' as const) },
+  { weight: 1, arbitrary: fc.constantFrom('unknown' as const, 'invalid' as const) },
+);
+
+// Mostly small quantities, some above a product's stock, a few that validation must refuse.
+const qty = fc.oneof(
+  { weight: 10, arbitrary: fc.integer({ min: 1, max: 5 }) },
+  { weight: 3, arbitrary: fc.integer({ min: 6, max: 25 }) },
+  { weight: 1, arbitrary: fc.constantFrom(0, -1, 1.5, HISTORY_SETTINGS.maxHoldQty + 1, 1e9) },
+);
+
+const key: fc.Arbitrary<KeyChoice> = fc.oneof(
+  { weight: 4, arbitrary: fc.constant('fresh' as const) },
+  { weight: 3, arbitrary: fc.record({ repeat: fc.nat(20) }) },
+  { weight: 2, arbitrary: fc.record({ reuse: fc.nat(20) }) },
+  { weight: 1, arbitrary: fc.record({ foreign: fc.nat(20) }) },
+  { weight: 1, arbitrary: fc.constant('invalid' as const) },
+);
+const optionalKey: fc.Arbitrary<KeyChoice> = fc.oneof({ weight: 3, arbitrary: fc.constant('none' as const) }, { weight: 4, arbitrary: key });
+
+const hold = fc.record({ type: fc.constant('hold' as const), product: ref, qty, key: optionalKey });
+const order = fc.record({
+  type: fc.constant('order' as const),
+  hold: ref,
+  token: fc.oneof({ weight: 8, arbitrary: fc.constant('right' as const) }, { weight: 2, arbitrary: fc.constantFrom('wrong' as const, 'other' as const, 'empty' as const) }),
+  key: optionalKey,
+});
+const pay = fc.record({
+  type: fc.constant('pay' as const),
+  order: ref,
+  status: fc.oneof({ weight: 3, arbitrary: fc.constant('success' as const) }, { weight: 2, arbitrary: fc.constant('failed' as const) }),
+  txnId: fc.constantFrom(null, 'TXN-A', 'TXN-B'),
+  key: key as fc.Arbitrary<Exclude<KeyChoice, 'none'>>,
+});
+const checkout = fc.record({ type: fc.constant('checkout' as const), product: ref, qty: fc.integer({ min: 1, max: 4 }) });
+const release = fc.constant({ type: 'release' as const });
+const restock = fc.record({ type: fc.constant('restock' as const), product: ref, qty: fc.oneof(fc.integer({ min: 1, max: 10 }), fc.constant(0)) });
+const advance = fc.oneof(
+  fc.record({
+    type: fc.constant('advance' as const),
+    ms: fc.oneof(
+      fc.constantFrom(1, 1_000, HISTORY_SETTINGS.holdTtlMs - 1, HISTORY_SETTINGS.holdTtlMs, HISTORY_SETTINGS.paymentTtlMs, HISTORY_SETTINGS.idempotencyTtlMs + 1),
+      fc.integer({ min: 1, max: 200_000 }),
+    ),
+  }),
+  fc.record({ type: fc.constant('advance-to-deadline' as const), offset: fc.constantFrom(-1 as const, 0 as const) }),
+);
+
+const batchCommand: fc.Arbitrary<BatchCommand> = fc.oneof(
+  { weight: 4, arbitrary: hold },
+  { weight: 3, arbitrary: order },
+  { weight: 4, arbitrary: pay },
+  { weight: 1, arbitrary: release },
+  { weight: 1, arbitrary: restock },
+  { weight: 4, arbitrary: fc.record({ type: fc.constant('copy' as const), of: fc.nat(4) }) },
+);
+
+const batch = fc.record({ type: fc.constant('batch' as const), commands: fc.array(batchCommand, { minLength: 2, maxLength: 5 }) });
+const burst = fc.record({
+  type: fc.constant('burst' as const),
+  product: ref,
+  qtys: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 2, maxLength: 12 }),
+  keyed: fc.boolean(),
+});
+
+const serialCommand: fc.Arbitrary<Command> = fc.oneof(
+  { weight: 5, arbitrary: hold },
+  { weight: 4, arbitrary: order },
+  { weight: 3, arbitrary: checkout },
+  { weight: 7, arbitrary: pay },
+  { weight: 5, arbitrary: advance },
+  { weight: 3, arbitrary: release },
+  { weight: 1, arbitrary: restock },
+  { weight: 1, arbitrary: fc.constant({ type: 'inspect' as const }) },
+);
+
+const concurrentCommand: fc.Arbitrary<Command> = fc.oneof(
+  { weight: 12, arbitrary: serialCommand },
+  { weight: 2, arbitrary: burst },
+  { weight: 5, arbitrary: batch },
+);
+
+/** Histories of one-at-a-time commands, or (`concurrent`) with bursts and batches mixed in. */
+export function historyArbitrary(options: { concurrent: boolean; maxCommands: number }): fc.Arbitrary<History> {
+  return fc.record({
+    products: fc.array(fc.record({ stock: fc.oneof(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 4, max: 30 })), priceCents: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 999_999 })) }), {
+      minLength: 1,
+      maxLength: 3,
+    }),
+    releaseBatch: options.concurrent ? fc.constant(500) : fc.constantFrom(1, 2, 500),
+    // size 'max': lengths spread over the whole range, not only short histories.
+    commands: fc.array(options.concurrent ? concurrentCommand : serialCommand, { maxLength: options.maxCommands, size: 'max' }),
+  });
+}

@@ -1,0 +1,284 @@
+import { refusal, success, type Answer } from './answers.js';
+
+/**
+ * A second, deliberately naive implementation of SPEC sections 3–5: plain maps in memory, one
+ * request at a time, nothing shared with the engine's rules, validation or money code. The
+ * model-based tests run the same random history against it and against the engine on a real
+ * store; any difference in an answer or in the stock is a bug in one of the two.
+ */
+
+export interface ModelSettings {
+  holdTtlMs: number;
+  paymentTtlMs: number;
+  idempotencyTtlMs: number;
+  maxHoldQty: number;
+}
+
+type Scope = 'hold' | 'order' | 'payment';
+
+interface ModelState {
+  now: number;
+  nextId: { product: number; hold: number; order: number };
+  products: Map<number, { id: number; name: string; priceCents: number; available: number; initial: number; restocked: number }>;
+  holds: Map<number, { id: number; productId: number; qty: number; token: string; status: 'active' | 'converted' | 'expired'; expiresAt: number }>;
+  orders: Map<number, { id: number; productId: number; qty: number; status: 'pending' | 'completed' | 'failed' | 'expired' | 'refund_due'; deadline: number }>;
+  /** Remembered answers per scope and raw key, with the request they answered. */
+  keys: Record<Scope, Map<string, { request: string; answer: Answer; at: number }>>;
+}
+
+export interface ProductTotals {
+  initialStock: number;
+  restocked: number;
+  available: number;
+  activeHoldQty: number;
+  pendingOrderQty: number;
+  completedOrderQty: number;
+}
+
+export class ReferenceModel {
+  readonly settings: ModelSettings;
+  #s: ModelState;
+
+  constructor(settings: ModelSettings, now: number, state?: ModelState) {
+    this.settings = settings;
+    this.#s = state ?? {
+      now,
+      nextId: { product: 1, hold: 1, order: 1 },
+      products: new Map(),
+      holds: new Map(),
+      orders: new Map(),
+      keys: { hold: new Map(), order: new Map(), payment: new Map() },
+    };
+  }
+
+  /** An independent copy, for trying one serial order of a concurrent batch. */
+  clone(): ReferenceModel {
+    return new ReferenceModel(this.settings, this.#s.now, structuredClone(this.#s));
+  }
+
+  get now(): number {
+    return this.#s.now;
+  }
+
+  advance(ms: number): void {
+    this.#s.now += ms;
+  }
+
+  /** The nearest future moment at which a hold, an order or a remembered key runs out. */
+  nextDeadline(): number | undefined {
+    const s = this.#s;
+    const moments = [
+      ...[...s.holds.values()].filter((h) => h.status === 'active').map((h) => h.expiresAt),
+      ...[...s.orders.values()].filter((o) => o.status === 'pending').map((o) => o.deadline),
+      ...Object.values(s.keys).flatMap((records) => [...records.values()].map((r) => r.at + this.settings.idempotencyTtlMs + 1)),
+    ].filter((at) => at > s.now);
+    return moments.length ? Math.min(...moments) : undefined;
+  }
+
+  createProduct(name: string, priceCents: number, stock: number): Answer {
+    const id = this.#s.nextId.product++;
+    this.#s.products.set(id, { id, name, priceCents, available: stock, initial: stock, restocked: 0 });
+    return this.getProduct(id);
+  }
+
+  getProduct(id: unknown): Answer {
+    if (!isId(id)) return refusal('invalid_input');
+    const p = this.#s.products.get(id);
+    if (!p) return refusal('product_not_found');
+    return success('product', { id, name: p.name, priceCents: p.priceCents, price: money(p.priceCents), availableStock: p.available });
+  }
+
+  restock(productId: unknown, qty: unknown): Answer {
+    if (!isId(productId) || !isWhole(qty, 1, 1_000_000_000)) return refusal('invalid_input');
+    const p = this.#s.products.get(productId);
+    if (!p) return refusal('product_not_found');
+    p.available += qty;
+    p.restocked += qty;
+    return this.getProduct(productId);
+  }
+
+  /** `issuedToken` is the secret a new hold gets (the engine makes it at random; the model cannot). */
+  createHold(input: { productId: unknown; qty: unknown; key?: string }, issuedToken: string): Answer {
+    const { productId, qty, key } = input;
+    if (!isId(productId) || !isWhole(qty, 1, this.settings.maxHoldQty) || !validKey(key, true)) return refusal('invalid_input');
+    return this.#keyed('hold', key, JSON.stringify([productId, qty]), () => {
+      const p = this.#s.products.get(productId);
+      if (!p) return refusal('product_not_found');
+      if (p.available < qty) return refusal('insufficient_stock');
+      p.available -= qty;
+      const id = this.#s.nextId.hold++;
+      const expiresAt = this.#s.now + this.settings.holdTtlMs;
+      this.#s.holds.set(id, { id, productId, qty, token: issuedToken, status: 'active', expiresAt });
+      return success('hold', { holdId: id, token: issuedToken, productId, qty, expiresAt, replayed: false });
+    });
+  }
+
+  createOrder(input: { holdId: unknown; token: unknown; key?: string }): Answer {
+    const { holdId, token, key } = input;
+    if (!isId(holdId) || typeof token !== 'string' || token.length < 1 || token.length > 512 || !validKey(key, true)) {
+      return refusal('invalid_input');
+    }
+    return this.#keyed('order', key, JSON.stringify([holdId, token]), () => {
+      const hold = this.#s.holds.get(holdId);
+      // Unknown hold and wrong token read the same, so a stranger learns nothing.
+      if (!hold || hold.token !== token) return refusal('invalid_hold');
+      if (hold.status === 'converted') return refusal('hold_used');
+      if (hold.status === 'expired' || this.#s.now >= hold.expiresAt) return refusal('hold_expired');
+      hold.status = 'converted';
+      const price = this.#s.products.get(hold.productId)!.priceCents;
+      const id = this.#s.nextId.order++;
+      const deadline = this.#s.now + this.settings.paymentTtlMs;
+      this.#s.orders.set(id, { id, productId: hold.productId, qty: hold.qty, status: 'pending', deadline });
+      return success('order', {
+        orderId: id,
+        holdId,
+        productId: hold.productId,
+        qty: hold.qty,
+        status: 'pending',
+        amountCents: price * hold.qty,
+        amount: money(price * hold.qty),
+        paymentDeadline: deadline,
+        replayed: false,
+      });
+    });
+  }
+
+  applyPayment(input: { orderId: unknown; status: unknown; txnId: string | null; key: string }): Answer {
+    const { orderId, status, txnId, key } = input;
+    const txnOk = txnId === null || (txnId.length >= 1 && txnId.length <= 255);
+    if (!isId(orderId) || (status !== 'success' && status !== 'failed') || !txnOk || !validKey(key, false)) return refusal('invalid_input');
+    return this.#keyed('payment', key, JSON.stringify([orderId, status, txnId]), () => {
+      const order = this.#s.orders.get(orderId);
+      if (!order) return refusal('order_not_found');
+      const product = this.#s.products.get(order.productId)!;
+      const answer = (effect: string) => success('payment', { orderId, orderStatus: order.status, effect, replayed: false });
+      const was = order.status;
+      if (status === 'success') {
+        if (was === 'pending') {
+          order.status = 'completed';
+          return answer('completed');
+        }
+        if (was === 'expired') {
+          // Paid after its deadline: sell it after all if the stock is still there, else owe a refund.
+          if (product.available >= order.qty) {
+            product.available -= order.qty;
+            order.status = 'completed';
+            return answer('retaken');
+          }
+          order.status = 'refund_due';
+          return answer('refund_due');
+        }
+        return was === 'failed' ? refusal('payment_conflict') : answer('none');
+      }
+      if (was === 'pending') {
+        order.status = 'failed';
+        product.available += order.qty;
+        return answer('failed');
+      }
+      return was === 'failed' || was === 'expired' ? answer('none') : refusal('payment_conflict');
+    });
+  }
+
+  /** One whole expiry pass: every due hold and order, then every idempotency record past its time. */
+  releaseExpired(): Answer {
+    const rows = this.releaseRows();
+    const purged = this.purgeKeys();
+    return rows.ok && purged.ok ? success('release', { ...rows.value, ...purged.value }) : rows;
+  }
+
+  /** Holds past their expiry and pending orders past their deadline, not yet released. */
+  dueRows(): { holds: number[]; orders: number[] } {
+    const s = this.#s;
+    return {
+      holds: [...s.holds.values()].filter((h) => h.status === 'active' && h.expiresAt <= s.now).map((h) => h.id),
+      orders: [...s.orders.values()].filter((o) => o.status === 'pending' && o.deadline <= s.now).map((o) => o.id),
+    };
+  }
+
+  /**
+   * The first half of a pass: releases the due rows, except those in `skip` (rows a concurrent
+   * request had locked, which a `SKIP LOCKED` pass leaves to the next one).
+   */
+  releaseRows(skip: { holds?: ReadonlySet<number>; orders?: ReadonlySet<number> } = {}): Answer {
+    const s = this.#s;
+    const due = this.dueRows();
+    let units = 0;
+    const holds = due.holds.filter((id) => !skip.holds?.has(id));
+    const orders = due.orders.filter((id) => !skip.orders?.has(id));
+    for (const row of [...holds.map((id) => s.holds.get(id)!), ...orders.map((id) => s.orders.get(id)!)]) {
+      row.status = 'expired';
+      s.products.get(row.productId)!.available += row.qty;
+      units += row.qty;
+    }
+    return success('release', { holds: holds.length, orders: orders.length, units });
+  }
+
+  /** Remembered keys old enough to be purged, as `scope:key`. */
+  purgeableKeys(): string[] {
+    const cutoff = this.#s.now - this.settings.idempotencyTtlMs;
+    return Object.entries(this.#s.keys).flatMap(([scope, records]) =>
+      [...records].filter(([, record]) => record.at < cutoff).map(([key]) => `${scope}:${key}`),
+    );
+  }
+
+  /** The second half of a pass: forgets old idempotency records, except those in `skip`. */
+  purgeKeys(skip: ReadonlySet<string> = new Set()): Answer {
+    const purge = this.purgeableKeys().filter((name) => !skip.has(name));
+    for (const name of purge) {
+      const [scope, key] = [name.slice(0, name.indexOf(':')), name.slice(name.indexOf(':') + 1)] as [Scope, string];
+      this.#s.keys[scope].delete(key);
+    }
+    return success('release', { purgedIdempotency: purge.length });
+  }
+
+  /** What `verify` should find in the store for each product, in model ids. */
+  totals(): Map<number, ProductTotals> {
+    const totals = new Map<number, ProductTotals>();
+    for (const p of this.#s.products.values()) {
+      const sum = (rows: Iterable<{ productId: number; qty: number; status: string }>, status: string) =>
+        [...rows].filter((r) => r.productId === p.id && r.status === status).reduce((n, r) => n + r.qty, 0);
+      totals.set(p.id, {
+        initialStock: p.initial,
+        restocked: p.restocked,
+        available: p.available,
+        activeHoldQty: sum(this.#s.holds.values(), 'active'),
+        pendingOrderQty: sum(this.#s.orders.values(), 'pending'),
+        completedOrderQty: sum(this.#s.orders.values(), 'completed'),
+      });
+    }
+    return totals;
+  }
+
+  /**
+   * Idempotency: a remembered key answers its first request again (marked replayed) or refuses a
+   * different request; a new key acts, and its answer is remembered unless it is a refusal that
+   * changed nothing and may succeed later (404s, stock, hold problems).
+   */
+  #keyed(scope: Scope, key: string | undefined, request: string, act: () => Answer): Answer {
+    if (key === undefined) return act();
+    const records = this.#s.keys[scope];
+    const known = records.get(key);
+    if (known) {
+      if (known.request !== request) return refusal('idempotency_key_reuse');
+      return known.answer.ok ? { ...known.answer, value: { ...known.answer.value, replayed: true } } : { ...known.answer, replayed: true };
+    }
+    const answer = act();
+    if (answer.ok || answer.code === 'payment_conflict') records.set(key, { request, answer, at: this.#s.now });
+    return answer;
+  }
+}
+
+const isWhole = (value: unknown, min: number, max: number): value is number =>
+  typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
+
+const isId = (value: unknown): value is number => isWhole(value, 1, Number.MAX_SAFE_INTEGER);
+
+function validKey(key: string | undefined, optional: boolean): boolean {
+  if (key === undefined) return optional;
+  return key.length >= 1 && key.length <= 255 && [...key].every((c) => c >= '!' && c <= '~');
+}
+
+function money(cents: number): string {
+  const text = String(cents).padStart(3, '0');
+  return `${text.slice(0, -2)}.${text.slice(-2)}`;
+}
