@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { expectProblem, harness } from './helpers.js';
+import { expectProblem, harness, stateOf } from './helpers.js';
 
 const TOKEN = 'correct-horse-battery-staple';
 const create = { name: 'Limited Edition Product', price: '99.99', stock: 50 };
@@ -12,20 +12,50 @@ describe('admin API', () => {
     expect((await h.store.auditSnapshot()).products).toEqual([]);
   });
 
-  test.each([
+  const refusals: [string, string | undefined][] = [
     ['no Authorization header', undefined],
+    ['an empty Authorization header', ''],
+    ['Bearer without a token', 'Bearer'],
+    ['Bearer and spaces without a token', 'Bearer   '],
     ['a wrong token', `Bearer ${TOKEN}x`],
     ['a prefix of the token', `Bearer ${TOKEN.slice(0, 5)}`],
+    ['the token in the wrong case', `Bearer ${TOKEN.toUpperCase()}`],
+    ['the token followed by another word', `Bearer ${TOKEN} extra`],
+    ['the scheme twice', `Bearer Bearer ${TOKEN}`],
     ['Basic auth', `Basic ${Buffer.from(`admin:${TOKEN}`).toString('base64')}`],
+    ['Basic auth with the bare token', `Basic ${TOKEN}`],
+    ['another scheme', `Token ${TOKEN}`],
     ['the bare token without the scheme', TOKEN],
-  ])('401 unauthorized with %s; nothing created', async (_name, authorization) => {
+    ['the scheme glued to the token', `Bearer${TOKEN}`],
+  ];
+
+  test.each(refusals)('401 unauthorized with %s; nothing created or restocked', async (_name, authorization) => {
     const h = harness({ adminToken: TOKEN });
-    const res = await h.post('/api/admin/products', create, authorization === undefined ? {} : { authorization });
-    const body = await expectProblem(res, 401, 'unauthorized');
-    expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
-    expect(JSON.stringify(body)).not.toContain(TOKEN);
-    expect((await h.store.auditSnapshot()).products).toEqual([]);
+    const id = await h.product(3);
+    const before = await stateOf(h);
+    const headers = authorization === undefined ? {} : { authorization };
+    for (const [path, body] of [['/api/admin/products', create], [`/api/admin/products/${id}/restock`, { qty: 5 }]] as const) {
+      const res = await h.post(path, body, headers);
+      const problem = await expectProblem(res, 401, 'unauthorized');
+      expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
+      expect(JSON.stringify(problem)).not.toContain(TOKEN);
+    }
+    expect(await stateOf(h)).toEqual(before);
   });
+
+  test('the scheme name is case-insensitive (RFC 7235), the token is not', async () => {
+    const h = harness({ adminToken: TOKEN });
+    for (const scheme of ['Bearer', 'bearer', 'BEARER']) {
+      expect((await h.post('/api/admin/products', create, { authorization: `${scheme} ${TOKEN}` })).status).toBe(201);
+    }
+  });
+
+  test.each([['a space', 'two words'], ['non-ASCII', 'pässwörd'], ['a control character', 'a\u0001b']])(
+    'an admin token with %s is refused at start-up: no client could ever send it',
+    (_name, token) => {
+      expect(() => harness({ adminToken: token })).toThrow(/visible ASCII/);
+    },
+  );
 
   test('auth is checked before the body: a bad body without a token is 401, not 400', async () => {
     const h = harness({ adminToken: TOKEN });
