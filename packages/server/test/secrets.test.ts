@@ -1,0 +1,165 @@
+import { openSqliteStore } from '@flashsale/adapter-sqlite';
+import { createFlashSale } from '@flashsale/core';
+import { afterEach, expect, test } from 'vitest';
+import { createMetrics, generateWebhookSecret, serve, signWebhook, type RunningServer } from '../src/index.js';
+import { captureLogger, manualClock, overrideStore } from './helpers.js';
+import { rawExchange } from './support/raw-socket.js';
+
+/**
+ * Secrets never leave where they belong: a hold token appears only in the answer that created the
+ * hold (and that answer's idempotent replay); the admin token, the webhook secret, signatures and
+ * idempotency keys appear nowhere. Checked over a full purchase flow on the real server, with
+ * every kind of failure, against everything an operator or attacker could read: the log, the
+ * /metrics text and every other answer body.
+ */
+
+const running: RunningServer[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((s) => s.close()));
+});
+
+interface Answer {
+  what: string;
+  status: number;
+  body: string;
+}
+
+test('hold tokens, the admin token, the webhook secret, signatures and keys never reach logs, metrics or other answers', async () => {
+  const adminToken = 'admin-TOKEN-6b1f0c2e9d';
+  const secret = generateWebhookSecret();
+  const { logger, lines } = captureLogger();
+  const clock = manualClock(Date.now());
+  const metrics = createMetrics();
+  let failNextOrder = false;
+  const store = openSqliteStore({ filename: ':memory:' });
+  const flaky = overrideStore({
+    createOrder: async (request) => {
+      if (failNextOrder) {
+        failNextOrder = false;
+        throw new Error('disk I/O error'); // an unexpected failure: a logged 500
+      }
+      return store.createOrder(request);
+    },
+  })(store);
+  const engine = createFlashSale({ store: flaky, clock, onEvent: metrics.onEvent });
+  const server = await serve({ engine, metrics, logger, port: 0, adminToken, webhookSecret: secret, rateLimit: { limits: { orders: 40 } }, sweeper: false });
+  running.push(server);
+
+  const answers: Answer[] = [];
+  const holdAnswers: Answer[] = [];
+  const call = async (what: string, method: string, path: string, body?: string, headers: Record<string, string> = {}) => {
+    const res = await fetch(`${server.url}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...headers },
+      ...(body === undefined ? {} : { body }),
+    });
+    const answer = { what, status: res.status, body: await res.text() };
+    (what.startsWith('hold') && res.status === 201 ? holdAnswers : answers).push(answer);
+    return answer;
+  };
+  const json = (value: unknown) => JSON.stringify(value);
+  const admin = { authorization: `Bearer ${adminToken}` };
+
+  // Admin: create a product, then wrong and malformed admin calls.
+  const product = JSON.parse((await call('admin create', 'POST', '/api/admin/products', json({ name: 'Shoe', price: '10.00', stock: 20 }), admin)).body) as { id: number };
+  await call('admin wrong token', 'POST', '/api/admin/products', json({ name: 'X', price: '1.00', stock: 1 }), { authorization: `Bearer ${adminToken}x` });
+  await call('admin basic', 'POST', `/api/admin/products/${product.id}/restock`, json({ qty: 1 }), { authorization: `Basic ${adminToken}` });
+  await call('admin bad body', 'POST', '/api/admin/products', `{"name":"${adminToken}"`, admin);
+
+  // Holds: plain, keyed, replayed.
+  const holdKey = 'hold-key-3f9a';
+  const tokens: string[] = [];
+  for (let i = 0; i < 4; i++) tokens.push((JSON.parse((await call('hold', 'POST', '/api/holds', json({ product_id: product.id, qty: 1 }))).body) as { token: string }).token);
+  const keyed = JSON.parse((await call('hold keyed', 'POST', '/api/holds', json({ product_id: product.id, qty: 1 }), { 'idempotency-key': holdKey })).body) as { hold_id: number; token: string };
+  tokens.push(keyed.token);
+  await call('hold replay', 'POST', '/api/holds', json({ product_id: product.id, qty: 1 }), { 'idempotency-key': holdKey });
+  await call('hold key reused', 'POST', '/api/holds', json({ product_id: product.id, qty: 2 }), { 'idempotency-key': holdKey });
+  await call('hold too many', 'POST', '/api/holds', json({ product_id: product.id, qty: 999 }));
+
+  // Orders: wrong token, token of another hold, bad shapes carrying a token, a 500, success, replay, reuse.
+  const holds = holdAnswers.map((a) => JSON.parse(a.body) as { hold_id: number; token: string });
+  const [first, second, third, fourth] = holds;
+  const wrongToken = `${first!.token.slice(0, -4)}beef`;
+  await call('order wrong token', 'POST', '/api/orders', json({ hold_id: first!.hold_id, token: wrongToken }));
+  await call('order token of another hold', 'POST', '/api/orders', json({ hold_id: first!.hold_id, token: second!.token }));
+  await call('order unknown hold', 'POST', '/api/orders', json({ hold_id: 9999, token: first!.token }));
+  await call('order token too long', 'POST', '/api/orders', json({ hold_id: first!.hold_id, token: first!.token.repeat(9) }));
+  await call('order hold_id a string', 'POST', '/api/orders', json({ hold_id: String(first!.hold_id), token: first!.token }));
+  await call('order extra field', 'POST', '/api/orders', json({ hold_id: first!.hold_id, token: first!.token, note: second!.token }));
+  await call('order truncated', 'POST', '/api/orders', json({ hold_id: first!.hold_id, token: first!.token }).slice(0, -3));
+  await call('order form-encoded', 'POST', '/api/orders', `hold_id=${first!.hold_id}&token=${first!.token}`, { 'content-type': 'application/x-www-form-urlencoded' });
+  await call('order too large', 'POST', '/api/orders', json({ hold_id: first!.hold_id, token: first!.token, pad: 'x'.repeat(17_000) }));
+  failNextOrder = true;
+  const crashed = await call('order storage failure', 'POST', '/api/orders', json({ hold_id: first!.hold_id, token: first!.token }));
+  expect(crashed.status).toBe(500);
+  const orderKey = 'order-key-77c2';
+  const order = JSON.parse((await call('order', 'POST', '/api/orders', json({ hold_id: first!.hold_id, token: first!.token }), { 'idempotency-key': orderKey })).body) as { order_id: number };
+  await call('order replay', 'POST', '/api/orders', json({ hold_id: first!.hold_id, token: first!.token }), { 'idempotency-key': orderKey });
+  await call('order hold used', 'POST', '/api/orders', json({ hold_id: first!.hold_id, token: first!.token }));
+  await call('order key reused', 'POST', '/api/orders', json({ hold_id: second!.hold_id, token: second!.token }), { 'idempotency-key': orderKey });
+  const other = JSON.parse((await call('order', 'POST', '/api/orders', json({ hold_id: third!.hold_id, token: third!.token }))).body) as { order_id: number };
+  clock.advance(3 * 60_000);
+  await call('order hold expired', 'POST', '/api/orders', json({ hold_id: fourth!.hold_id, token: fourth!.token }));
+
+  // Webhooks: unsigned, wrong secret, stale, good, duplicate delivery, conflict.
+  const paid = json({ order_id: order.order_id, status: 'success', txn_id: 'TXN-1' });
+  const signatures: string[] = [];
+  const signed = (body: string, options?: Parameters<typeof signWebhook>[2], key = secret) => {
+    const headers = signWebhook(key, body, options);
+    signatures.push(headers['webhook-signature']);
+    return headers;
+  };
+  const webhookKey = 'webhook-key-0d1e';
+  await call('webhook unsigned', 'POST', '/api/payments/webhook', paid, { 'idempotency-key': webhookKey });
+  await call('webhook wrong secret', 'POST', '/api/payments/webhook', paid, { 'idempotency-key': webhookKey, ...signed(paid, {}, generateWebhookSecret()) });
+  await call('webhook stale', 'POST', '/api/payments/webhook', paid, { 'idempotency-key': webhookKey, ...signed(paid, { timestamp: new Date(Date.now() - 10 * 60_000) }) });
+  const delivery = signed(paid, { id: 'msg_secret_flow' });
+  await call('webhook', 'POST', '/api/payments/webhook', paid, { 'idempotency-key': webhookKey, ...delivery });
+  await call('webhook duplicate', 'POST', '/api/payments/webhook', paid, { 'idempotency-key': webhookKey, ...delivery });
+  const conflict = json({ order_id: order.order_id, status: 'failed' });
+  await call('webhook conflict', 'POST', '/api/payments/webhook', conflict, signed(conflict));
+  const malformed = `{"order_id":${other.order_id},"status":"maybe"}`;
+  await call('webhook invalid body', 'POST', '/api/payments/webhook', malformed, signed(malformed));
+
+  // Requests the HTTP parser refuses, carrying secrets in their headers.
+  await rawExchange(server.port, `POST /api/orders HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${adminToken}\r\nX-Bad: a\x01b\r\n\r\n{"token":"${second!.token}"}`);
+  await rawExchange(server.port, `POST /api/orders HTTP/1.1\r\nHost: x\r\nIdempotency-Key: ${orderKey}\r\nX-Pad: ${'p'.repeat(20_000)}\r\n\r\n`);
+
+  const metricsText = await (await fetch(`${server.url}/metrics`)).text();
+  await server.close();
+
+  const secrets: Record<string, string> = {
+    'the admin token': adminToken,
+    'the webhook secret': secret,
+    'the webhook key bytes': secret.slice('whsec_'.length),
+    'a wrong token': wrongToken,
+    'the hold idempotency key': holdKey,
+    'the order idempotency key': orderKey,
+    'the webhook idempotency key': webhookKey,
+    ...Object.fromEntries(tokens.map((token, i) => [`hold token ${i + 1}`, token])),
+    ...Object.fromEntries(signatures.map((signature, i) => [`signature ${i + 1}`, signature.slice(3)])),
+  };
+  // The flow covered what it claims to: every kind of refusal and the 500.
+  expect(new Set(answers.map((a) => a.status))).toEqual(new Set([200, 201, 400, 401, 403, 409, 413, 422, 500]));
+  expect(lines.some((line) => line.msg === 'unexpected error')).toBe(true);
+  expect(lines.filter((line) => line.msg === 'client error')).toHaveLength(2);
+
+  const log = JSON.stringify(lines, decodeBuffers);
+  for (const [name, value] of Object.entries(secrets)) {
+    expect(log.includes(value), `${name} in the log`).toBe(false);
+    expect(metricsText.includes(value), `${name} in /metrics`).toBe(false);
+    for (const answer of answers) expect(answer.body.includes(value), `${name} in the answer to "${answer.what}" (${answer.status})`).toBe(false);
+  }
+  // Each hold answer carries its own token and no other.
+  for (const answer of holdAnswers) {
+    const own = (JSON.parse(answer.body) as { token: string }).token;
+    for (const token of tokens.filter((t) => t !== own)) expect(answer.body.includes(token)).toBe(false);
+  }
+});
+
+/** Logged Buffers (an error's rawPacket, say) serialize as byte arrays: turn them back into text to search. */
+function decodeBuffers(_key: string, value: unknown): unknown {
+  const buffer = value as { type?: unknown; data?: unknown };
+  if (buffer && buffer.type === 'Buffer' && Array.isArray(buffer.data)) return Buffer.from(buffer.data as number[]).toString('latin1');
+  return value;
+}
