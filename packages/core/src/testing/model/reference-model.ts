@@ -105,6 +105,10 @@ export class ReferenceModel {
       const p = this.#s.products.get(productId);
       if (!p) return refusal('product_not_found');
       if (p.available < qty) return refusal('insufficient_stock');
+      // SPEC 4: at least 128 random bits; a token seen before would let one buyer order another's hold.
+      if (issuedToken.length < 22 || [...this.#s.holds.values()].some((h) => h.token === issuedToken)) {
+        return refusal('token_not_fresh');
+      }
       p.available -= qty;
       const id = this.#s.nextId.hold++;
       const expiresAt = this.#s.now + this.settings.holdTtlMs;
