@@ -10,13 +10,24 @@ export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
  * Refuses bodies over `maxBytes` with 413 before they are parsed: by Content-Length when the
  * client sends one, otherwise by counting the stream as it arrives.
  *
+ * The Content-Length case is checked from the header alone. Hono's own middleware reads
+ * `c.req.raw.body` first, which makes @hono/node-server build a full web `Request` for every
+ * request; on the hold route under a stampede that cost about two thirds of the throughput.
+ *
  * @example app.post('/api/holds', bodyLimit(16 * 1024), handler)
  */
 export function bodyLimit(maxBytes: number = DEFAULT_MAX_BODY_BYTES): MiddlewareHandler<AppEnv> {
-  return honoBodyLimit({
-    maxSize: maxBytes,
-    onError: () => {
-      throw new HttpProblem('payload_too_large', `The request body may be at most ${maxBytes} bytes.`);
-    },
-  });
+  const tooLarge = () => {
+    throw new HttpProblem('payload_too_large', `The request body may be at most ${maxBytes} bytes.`);
+  };
+  const countStream = honoBodyLimit({ maxSize: maxBytes, onError: tooLarge });
+  return async (c, next) => {
+    const length = c.req.header('content-length');
+    if (length !== undefined && c.req.header('transfer-encoding') === undefined) {
+      // Node's parser has already refused a malformed Content-Length, so this is a number.
+      if (Number(length) > maxBytes) tooLarge();
+      return next();
+    }
+    return countStream(c, next);
+  };
 }
