@@ -5,4 +5,6 @@ export interface CliContext {
   io: Io;
   /** The status the process ends with once the command returns. */
   exitCode: number;
+  /** The command line being run (without node and the script): `serve --workers` hands it to its workers. */
+  argv?: readonly string[];
 }

@@ -14,7 +14,7 @@ import { redact } from './redact.js';
  * @example process.exitCode = await main(['verify', '--db', 'shop.db'])
  */
 export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {
-  const ctx: CliContext = { io, exitCode: EXIT.ok };
+  const ctx: CliContext = { io, exitCode: EXIT.ok, argv: [...argv] };
   try {
     await createProgram(ctx).parseAsync([...argv], { from: 'user' });
     return ctx.exitCode;

@@ -1,17 +1,22 @@
-import { createFlashSale } from '@flashsale/core';
-import { createMetrics, serve, signWebhook, type RunningServer } from '@flashsale/server';
+import cluster from 'node:cluster';
+import { signWebhook, startClusterLimiterPrimary, type RunningServer } from '@flashsale/server';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { CliError, UsageError } from '../cli-error.js';
+import { UsageError } from '../cli-error.js';
+import { WORKER_ENV } from '../cluster/messages.js';
+import { prepareDatabase } from '../cluster/prepare-database.js';
+import { superviseWorkers } from '../cluster/serve-primary.js';
+import { runWorker } from '../cluster/serve-worker.js';
 import type { CliContext } from '../context.js';
-import { seedDemoProduct } from '../demo-product.js';
 import { formatDuration } from '../duration.js';
-import { describeDbTarget } from '../open-store.js';
+import { describeDbTarget, type DbTarget } from '../open-store.js';
 import { dbOption, durationArg, intArg } from '../options.js';
 import { say, warn } from '../output.js';
 import { parseRateLimitSpec } from '../rate-limit-spec.js';
 import { registerSecret } from '../redact.js';
+import { limiterStoreFor } from '../shared-limiter.js';
+import { startServer } from '../start-server.js';
 import { productLine } from '../wire.js';
-import { dbTargetFrom, openTarget } from '../with-sale.js';
+import { dbTargetFrom } from '../with-sale.js';
 
 /** The longest delay a Node timer takes (about 24.8 days); longer ones fire at once. */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -32,6 +37,7 @@ export interface ServeFlags {
   seed: boolean;
   requestLog: boolean;
   poolSize?: number;
+  workers: number;
   shutdownTimeout: number;
 }
 
@@ -55,7 +61,8 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .addOption(new Option('--trust-proxy', 'take the client address from X-Forwarded-For (only behind your own proxy)'))
     .addOption(new Option('--no-seed', 'do not create the demo product on an empty database'))
     .addOption(new Option('--no-request-log', 'do not log one line per request'))
-    .addOption(new Option('--pool-size <n>', 'PostgreSQL connections in the pool (default 10)').argParser(intArg(1, 1_000)))
+    .addOption(new Option('--pool-size <n>', 'PostgreSQL connections in the pool of each process (default 10)').argParser(intArg(1, 1_000)))
+    .addOption(new Option('--workers <n>', 'server processes sharing the port (node:cluster); the database and rate limits are shared').argParser(intArg(1, 256)).default(1))
     .addOption(new Option('--shutdown-timeout <duration>', 'on SIGTERM/SIGINT, how long in-flight requests may finish').argParser(durationArg(MAX_TIMER_MS)).default(10_000, '10s'))
     .addHelpText(
       'after',
@@ -67,6 +74,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
         'Examples:',
         '  flashsale serve',
         '  flashsale serve --port 0 --db :memory: --no-rate-limit',
+        '  flashsale serve --workers 4 --pool-size 8 --db postgres://app:secret@db/shop',
         '  DATABASE_URL=postgres://app:secret@db/shop FLASHSALE_WEBHOOK_SECRET=whsec_… flashsale serve --host 0.0.0.0',
       ].join('\n'),
     )
@@ -85,68 +93,67 @@ function rateLimitArg(value: string): string {
 async function runServe(flags: ServeFlags, ctx: CliContext): Promise<void> {
   const { io } = ctx;
   const target = dbTargetFrom(flags.db);
-  const webhookSecret = flags.webhookSecret || undefined;
-  const adminToken = flags.adminToken || undefined;
-  registerSecret(webhookSecret);
-  registerSecret(adminToken);
-  if (webhookSecret) assertWebhookSecret(webhookSecret);
+  flags.webhookSecret = flags.webhookSecret || undefined;
+  flags.adminToken = flags.adminToken || undefined;
+  registerSecret(flags.webhookSecret);
+  registerSecret(flags.adminToken);
+  if (flags.webhookSecret) assertWebhookSecret(flags.webhookSecret);
 
-  const store = await openTarget(target, flags.poolSize === undefined ? {} : { poolSize: flags.poolSize });
-  const metrics = createMetrics({ defaultMetrics: true });
-  const engine = createFlashSale({
-    store,
-    holdTtlMs: flags.holdTtl,
-    paymentTtlMs: flags.paymentTtl,
-    idempotencyTtlMs: flags.idempotencyTtl,
-    maxHoldQty: flags.maxHoldQty,
-    onEvent: metrics.onEvent,
-  });
+  if (cluster.isWorker && process.env[WORKER_ENV] === '1') return runWorker(flags, target, ctx);
+  if (flags.workers > 1) return runPrimary(flags, target, ctx);
 
-  let running: RunningServer;
-  try {
-    if (flags.seed) {
-      const { created, product } = await seedDemoProduct(engine);
-      if (created) say(io, `seeded the demo ${productLine(product)}`);
-    }
-    running = await serve({
-      engine,
-      metrics,
-      port: flags.port,
-      host: flags.host,
-      sweeper: { intervalMs: flags.sweepInterval },
-      rateLimit: flags.rateLimit === false ? false : flags.rateLimit === undefined ? {} : { limits: parseRateLimitSpec(flags.rateLimit) },
-      trustProxy: flags.trustProxy ?? false,
-      requestLog: flags.requestLog,
-      shutdownTimeoutMs: flags.shutdownTimeout,
-      handleSignals: false,
-      ...(webhookSecret ? { webhookSecret } : {}),
-      ...(adminToken ? { adminToken } : {}),
-    });
-  } catch (error) {
-    await engine.close().catch(() => {});
-    throw startError(error, flags);
+  const { running, seeded } = await startServer(flags, target, { seed: flags.seed, limiterStore: limiterStoreFor(target, 1) });
+  if (seeded) say(io, `seeded the demo ${productLine(seeded)}`);
+  startupWarnings(flags, ctx);
+  say(io, `flashsale listening on ${running.url}`);
+  say(io, summaryLine(flags, target));
+  ctx.exitCode = await untilSignal(running, io);
+}
+
+/**
+ * `--workers N`: this process migrates and seeds once, then forks N workers that each run the
+ * server (pool, sweeper and all) on the shared port, and supervises them.
+ */
+async function runPrimary(flags: ServeFlags, target: DbTarget, ctx: CliContext): Promise<void> {
+  const { io } = ctx;
+  if (target.kind === 'sqlite' && target.filename === ':memory:') {
+    throw new UsageError('--workers: every worker would get its own empty :memory: database; use a SQLite file or postgres://');
   }
+  const seeded = await prepareDatabase(flags, target, io);
+  if (seeded) say(io, `seeded the demo ${productLine(seeded)}`);
+  if (limiterStoreFor(target, flags.workers) === 'cluster' && flags.rateLimit !== false) {
+    startClusterLimiterPrimary();
+  }
+  startupWarnings(flags, ctx);
+  const { url, stopped } = await superviseWorkers(flags, ctx);
+  say(io, `flashsale listening on ${url}`);
+  say(io, summaryLine(flags, target));
+  ctx.exitCode = await stopped;
+  say(io, 'flashsale stopped');
+}
 
-  if (!webhookSecret) {
+function startupWarnings(flags: ServeFlags, ctx: CliContext): void {
+  if (!flags.webhookSecret) {
     warn(
-      io,
+      ctx.io,
       'WARNING: webhooks are unauthenticated: no --webhook-secret / FLASHSALE_WEBHOOK_SECRET is set, so anyone who can reach ' +
         'POST /api/payments/webhook can mark orders paid. Fine for a local demo; never in production.',
     );
   }
-  if (adminToken && adminToken.length < 16) warn(io, 'WARNING: the admin token is shorter than 16 characters: easy to guess.');
+  if (flags.adminToken && flags.adminToken.length < 16) warn(ctx.io, 'WARNING: the admin token is shorter than 16 characters: easy to guess.');
+}
 
-  say(io, `flashsale listening on ${running.url}`);
-  say(
-    io,
-    [
-      `database ${describeDbTarget(target)}`,
-      `holds ${formatDuration(flags.holdTtl)}, payment ${formatDuration(flags.paymentTtl)}, sweep every ${formatDuration(flags.sweepInterval)}`,
-      `rate limits ${flags.rateLimit === false ? 'off' : flags.rateLimit ? flags.rateLimit : 'default'}`,
-      `admin API ${adminToken ? 'on' : 'off'}`,
-    ].join('; '),
-  );
-  ctx.exitCode = await untilSignal(running, io);
+function summaryLine(flags: ServeFlags, target: DbTarget): string {
+  const limits = flags.rateLimit === false ? 'off' : flags.rateLimit ? flags.rateLimit : 'default';
+  const store = limiterStoreFor(target, flags.workers);
+  const counted = flags.rateLimit === false ? '' : store === 'postgres' ? ' (counted in PostgreSQL)' : store === 'cluster' ? ' (counted by the primary)' : '';
+  return [
+    `database ${describeDbTarget(target)}`,
+    ...(flags.workers > 1 ? [`${flags.workers} workers`] : []),
+    `holds ${formatDuration(flags.holdTtl)}, payment ${formatDuration(flags.paymentTtl)}, sweep every ${formatDuration(flags.sweepInterval)}`,
+    `rate limits ${limits}${counted}`,
+    `admin API ${flags.adminToken ? 'on' : 'off'}`,
+  ].join('; ');
 }
 
 /** Waits for SIGTERM or SIGINT, then closes gracefully; a second signal ends the process at once. */
@@ -188,13 +195,3 @@ function assertWebhookSecret(secret: string): void {
     throw new UsageError('--webhook-secret: a webhook secret looks like whsec_<base64> (32 random bytes are a good size)');
   }
 }
-
-function startError(error: unknown, flags: ServeFlags): Error {
-  const code = (error as { code?: unknown }).code;
-  const where = `${flags.host}:${flags.port}`;
-  if (code === 'EADDRINUSE') return new CliError(`cannot listen on ${where}: the port is in use (another flashsale serve?); pick one with --port, or --port 0 for any free port`);
-  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return new CliError(`cannot listen on ${where}: no such local address; check --host`);
-  if (code === 'EACCES') return new CliError(`cannot listen on ${where}: permission denied (ports below 1024 need privileges)`);
-  return error instanceof Error ? error : new Error(String(error));
-}
-

@@ -1,0 +1,56 @@
+import cluster from 'node:cluster';
+import type { RunningServer } from '@flashsale/server';
+import type { ServeFlags } from '../commands/serve.js';
+import type { CliContext } from '../context.js';
+import type { DbTarget } from '../open-store.js';
+import { limiterStoreFor } from '../shared-limiter.js';
+import { startServer } from '../start-server.js';
+import { isMessage, WORKER_PORT_ENV, type PrimaryToWorker, type WorkerToPrimary } from './messages.js';
+
+/** The response header naming the worker that answered (only with `--workers` > 1). */
+export const WORKER_HEADER = 'Flashsale-Worker';
+
+/**
+ * One worker of `flashsale serve --workers N`: the same server as a single process, minus what
+ * the primary already did (migrating, seeding) and minus the start-up lines (the primary prints
+ * them once). It stops gracefully when the primary asks, or on SIGTERM/SIGINT (Ctrl-C reaches
+ * every process of the group); forcing is the primary's decision, so a second signal changes nothing.
+ */
+export async function runWorker(flags: ServeFlags, target: DbTarget, ctx: CliContext): Promise<void> {
+  const worker = cluster.worker!;
+  try {
+    const port = process.env[WORKER_PORT_ENV] ? Number(process.env[WORKER_PORT_ENV]) : flags.port;
+    const { running } = await startServer({ ...flags, port }, target, { seed: false, limiterStore: limiterStoreFor(target, flags.workers) });
+    // Added in the same turn of the event loop as listen() completed, so before the primary can
+    // hand this worker a connection.
+    running.server.prependListener('request', (_req, res) => res.setHeader(WORKER_HEADER, String(worker.id)));
+    process.send?.({ flashsale: 'ready', port: running.port } satisfies WorkerToPrimary);
+    ctx.exitCode = await untilShutdown(running);
+  } finally {
+    // Closes the IPC channel so the process can end by itself once its output is flushed.
+    if (process.connected) worker.disconnect();
+  }
+}
+
+function untilShutdown(running: RunningServer): Promise<number> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('message', onMessage);
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      // Later signals are ignored rather than fatal: the primary forces, if it must, with SIGKILL.
+      process.on('SIGTERM', () => {});
+      process.on('SIGINT', () => {});
+      running.close().then(
+        () => resolve(0),
+        () => resolve(1),
+      );
+    };
+    const onMessage = (message: unknown) => {
+      if (isMessage<PrimaryToWorker>(message, 'shutdown')) stop();
+    };
+    process.on('message', onMessage);
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+}

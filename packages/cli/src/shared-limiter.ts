@@ -1,0 +1,32 @@
+import type { PostgresStore } from '@flashsale/adapter-postgres';
+import type { FlashSaleStore } from '@flashsale/core';
+import { clusterLimiter, postgresLimiter, type LimiterFactory } from '@flashsale/server';
+import type { DbTarget } from './open-store.js';
+
+/**
+ * Where `serve` counts rate limits:
+ * - `postgres`: in the database (one table in the store's schema), so every process on every
+ *   host that shares the database shares the limits. Used on PostgreSQL whatever `--workers` is,
+ *   because several single-process servers on several hosts are "several processes" too.
+ * - `cluster`: in the node:cluster primary, for `--workers N` on SQLite (one host, no shared server).
+ * - `memory`: in the process, for one process on SQLite.
+ */
+export type LimiterStore = 'postgres' | 'cluster' | 'memory';
+
+export function limiterStoreFor(target: DbTarget, workers: number): LimiterStore {
+  if (target.kind === 'postgres') return 'postgres';
+  return workers > 1 ? 'cluster' : 'memory';
+}
+
+/**
+ * The `createLimiter` for the server, or undefined for the server's default (memory). The
+ * PostgreSQL one borrows the store's pool: one pool per process, sized by `--pool-size`.
+ *
+ * @example const createLimiter = await limiterFor('postgres', store);
+ */
+export async function limiterFor(kind: LimiterStore, store: FlashSaleStore): Promise<LimiterFactory | undefined> {
+  if (kind === 'memory') return undefined;
+  if (kind === 'cluster') return clusterLimiter();
+  const pg = store as PostgresStore;
+  return postgresLimiter({ pool: pg.pool, schema: pg.schema });
+}

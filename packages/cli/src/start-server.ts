@@ -1,0 +1,87 @@
+import { createFlashSale, type Product } from '@flashsale/core';
+import { createMetrics, serve, type LimiterFactory, type RunningServer } from '@flashsale/server';
+import { CliError } from './cli-error.js';
+import type { ServeFlags } from './commands/serve.js';
+import { seedDemoProduct } from './demo-product.js';
+import type { DbTarget } from './open-store.js';
+import { parseRateLimitSpec } from './rate-limit-spec.js';
+import { limiterFor, type LimiterStore } from './shared-limiter.js';
+import { openTarget } from './with-sale.js';
+
+export interface StartOptions {
+  /** Create the demo product on an empty database first (never in a cluster worker: the primary did). */
+  seed: boolean;
+  /** Where rate limits are counted. */
+  limiterStore: LimiterStore;
+}
+
+export interface StartedServer {
+  running: RunningServer;
+  /** The demo product, when this call created it. */
+  seeded: Product | undefined;
+}
+
+/**
+ * Opens the store and runs the HTTP API with the sweeper: what one `flashsale serve` process,
+ * or one worker of `--workers N`, does. On failure the store is closed again.
+ */
+export async function startServer(flags: ServeFlags, target: DbTarget, options: StartOptions): Promise<StartedServer> {
+  const store = await openTarget(target, flags.poolSize === undefined ? {} : { poolSize: flags.poolSize });
+  const metrics = createMetrics({ defaultMetrics: true });
+  const engine = createFlashSale({
+    store,
+    holdTtlMs: flags.holdTtl,
+    paymentTtlMs: flags.paymentTtl,
+    idempotencyTtlMs: flags.idempotencyTtl,
+    maxHoldQty: flags.maxHoldQty,
+    onEvent: metrics.onEvent,
+  });
+  try {
+    let seeded: Product | undefined;
+    if (options.seed) {
+      const { created, product } = await seedDemoProduct(engine);
+      if (created) seeded = product;
+    }
+    let createLimiter: LimiterFactory | undefined;
+    if (flags.rateLimit !== false) {
+      try {
+        createLimiter = await limiterFor(options.limiterStore, store);
+      } catch (error) {
+        throw new CliError(`cannot prepare the shared rate-limit counters: ${(error as Error).message}`);
+      }
+    }
+    const running = await serve({
+      engine,
+      metrics,
+      port: flags.port,
+      host: flags.host,
+      sweeper: { intervalMs: flags.sweepInterval },
+      rateLimit:
+        flags.rateLimit === false
+          ? false
+          : {
+              ...(flags.rateLimit === undefined ? {} : { limits: parseRateLimitSpec(flags.rateLimit) }),
+              ...(createLimiter ? { createLimiter } : {}),
+            },
+      trustProxy: flags.trustProxy ?? false,
+      requestLog: flags.requestLog,
+      shutdownTimeoutMs: flags.shutdownTimeout,
+      handleSignals: false,
+      ...(flags.webhookSecret ? { webhookSecret: flags.webhookSecret } : {}),
+      ...(flags.adminToken ? { adminToken: flags.adminToken } : {}),
+    });
+    return { running, seeded };
+  } catch (error) {
+    await engine.close().catch(() => {});
+    throw startError(error, flags);
+  }
+}
+
+function startError(error: unknown, flags: ServeFlags): Error {
+  const code = (error as { code?: unknown }).code;
+  const where = `${flags.host}:${flags.port}`;
+  if (code === 'EADDRINUSE') return new CliError(`cannot listen on ${where}: the port is in use (another flashsale serve?); pick one with --port, or --port 0 for any free port`);
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return new CliError(`cannot listen on ${where}: no such local address; check --host`);
+  if (code === 'EACCES') return new CliError(`cannot listen on ${where}: permission denied (ports below 1024 need privileges)`);
+  return error instanceof Error ? error : new Error(String(error));
+}
