@@ -210,6 +210,7 @@ export function createFlashSale(options: FlashSaleOptions): FlashSale {
               ? JSON.stringify({ ...outcome, hold: { ...outcome.hold, tokenHash: '' }, sealedToken: sealWithKey(idempotencyKey, token) })
               : undefined,
           );
+    const soldOutGeneration = soldOut.generation;
     const result = await coalescer.reserve({
       productId,
       qty,
@@ -219,7 +220,7 @@ export function createFlashSale(options: FlashSaleOptions): FlashSale {
       ...(write ? { idempotency: write } : {}),
     });
     const { outcome, replayed } = resolveReplay(result, write);
-    if (!replayed && 'stockLeft' in outcome && outcome.stockLeft === 0) soldOut.markSoldOut(productId);
+    if (!replayed && 'stockLeft' in outcome && outcome.stockLeft === 0) soldOut.markSoldOut(productId, soldOutGeneration);
     if (outcome.kind === 'refused') {
       emit({ type: 'hold_rejected', productId, reason: outcome.code, soldOutCache: false });
       refuse(outcome.code, replayed);

@@ -9,6 +9,8 @@ import type { EpochMs } from './domain.js';
  */
 export class SoldOutCache {
   readonly #until = new Map<number, EpochMs>();
+  /** Bumped by every `forget`, so an answer read before stock came back cannot mark it sold out. */
+  #generation = 0;
   readonly #ttlMs: number;
   readonly #clock: () => EpochMs;
 
@@ -25,12 +27,19 @@ export class SoldOutCache {
     return false;
   }
 
-  markSoldOut(productId: number): void {
-    if (this.#ttlMs > 0) this.#until.set(productId, this.#clock() + this.#ttlMs);
+  /** The current generation: take it before asking the store, pass it to `markSoldOut` after. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /** Marks a product sold out, unless stock came back since `seenAt` (a generation). */
+  markSoldOut(productId: number, seenAt: number): void {
+    if (this.#ttlMs > 0 && seenAt === this.#generation) this.#until.set(productId, this.#clock() + this.#ttlMs);
   }
 
   /** Forgets one product, or every product when none is named. */
   forget(productId?: number): void {
+    this.#generation++;
     if (productId === undefined) this.#until.clear();
     else this.#until.delete(productId);
   }
