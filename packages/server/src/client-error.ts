@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { RequestError } from '@hono/node-server';
 import type { Logger } from 'pino';
 import { problemBody, PROBLEM_CONTENT_TYPE } from './problems/render.js';
 import type { ProblemCode } from './problems/catalog.js';
@@ -53,4 +54,23 @@ const STATUS_TEXT: Partial<Record<number, string>> = { 400: 'Bad Request', 408: 
 function responseStarted(socket: Socket): boolean {
   const response = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
   return response?.headersSent === true;
+}
+
+/**
+ * The `errorHandler` of @hono/node-server's request listener, for requests Node parsed but the
+ * adapter cannot turn into a URL (`GET * HTTP/1.1`, `OPTIONS *`): 400 `bad_request` as
+ * problem+json, where the adapter's default is an empty 400. Anything else reaching it is a bug
+ * (the app renders its own errors): 500 `internal_error`, logged.
+ *
+ * @example getRequestListener(app.fetch, { errorHandler: requestErrorHandler(logger) })
+ */
+export function requestErrorHandler(logger: Logger | undefined): (err: unknown) => Response {
+  return (err) => {
+    const [code, detail]: [ProblemCode, string] =
+      err instanceof RequestError ? ['bad_request', 'The request target is not a path.'] : ['internal_error', 'An unexpected error occurred. It has been logged.'];
+    if (code === 'internal_error') logger?.error({ err }, 'unexpected error outside the app');
+    else logger?.info({ code, status: 400 }, 'client error');
+    const problem = problemBody(code, detail);
+    return new Response(JSON.stringify(problem), { status: problem.status, headers: { 'Content-Type': PROBLEM_CONTENT_TYPE } });
+  };
 }

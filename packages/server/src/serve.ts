@@ -1,11 +1,11 @@
-import type { Server, ServerOptions } from 'node:http';
+import { createServer, type Server, type ServerOptions } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAdaptorServer } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { pino, type Logger } from 'pino';
 import { createApp, type AppOptions } from './app.js';
 import type { AppEnv } from './env.js';
-import { clientErrorHandler } from './client-error.js';
+import { clientErrorHandler, requestErrorHandler } from './client-error.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { startSweeper, type Sweeper, type SweeperOptions } from './sweeper.js';
 
@@ -67,7 +67,8 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const app = createApp({ ...options, logger: logger ?? false, metrics: metrics ?? false });
   if (!options.webhookSecret) warnUnsignedWebhooks(logger);
 
-  const server = createAdaptorServer({ fetch: app.fetch, serverOptions }) as Server;
+  // What createAdaptorServer does, plus an errorHandler for requests the adapter cannot read.
+  const server = createServer(serverOptions, getRequestListener(app.fetch, { errorHandler: requestErrorHandler(logger) }));
   server.on('clientError', clientErrorHandler(logger));
   let draining = false;
   // While draining, answer in-flight requests with Connection: close so keep-alive sockets end.

@@ -114,12 +114,14 @@ describe('slow clients are cut off by the server', () => {
   });
 });
 
-describe('HTTP the parser refuses is answered with problem+json too', () => {
+describe('HTTP refused before the app runs (by the parser or the adapter) is answered with problem+json too', () => {
   test.each([
     { name: 'a request line that is not HTTP', request: 'GARBAGE\r\n\r\n', status: 400, code: 'bad_request' },
     { name: 'a control character in a header value', request: 'GET /healthz HTTP/1.1\r\nHost: x\r\nIdempotency-Key: a\x01b\r\n\r\n', status: 400, code: 'bad_request' },
     { name: 'Content-Length that is not a number', request: 'POST /api/holds HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n{}', status: 400, code: 'bad_request' },
     { name: 'both Content-Length and chunked', request: 'POST /api/holds HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', status: 400, code: 'bad_request' },
+    { name: 'an asterisk target (GET *), which has no URL', request: 'GET * HTTP/1.1\r\nHost: x\r\n\r\n', status: 400, code: 'bad_request' },
+    { name: 'OPTIONS *', request: 'OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n', status: 400, code: 'bad_request' },
     { name: 'headers over 16 KiB', request: `GET /healthz HTTP/1.1\r\nHost: x\r\nIdempotency-Key: ${'k'.repeat(20_000)}\r\n\r\n`, status: 431, code: 'header_fields_too_large' },
   ])('$name → $status $code', async ({ request, status, code }) => {
     const { server, engine, productId } = await start();
