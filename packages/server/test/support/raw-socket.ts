@@ -61,12 +61,30 @@ export function parseRawResponse(text: string): { status: number; headers: Recor
   const [statusLine, ...lines] = text.slice(0, end).split('\r\n');
   const match = /^HTTP\/1\.1 (\d{3})/.exec(statusLine ?? '');
   if (!match) return undefined;
+  const status = Number(match[1]);
+  // An interim answer (100 Continue to "Expect: 100-continue") comes before the real one.
+  if (status < 200) return parseRawResponse(text.slice(end + 4));
   const headers: Record<string, string> = {};
   for (const line of lines) {
     const colon = line.indexOf(':');
     headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
   }
-  return { status: Number(match[1]), headers, body: text.slice(end + 4) };
+  let body = text.slice(end + 4);
+  if (headers['content-length'] !== undefined) body = body.slice(0, Number(headers['content-length']));
+  else if (headers['transfer-encoding'] === 'chunked') body = dechunk(body);
+  return { status, headers, body };
+}
+
+function dechunk(text: string): string {
+  let out = '';
+  let rest = text;
+  for (;;) {
+    const lineEnd = rest.indexOf('\r\n');
+    const size = parseInt(rest.slice(0, lineEnd), 16);
+    if (lineEnd === -1 || !(size > 0)) return out;
+    out += rest.slice(lineEnd + 2, lineEnd + 2 + size);
+    rest = rest.slice(lineEnd + 2 + size + 2);
+  }
 }
 
 /** Rejects when `promise` has not settled within `ms`: a generous bound for a behavioural check. */

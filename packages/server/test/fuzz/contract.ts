@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { expect } from 'vitest';
+import { PROBLEM_CATALOG } from '../../src/index.js';
+
+/**
+ * What every answer of the API promises, checked on each fuzzed response: never a 5xx; a 4xx is
+ * an RFC 9457 problem whose code and status agree with the catalog; a 2xx has exactly the shape
+ * the SPEC (and /openapi.json) documents.
+ */
+
+const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const money = z.string().regex(/^(0|[1-9]\d*)\.\d{2}$/);
+const isoUtc = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/).refine((s) => !Number.isNaN(Date.parse(s)));
+
+export const SUCCESS_SCHEMAS = {
+  product: z.strictObject({ id, name: z.string(), price: money, available_stock: count }),
+  hold: z.strictObject({ hold_id: id, token: z.string().regex(/^[0-9a-f]{64}$/), expires_at: isoUtc, product_id: id, qty: id }),
+  order: z.strictObject({ order_id: id, status: z.literal('pending'), amount: money }),
+  webhook: z.strictObject({ status: z.literal('processed'), order_status: z.enum(['pending', 'completed', 'failed', 'expired', 'refund_due']) }),
+  'admin-create': z.strictObject({ id, name: z.string(), price: money, available_stock: count }),
+  'admin-restock': z.strictObject({ id, name: z.string(), price: money, available_stock: count }),
+} as const;
+
+const STATUS_OF = { product: 200, hold: 201, order: 201, webhook: 200, 'admin-create': 201, 'admin-restock': 200 } as const;
+
+const problemSchema = z.strictObject({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  code: z.string(),
+  errors: z.array(z.strictObject({ in: z.enum(['body', 'path', 'header', 'query']), pointer: z.string(), detail: z.string() })).optional(),
+});
+
+export interface Answer {
+  status: number;
+  contentType: string | null;
+  text: string;
+}
+
+/** Checks a 4xx answer is a well-formed problem and returns its code. */
+export function expectProblemAnswer(answer: Answer, headOnly = false): string | undefined {
+  expect(answer.contentType).toBe('application/problem+json');
+  if (headOnly) return undefined;
+  const problem = problemSchema.parse(JSON.parse(answer.text));
+  expect(problem.status).toBe(answer.status);
+  expect(problem.type).toBe(`/problems/${problem.code}`);
+  expect(Object.hasOwn(PROBLEM_CATALOG, problem.code)).toBe(true);
+  expect(PROBLEM_CATALOG[problem.code as keyof typeof PROBLEM_CATALOG].status).toBe(answer.status);
+  expect(answer.text).not.toMatch(/\bat .+\.(ts|js):\d+|node_modules/); // never a stack trace
+  return problem.code;
+}
+
+/** Checks a 2xx answer of an API endpoint has its documented status and shape. */
+export function expectSuccessAnswer(endpoint: keyof typeof SUCCESS_SCHEMAS, answer: Answer): unknown {
+  expect(answer.status).toBe(STATUS_OF[endpoint]);
+  expect(answer.contentType).toMatch(/^application\/json/);
+  return SUCCESS_SCHEMAS[endpoint].parse(JSON.parse(answer.text));
+}
+
+interface OpenApiSchema {
+  $ref?: string;
+  properties?: Record<string, OpenApiSchema>;
+  required?: string[];
+}
+export interface OpenApiDoc {
+  paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: OpenApiSchema }> }> }>>;
+  components: { schemas: Record<string, OpenApiSchema> };
+}
+
+/** The statuses /openapi.json lists for an operation. */
+export function documentedStatuses(doc: OpenApiDoc, path: string, method: string): number[] {
+  return Object.keys(doc.paths[path]?.[method]?.responses ?? {}).map(Number);
+}
+
+/** Checks a success body has exactly the properties /openapi.json documents for it, all present. */
+export function expectDocumented(doc: OpenApiDoc, path: string, method: string, status: number, body: unknown) {
+  let schema = doc.paths[path]?.[method]?.responses[String(status)]?.content?.['application/json']?.schema;
+  if (schema?.$ref) schema = doc.components.schemas[schema.$ref.replace('#/components/schemas/', '')];
+  expect(schema?.properties, `${method} ${path} ${status} is documented`).toBeDefined();
+  expect(Object.keys(body as object).sort()).toEqual(Object.keys(schema!.properties!).sort());
+  expect([...(schema!.required ?? [])].sort()).toEqual(Object.keys(schema!.properties!).sort());
+}
