@@ -80,7 +80,7 @@ describe('slow clients are cut off by the server', () => {
   });
 
   test('while slow sockets hang, requests on fresh connections are answered', async () => {
-    const { server, engine, productId } = await start({ headersTimeoutMs: 2_000, requestTimeoutMs: 3_000 });
+    const { server, engine, productId } = await start({ headersTimeoutMs: 3_000, requestTimeoutMs: 4_000 });
     const slowHeaders = await Promise.all(Array.from({ length: 10 }, () => raw(server)));
     const slowBodies = await Promise.all(Array.from({ length: 10 }, () => raw(server)));
     for (const c of slowHeaders) {
@@ -108,7 +108,7 @@ describe('slow clients are cut off by the server', () => {
     expect(answers.map((r) => r.status)).toEqual([200, 200, 201, 201, 201, 201, 201]);
     expect((await engine.getProduct(productId)).availableStock).toBe(95);
 
-    const cut = await within(Promise.all([...slowHeaders, ...slowBodies].map((c) => c.closed)), 3_000 + SLACK_MS, 'slow sockets cut off');
+    const cut = await within(Promise.all([...slowHeaders, ...slowBodies].map((c) => c.closed)), 4_000 + SLACK_MS, 'slow sockets cut off');
     for (const answer of cut) expectCutOff(answer);
     expect((await engine.getProduct(productId)).availableStock).toBe(95);
   });
