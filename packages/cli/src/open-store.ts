@@ -86,6 +86,11 @@ export interface OpenStoreOptions {
   poolSize?: number;
   /** How long a SQLite write waits for another process's lock, in ms. */
   busyTimeoutMs?: number;
+  /**
+   * SQLite durability. FULL (the adapter's default) keeps every answered commit through a power
+   * cut; NORMAL keeps them through a process crash only. See docs/reliability.md.
+   */
+  synchronous?: 'FULL' | 'NORMAL';
 }
 
 /**
@@ -102,6 +107,7 @@ export async function openStore(target: DbTarget, options: OpenStoreOptions = {}
     return openSqliteStore({
       filename: target.filename,
       ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }),
+      ...(options.synchronous === undefined ? {} : { synchronous: options.synchronous }),
     });
   }
   const { openPostgresStore } = await import('@flashsale/adapter-postgres');

@@ -26,7 +26,11 @@ export interface StartedServer {
  * or one worker of `--workers N`, does. On failure the store is closed again.
  */
 export async function startServer(flags: ServeFlags, target: DbTarget, options: StartOptions): Promise<StartedServer> {
-  const store = await openTarget(target, flags.poolSize === undefined ? {} : { poolSize: flags.poolSize });
+  const store = await openTarget(target, {
+    ...(flags.poolSize === undefined ? {} : { poolSize: flags.poolSize }),
+    // FULL unless asked otherwise: an answered 201 must survive a power cut (docs/reliability.md).
+    ...(target.kind === 'sqlite' ? { synchronous: flags.synchronous ?? 'FULL' } : {}),
+  });
   const metrics = createMetrics({ defaultMetrics: true });
   const engine = createFlashSale({
     store,

@@ -37,6 +37,8 @@ export interface ServeFlags {
   seed: boolean;
   requestLog: boolean;
   poolSize?: number;
+  /** SQLite only; unset means FULL. */
+  synchronous?: 'FULL' | 'NORMAL';
   workers: number;
   shutdownTimeout: number;
 }
@@ -62,6 +64,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .addOption(new Option('--no-seed', 'do not create the demo product on an empty database'))
     .addOption(new Option('--no-request-log', 'do not log one line per request'))
     .addOption(new Option('--pool-size <n>', 'PostgreSQL connections in the pool of each process (default 10)').argParser(intArg(1, 1_000)))
+    .addOption(new Option('--synchronous <mode>', 'SQLite durability: FULL keeps every answered commit through a power cut, NORMAL only through a crash (default: FULL)').choices(['FULL', 'NORMAL']))
     .addOption(new Option('--workers <n>', 'server processes sharing the port (node:cluster); the database and rate limits are shared').argParser(intArg(1, 256)).default(1))
     .addOption(new Option('--shutdown-timeout <duration>', 'on SIGTERM/SIGINT, how long in-flight requests may finish').argParser(durationArg(MAX_TIMER_MS)).default(10_000, '10s'))
     .addHelpText(
@@ -98,6 +101,9 @@ async function runServe(flags: ServeFlags, ctx: CliContext): Promise<void> {
   registerSecret(flags.webhookSecret);
   registerSecret(flags.adminToken);
   if (flags.webhookSecret) assertWebhookSecret(flags.webhookSecret);
+  if (flags.synchronous && target.kind !== 'sqlite') {
+    throw new UsageError("--synchronous is for SQLite; PostgreSQL's durability is its own synchronous_commit setting (on by default)");
+  }
 
   if (cluster.isWorker && process.env[WORKER_ENV] === '1') return runWorker(flags, target, ctx);
   if (flags.workers > 1) return runPrimary(flags, target, ctx);
@@ -148,7 +154,7 @@ function summaryLine(flags: ServeFlags, target: DbTarget): string {
   const store = limiterStoreFor(target, flags.workers);
   const counted = flags.rateLimit === false ? '' : store === 'postgres' ? ' (counted in PostgreSQL)' : store === 'cluster' ? ' (counted by the primary)' : '';
   return [
-    `database ${describeDbTarget(target)}`,
+    `database ${describeDbTarget(target)}${target.kind === 'sqlite' ? ` (synchronous ${flags.synchronous ?? 'FULL'})` : ''}`,
     ...(flags.workers > 1 ? [`${flags.workers} workers`] : []),
     `holds ${formatDuration(flags.holdTtl)}, payment ${formatDuration(flags.paymentTtl)}, sweep every ${formatDuration(flags.sweepInterval)}`,
     `rate limits ${limits}${counted}`,
