@@ -14,6 +14,12 @@ export type Fate = 'abandon' | 'paid' | 'failed' | 'unpaid' | 'late';
 export interface Buyer {
   hold: GrantedHold;
   fate: Fate;
+  /** Tries a wrong token before ordering (3%). */
+  wrongTokenFirst: boolean;
+  /** Sends its order twice at once (5%). */
+  orderTwice: boolean;
+  /** Copies of its first webhook sent at once with the same key (3 for 30%, else 1). */
+  webhookCopies: number;
   orderId?: number;
   /** The order status the buyer's last accepted webhook answered, or undefined. */
   finalOrderStatus?: string;
@@ -84,7 +90,8 @@ export async function runFlow(options: FlowOptions): Promise<FlowResult> {
   const buyers: Buyer[] = options.holds.map((hold) => {
     const r = rng.next();
     const fate: Fate = r < 0.15 ? 'abandon' : r < 0.7 ? 'paid' : r < 0.85 ? 'failed' : r < 0.925 ? 'unpaid' : 'late';
-    return { hold, fate };
+    // Every choice is drawn here, in a fixed order, so --seed repeats them whatever the timing.
+    return { hold, fate, wrongTokenFirst: rng.chance(0.03), orderTwice: rng.chance(0.05), webhookCopies: rng.chance(0.3) ? 3 : 1 };
   });
   let step = '';
   let total = 0;
@@ -102,12 +109,12 @@ export async function runFlow(options: FlowOptions): Promise<FlowResult> {
   summary.abandoned = buyers.length - ordering.length;
   const orderTasks = rng.shuffle(ordering.map((buyer) => safely(`order for hold ${buyer.hold.holdId}`, async () => {
     const body = { hold_id: buyer.hold.holdId, token: buyer.hold.token };
-    if (rng.chance(0.03)) {
+    if (buyer.wrongTokenFirst) {
       summary.wrong_token_attempts += 1;
       const wrong = await client.post('orders', '/api/orders', { ...body, token: randomBytes(32).toString('hex') });
       expect('POST /api/orders with a wrong token', wrong, wrong.status === 403, '403');
     }
-    const twice = rng.chance(0.05);
+    const twice = buyer.orderTwice;
     if (twice) summary.double_order_attempts += 1;
     const answers = await Promise.all((twice ? [body, body] : [body]).map((b) => client.post('orders', '/api/orders', b)));
     const created = answers.filter((a) => a.status === 201);
@@ -142,7 +149,7 @@ export async function runFlow(options: FlowOptions): Promise<FlowResult> {
     safely(`webhook for order ${buyer.orderId}`, async () => {
       const status = buyer.fate === 'paid' ? 'success' : 'failed';
       const wanted = buyer.fate === 'paid' ? 'completed' : 'failed';
-      const copies = rng.chance(0.3) ? 3 : 1;
+      const copies = buyer.webhookCopies;
       if (copies > 1) summary.duplicate_webhooks += copies - 1;
       if (status === 'failed') ledger.returned(Date.now(), buyer.hold.qty);
       const key = `pay-${run}-${buyer.orderId}-1`;
