@@ -7,8 +7,6 @@ export type WorkerToPrimary = { flashsale: 'ready'; port: number };
 
 /** Set by the primary on the workers it forks: the same command line then runs as a worker. */
 export const WORKER_ENV = 'FLASHSALE_SERVE_WORKER';
-/** The port a restarted worker listens on (with `--port 0`, the one the first workers got). */
-export const WORKER_PORT_ENV = 'FLASHSALE_SERVE_WORKER_PORT';
 
 export function isMessage<T extends { flashsale: string }>(value: unknown, kind: T['flashsale']): value is T {
   return typeof value === 'object' && value !== null && (value as { flashsale?: unknown }).flashsale === kind;

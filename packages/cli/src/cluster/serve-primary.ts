@@ -4,7 +4,7 @@ import type { ServeFlags } from '../commands/serve.js';
 import type { CliContext } from '../context.js';
 import type { DbTarget } from '../open-store.js';
 import { say, warn } from '../output.js';
-import { isMessage, WORKER_ENV, WORKER_PORT_ENV, type PrimaryToWorker, type WorkerToPrimary } from './messages.js';
+import { isMessage, WORKER_ENV, type PrimaryToWorker, type WorkerToPrimary } from './messages.js';
 
 /** A worker that lived less than this before dying counts towards the restart back-off. */
 const SHORT_LIFE_MS = 10_000;
@@ -45,10 +45,7 @@ export function superviseWorkers(flags: ServeFlags, ctx: CliContext): Promise<Su
   cluster.setupPrimary({ exec: process.argv[1]!, args: [...(ctx.argv ?? process.argv.slice(2))], execArgv: process.execArgv });
 
   const fork = (): void => {
-    const env: Record<string, string> = { [WORKER_ENV]: '1' };
-    // With --port 0, a worker started later must take the port the first ones were given.
-    if (port !== undefined) env[WORKER_PORT_ENV] = String(port);
-    const worker = cluster.fork(env);
+    const worker = cluster.fork({ [WORKER_ENV]: '1' });
     tracked.set(worker.id, { worker, startedAt: Date.now(), ready: false });
   };
 
@@ -61,8 +58,12 @@ export function superviseWorkers(flags: ServeFlags, ctx: CliContext): Promise<Su
     const entry = tracked.get(worker.id);
     if (!entry) return;
     entry.ready = true;
-    port ??= message.port;
     say(io, `worker ${worker.id} ready (pid ${worker.process.pid})`);
+    if (port !== undefined && message.port !== port) {
+      // Only with --port 0 after every worker died at once: the shared socket was closed with them.
+      warn(io, `WARNING: the workers now listen on port ${message.port}, not ${port}: every worker had stopped, and --port 0 picked a new port`);
+    }
+    port = message.port;
     if (phase === 'starting' && [...tracked.values()].every((t) => t.ready)) {
       phase = 'running';
       const host = flags.host;

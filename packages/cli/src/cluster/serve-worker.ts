@@ -5,7 +5,7 @@ import type { CliContext } from '../context.js';
 import type { DbTarget } from '../open-store.js';
 import { limiterStoreFor } from '../shared-limiter.js';
 import { startServer } from '../start-server.js';
-import { isMessage, WORKER_PORT_ENV, type PrimaryToWorker, type WorkerToPrimary } from './messages.js';
+import { isMessage, type PrimaryToWorker, type WorkerToPrimary } from './messages.js';
 
 /** The response header naming the worker that answered (only with `--workers` > 1). */
 export const WORKER_HEADER = 'Flashsale-Worker';
@@ -19,8 +19,9 @@ export const WORKER_HEADER = 'Flashsale-Worker';
 export async function runWorker(flags: ServeFlags, target: DbTarget, ctx: CliContext): Promise<void> {
   const worker = cluster.worker!;
   try {
-    const port = process.env[WORKER_PORT_ENV] ? Number(process.env[WORKER_PORT_ENV]) : flags.port;
-    const { running } = await startServer({ ...flags, port }, target, { seed: false, limiterStore: limiterStoreFor(target, flags.workers) });
+    // Every worker, restarted ones too, asks for the same port as given (even 0): the primary
+    // shares one listening socket per address and port asked for, so they all get the same one.
+    const { running } = await startServer(flags, target, { seed: false, limiterStore: limiterStoreFor(target, flags.workers) });
     // Added in the same turn of the event loop as listen() completed, so before the primary can
     // hand this worker a connection.
     running.server.prependListener('request', (_req, res) => res.setHeader(WORKER_HEADER, String(worker.id)));
