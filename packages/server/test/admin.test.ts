@@ -33,7 +33,7 @@ describe('admin API', () => {
     const h = harness({ adminToken: TOKEN });
     const id = await h.product(3);
     const before = await stateOf(h);
-    const headers = authorization === undefined ? {} : { authorization };
+    const headers: Record<string, string> = authorization === undefined ? {} : { authorization };
     for (const [path, body] of [['/api/admin/products', create], [`/api/admin/products/${id}/restock`, { qty: 5 }]] as const) {
       const res = await h.post(path, body, headers);
       const problem = await expectProblem(res, 401, 'unauthorized');
