@@ -2,22 +2,27 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 
 /**
  * How the proxy behaves while the database is "down":
- * - `refuse`: the listening socket is closed, so a new connection gets ECONNREFUSED at once (the
- *   database host is up but PostgreSQL is not running);
- * - `blackhole`: a new connection is accepted and then never answered (a network partition, or a
- *   server too overloaded to reply), so only the client's own timeouts end the wait.
+ * - `refuse`: open links are reset and the listening socket is closed, so a new connection gets
+ *   ECONNREFUSED at once (the host is up, PostgreSQL is not);
+ * - `blackhole`: open links are reset, and a new connection is accepted and then never answered
+ *   (a partition, or a server too overloaded to reply): only the client's timeouts end the wait;
+ * - `stall`: open links stay open but nothing passes either way, and new connections are
+ *   blackholed (a partition that drops packets without a reset). Nothing tells the client.
  */
-export type OutageMode = 'refuse' | 'blackhole';
+export type OutageMode = 'refuse' | 'blackhole' | 'stall';
 
 /** A TCP proxy in front of a real PostgreSQL, whose link a test can cut and restore. */
 export interface TcpProxy {
   readonly port: number;
-  /** Destroys every proxied connection (both ends see a reset) and stops serving new ones. */
+  /** Starts the outage (see {@link OutageMode}). */
   cut(mode: OutageMode): Promise<void>;
-  /** Serves new connections again, on the same port. */
+  /** Serves new connections again, on the same port; stalled links flow again. */
   restore(): Promise<void>;
-  /** Connections currently forwarded to the target. */
-  open(): number;
+  /**
+   * The local ports of the proxy's connections to the target: PostgreSQL's `client_port` for
+   * exactly this proxy's sessions, so a test can terminate those and no one else's.
+   */
+  upstreamPorts(): number[];
   close(): Promise<void>;
 }
 
@@ -36,7 +41,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   let mode: 'up' | OutageMode = 'up';
 
   const onConnection = (client: Socket) => {
-    if (mode === 'blackhole') {
+    if (mode === 'blackhole' || mode === 'stall') {
       // Accept, read nothing, answer nothing: the client waits for its connection timeout.
       held.add(client);
       client.pause();
@@ -64,6 +69,15 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     port,
     async cut(next) {
       mode = next;
+      if (next === 'stall') {
+        for (const { client, upstream } of pairs) {
+          client.unpipe(upstream);
+          upstream.unpipe(client);
+          client.pause();
+          upstream.pause();
+        }
+        return;
+      }
       for (const { client, upstream } of pairs) {
         // resetAndDestroy sends RST, as a crashed server or a dropped link would; plain destroy
         // would send FIN, a polite goodbye that a real outage does not give.
@@ -77,12 +91,18 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       if (next === 'blackhole' && !server.listening) server = await listen(createServer(onConnection), port);
     },
     async restore() {
+      if (mode === 'stall') {
+        for (const { client, upstream } of pairs) {
+          client.pipe(upstream);
+          upstream.pipe(client);
+        }
+      }
       mode = 'up';
       for (const socket of held) socket.resetAndDestroy();
       held.clear();
       if (!server.listening) server = await listen(createServer(onConnection), port);
     },
-    open: () => pairs.size,
+    upstreamPorts: () => [...pairs].map(({ upstream }) => upstream.localPort).filter((port): port is number => port !== undefined),
     async close() {
       mode = 'refuse';
       for (const { client, upstream } of pairs) {
