@@ -1,6 +1,7 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startServe, type RunningCli } from './helpers/cli-process.js';
-import { DATABASE_KINDS, type TestDatabase } from './helpers/databases.js';
+import { DATABASE_KINDS, freshSqlite, type TestDatabase } from './helpers/databases.js';
 import { requestOnce, waitForMatch } from './helpers/http-once.js';
 
 /**
@@ -116,10 +117,28 @@ describe.each(DATABASE_KINDS)('flashsale serve --workers 2 on $kind', ({ fresh }
   });
 });
 
-describe('flashsale serve --workers with an in-memory database', () => {
-  it('is refused with exit 2: each worker would have a database of its own', async () => {
+describe('flashsale serve --workers that cannot start', () => {
+  it('refuses an in-memory database with exit 2: each worker would have a database of its own', async () => {
     const result = await runCli(['serve', '--workers', '2', '--db', ':memory:', '--port', '0']);
     expect(result.code).toBe(2);
     expect(result.stderr).toBe('error: --workers: every worker would get its own empty :memory: database; use a SQLite file or postgres://\n');
+  });
+
+  it('exits 1, naming the worker, when a worker cannot listen, and leaves no process behind', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    const database = freshSqlite();
+    try {
+      // runCli resolves when the output pipes close: workers share them, so every process has ended.
+      const result = await runCli(['serve', '--workers', '2', '--db', database.db, '--port', String(port), '--no-request-log']);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`error: cannot listen on 127.0.0.1:${port}: the port is in use`);
+      expect(result.stderr).toMatch(/^error: worker \d \(pid \d+\) exited with code 1 before it was ready; its error is above$/m);
+      expect(result.stdout).not.toContain('flashsale listening');
+    } finally {
+      taken.close();
+      await database.dispose();
+    }
   });
 });

@@ -46,11 +46,13 @@ export function superviseWorkers(flags: ServeFlags, ctx: CliContext): Promise<Su
 
   const fork = (): void => {
     const worker = cluster.fork({ [WORKER_ENV]: '1' });
+    // A message to a worker that is already exiting fails with an 'error' event; its 'exit' follows.
+    worker.on('error', () => {});
     tracked.set(worker.id, { worker, startedAt: Date.now(), ready: false });
   };
 
   let onStarted: (url: string) => void = () => {};
-  let onStartFailed: (error: Error) => void = () => {};
+  let onStartFailed: (error: Error) => void;
   let onAllExited: () => void = () => {};
 
   const onMessage = (worker: Worker, message: unknown) => {
@@ -104,11 +106,8 @@ export function superviseWorkers(flags: ServeFlags, ctx: CliContext): Promise<Su
     for (const timer of restartTimers) clearTimeout(timer);
     restartTimers.clear();
     for (const { worker } of tracked.values()) {
-      try {
-        worker.send({ flashsale: 'shutdown' } satisfies PrimaryToWorker);
-      } catch {
-        worker.process.kill('SIGTERM');
-      }
+      if (worker.isConnected()) worker.send({ flashsale: 'shutdown' } satisfies PrimaryToWorker);
+      else worker.process.kill('SIGTERM');
     }
     const deadline = setTimeout(() => {
       for (const { worker } of tracked.values()) {
@@ -146,13 +145,12 @@ export function superviseWorkers(flags: ServeFlags, ctx: CliContext): Promise<Su
   process.on('SIGINT', onSignal);
   for (let i = 0; i < flags.workers; i++) fork();
 
+  let startError: Error | undefined;
+  onStartFailed = (error) => (startError ??= error);
   return new Promise<Supervised>((resolve, reject) => {
     onStarted = (url) => resolve({ url, stopped });
-    onStartFailed = (error) => {
-      // Report once every worker is gone, so no process outlives the failed start.
-      void stopped.then(() => reject(error));
-    };
-    // A signal during start-up stops the workers; nothing was started, so say so as a failure.
-    void stopped.then(() => reject(new CliError('stopped before every worker was ready')));
+    // Rejects once every worker is gone, so no process outlives a failed start (after a signal
+    // during start-up, too). Ignored when start-up succeeded.
+    void stopped.then(() => reject(startError ?? new CliError('stopped before every worker was ready')));
   });
 }

@@ -130,8 +130,8 @@ async function runPrimary(flags: ServeFlags, target: DbTarget, ctx: CliContext):
   if (limiterStoreFor(target, flags.workers) === 'cluster' && flags.rateLimit !== false) {
     startClusterLimiterPrimary();
   }
-  startupWarnings(flags, ctx);
   const { url, stopped } = await superviseWorkers(flags, ctx);
+  startupWarnings(flags, ctx);
   say(io, `flashsale listening on ${url}`);
   say(io, summaryLine(flags, target));
   ctx.exitCode = await stopped;
