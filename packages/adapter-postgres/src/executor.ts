@@ -1,7 +1,10 @@
-import type { Pool, PoolClient, QueryResult, QueryResultRow } from 'pg';
+import type { Pool, PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import { isConnectionError, isRetryable, translatePgError } from './pg-errors.js';
 import type { ResolvedOptions } from './options.js';
 import type { Statement } from './statement.js';
+
+/** pg reads `query_timeout` from a query's config; its types only know it on the client config. */
+type TimedQuery = QueryConfig & { query_timeout: number };
 
 /** Runs a statement inside the current unit. */
 export type Query = <R extends QueryResultRow = QueryResultRow>(statement: Statement, values: readonly unknown[]) => Promise<QueryResult<R>>;
@@ -30,6 +33,13 @@ export class Executor {
   readonly #owned: boolean;
   readonly #options: ResolvedOptions;
   readonly #setLocal: string;
+  /**
+   * statement_timeout is enforced by the server, so a client whose network went silent would
+   * never hear it; pg's client-side read timeout ends the wait a little after the server would
+   * have, and the connection is thrown away (`Query read timeout` counts as a connection error).
+   * Runtime queries only: migrations run without a timeout.
+   */
+  readonly #readTimeoutMs: number;
   #closed = false;
 
   constructor(pool: Pool, owned: boolean, options: ResolvedOptions) {
@@ -43,6 +53,7 @@ export class Executor {
       `SET LOCAL statement_timeout = ${options.statementTimeoutMs}`,
       `SET LOCAL idle_in_transaction_session_timeout = ${options.idleInTransactionTimeoutMs}`,
     ].join('; ');
+    this.#readTimeoutMs = options.statementTimeoutMs + 5_000;
   }
 
   get pool(): Pool {
@@ -60,15 +71,15 @@ export class Executor {
     const begin = options.snapshot ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN';
     return this.#withRetry(() =>
       this.#withClient(async (client, discard) => {
-        await client.query(this.#owned ? begin : `${begin}; ${this.#setLocal}`);
+        await this.#control(client, this.#owned ? begin : `${begin}; ${this.#setLocal}`);
         try {
           const result = await body((statement, values) => this.#run(client, statement, values));
-          await client.query('COMMIT');
+          await this.#control(client, 'COMMIT');
           return result;
         } catch (err) {
           // A broken connection has already rolled back on the server; a live one is told to, and
           // is thrown away if even that fails, so no later unit inherits a half-open transaction.
-          if (!isConnectionError(err)) await client.query('ROLLBACK').catch(discard);
+          if (!isConnectionError(err)) await this.#control(client, 'ROLLBACK').catch(discard);
           throw err;
         }
       }),
@@ -76,7 +87,7 @@ export class Executor {
   }
 
   async ping(): Promise<void> {
-    await this.#withClient((client) => client.query('SELECT 1')).catch((err: unknown) => {
+    await this.#withClient((client) => this.#control(client, 'SELECT 1')).catch((err: unknown) => {
       throw translatePgError(err);
     });
   }
@@ -89,7 +100,19 @@ export class Executor {
 
   #run<R extends QueryResultRow>(client: PoolClient, statement: Statement, values: readonly unknown[]): Promise<QueryResult<R>> {
     // Prepared-statement names are per connection; a borrowed pool may serve several schemas.
-    return client.query<R>({ name: `${this.#options.schema}:${statement.name}`, text: statement.text, values: [...values] });
+    const query: TimedQuery = {
+      name: `${this.#options.schema}:${statement.name}`,
+      text: statement.text,
+      values: [...values],
+      query_timeout: this.#readTimeoutMs,
+    };
+    return client.query<R>(query);
+  }
+
+  /** A statement without parameters (BEGIN, COMMIT, ROLLBACK, a ping), under the read timeout. */
+  #control(client: PoolClient, text: string): Promise<QueryResult> {
+    const query: TimedQuery = { text, query_timeout: this.#readTimeoutMs };
+    return client.query(query);
   }
 
   async #withRetry<T>(once: () => Promise<T>): Promise<T> {

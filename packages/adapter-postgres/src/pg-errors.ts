@@ -36,6 +36,8 @@ const PG_CONNECTION_MESSAGES = [
   'Client has encountered a connection error',
   'Client was closed and is not queryable',
   'Connection terminated unexpectedly',
+  // pg's client-side read timeout: the server went silent, so the connection cannot be trusted.
+  'Query read timeout',
 ];
 
 /**
