@@ -16,9 +16,10 @@ import { ServeUnderTest } from './serve-under-test.js';
 const SEED = process.env.FLASHSALE_CRASH_SEED ? Number(process.env.FLASHSALE_CRASH_SEED) : cryptoRandomInt(2 ** 31 - 1);
 
 const HOLD_TTL_MS = 4_000;
-const JOURNEYS = 160;
+/** Buyers in all, at least; they keep coming until the last kill. */
+const JOURNEYS = 100;
 const CONCURRENCY = 32;
-const STOCK = 160;
+const STOCK = 150;
 const KILLS = 3;
 const ADMIN_TOKEN = 'crash-test-admin-token-0123456789';
 
@@ -63,20 +64,19 @@ interface PaymentSeen {
   answer: Record<string, unknown>;
 }
 
-function planJourneys(seed: number): Journey[] {
-  const random = seededRandom(seed);
-  return Array.from({ length: JOURNEYS }, () => {
-    const roll = random();
-    const plan: Plan = roll < 0.2 ? 'abandon-hold' : roll < 0.35 ? 'abandon-order' : roll < 0.85 ? 'pay-success' : 'pay-failed';
-    return {
-      qty: randomInt(random, 1, 3),
-      plan,
-      keyedHold: random() < 0.85,
-      retryHold: random() < 0.7,
-      replayPayment: random() < 0.3,
-      thinkMs: randomInt(random, 0, 15),
-    };
-  });
+/** Buyer `i`'s choices, drawn from the seed alone, whatever the timing. */
+function planJourney(seed: number, i: number): Journey {
+  const random = seededRandom((seed + Math.imul(i, 0x9e3779b1)) >>> 0);
+  const roll = random();
+  const plan: Plan = roll < 0.2 ? 'abandon-hold' : roll < 0.35 ? 'abandon-order' : roll < 0.85 ? 'pay-success' : 'pay-failed';
+  return {
+    qty: randomInt(random, 1, 3),
+    plan,
+    keyedHold: random() < 0.85,
+    retryHold: random() < 0.7,
+    replayPayment: random() < 0.3,
+    thinkMs: randomInt(random, 0, 15),
+  };
 }
 
 /**
@@ -96,9 +96,11 @@ export function describeCrashAtPeak(kind: TestDatabase['kind'], fresh: (() => Te
     const cutInFlight = new Map<number, number>();
     /** 2xx answers each generation gave before it was killed. */
     const answered = new Map<number, number>();
+    /** Every answer each generation gave (a sold-out 409 too): what the kill points count. */
+    const replies = new Map<number, number>();
     const kills: { generation: number; afterJourneys: number; signal: NodeJS.Signals | null }[] = [];
     let refusedHolds = 0;
-    let lastHoldSentAt = 0;
+    let lastHoldSettledAt = 0;
 
     /** Sends, and after a cut waits for the next instance and sends again when `retry` says so. */
     async function send(
@@ -111,7 +113,10 @@ export function describeCrashAtPeak(kind: TestDatabase['kind'], fresh: (() => Te
       let { url, generation } = await server.whenUp();
       for (;;) {
         const reply = await call(url, method, path, body, headers);
+        // Any hold this request made was made before its answer (or cut) came back.
+        if (path === '/api/holds') lastHoldSettledAt = Date.now();
         if (reply.kind === 'answer') {
+          replies.set(generation, (replies.get(generation) ?? 0) + 1);
           if (reply.status < 300) answered.set(generation, (answered.get(generation) ?? 0) + 1);
           return { status: reply.status, body: reply.body, replayed: reply.headers.get('idempotent-replayed') === 'true' };
         }
@@ -133,7 +138,6 @@ export function describeCrashAtPeak(kind: TestDatabase['kind'], fresh: (() => Te
 
     async function buy(i: number, journey: Journey): Promise<void> {
       const holdKey = journey.keyedHold ? `crash-${SEED}-hold-${i}` : undefined;
-      lastHoldSentAt = Date.now();
       const held = await send(
         'POST',
         '/api/holds',
@@ -207,29 +211,31 @@ export function describeCrashAtPeak(kind: TestDatabase['kind'], fresh: (() => Te
       if (created.kind !== 'answer' || created.status !== 201) throw new Error(`could not create the product: ${JSON.stringify(created)}`);
       productId = created.body.id as number;
 
-      const journeys = planJourneys(SEED);
       let next = 0;
       let finished = 0;
+      let killing = true;
+      // Buyers keep coming until the last kill, so every kill lands on a full load.
       const buyers = Array.from({ length: CONCURRENCY }, async () => {
-        while (next < JOURNEYS) {
+        while (next < JOURNEYS || killing) {
           const i = next++;
-          await buy(i, journeys[i]!);
+          await buy(i, planJourney(SEED, i));
           finished++;
         }
       });
-      // Kill points: somewhere in each of three windows of the run, then a few ms more, so the
-      // kill lands at an arbitrary point of whatever requests are in flight.
+      // Kill points: after each start, once that process has answered a seeded random number of
+      // requests, then a few ms more, so the kill lands at an arbitrary point of the requests in flight.
       const random = seededRandom(SEED ^ 0x5eed);
       const killer = (async () => {
         for (let k = 0; k < KILLS; k++) {
-          const threshold = Math.floor(JOURNEYS * (0.12 + 0.27 * k + random() * 0.15));
-          while (finished < threshold) await sleep(2);
-          await sleep(randomInt(random, 0, 25));
           const generation = server.generation;
+          const threshold = randomInt(random, 30, 90);
+          while ((replies.get(generation) ?? 0) < threshold) await sleep(2);
+          await sleep(randomInt(random, 0, 25));
           const { signal } = await server.kill9();
           kills.push({ generation, afterJourneys: finished, signal });
           await server.start();
         }
+        killing = false;
       })();
       await Promise.all([killer, ...buyers]);
       console.log(
@@ -297,8 +303,9 @@ export function describeCrashAtPeak(kind: TestDatabase['kind'], fresh: (() => Te
     });
 
     it('every hold answered 201 exists (keyed ones replay, converted ones are used, the rest expired, none unknown) while holds:release runs beside', async () => {
-      // Wait until every hold the buyers took, answered or cut, is past its expiry.
-      await sleep(Math.max(0, lastHoldSentAt + HOLD_TTL_MS + 100 - Date.now()));
+      // Wait until every hold the buyers took, answered or cut, is past its expiry: an order
+      // attempt on a live one would create an order.
+      await sleep(Math.max(0, lastHoldSettledAt + HOLD_TTL_MS + 100 - Date.now()));
       const { url } = await server.whenUp();
       const problems: string[] = [];
       // The release pass (its own store, as from cron) races these order attempts on the same expired holds.
