@@ -55,14 +55,24 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const unitsHeld = new Counter({ name: `${p}held_units_total`, help: 'Units of stock taken by new holds.', registers });
   const holdsRejected = new Counter({
     name: `${p}holds_rejected_total`,
-    help: 'Hold requests refused, by reason (insufficient_stock, product_not_found).',
-    labelNames: ['reason'] as const,
+    help: 'Hold requests refused, by reason (insufficient_stock, product_not_found) and source (store, sold_out_cache).',
+    labelNames: ['reason', 'source'] as const,
     registers,
   });
   const released = new Counter({
     name: `${p}stock_released_units_total`,
     help: 'Units of stock given back, by cause (hold_expired, order_expired, payment_failed).',
     labelNames: ['cause'] as const,
+    registers,
+  });
+  const reserveBatches = new Counter({
+    name: `${p}reserve_batches_total`,
+    help: 'Store calls that reserved holds: one database transaction each, however many requests it carried.',
+    registers,
+  });
+  const reserveBatchRequests = new Counter({
+    name: `${p}reserve_batch_requests_total`,
+    help: 'Hold requests carried by those store calls (the rest were answered without the database).',
     registers,
   });
   const releasePasses = new Counter({ name: `${p}release_passes_total`, help: 'Expiry passes completed by the engine.', registers });
@@ -83,7 +93,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
         unitsHeld.inc(event.qty);
         return;
       case 'hold_rejected':
-        holdsRejected.inc({ reason: event.reason });
+        holdsRejected.inc({ reason: event.reason, source: event.soldOutCache ? 'sold_out_cache' : 'store' });
+        return;
+      case 'reserve_batch':
+        reserveBatches.inc();
+        reserveBatchRequests.inc(event.size);
         return;
       case 'stock_released':
         released.inc({ cause: event.cause }, event.units);
