@@ -1,3 +1,4 @@
+import { FlashSaleError } from './errors.js';
 import type { Replayable } from './idempotency.js';
 import type { FlashSaleStore, ReserveOutcome, ReserveRequest } from './store.js';
 
@@ -65,6 +66,11 @@ export class HoldCoalescer {
         batch.forEach((waiter, i) => waiter.resolve(outcomes[i]!));
       } catch (error) {
         for (const waiter of batch) waiter.reject(error);
+        // Storage is down: the requests queued behind this batch would each wait out their own
+        // timeout only to fail the same way, so they fail now with the same answer.
+        if (FlashSaleError.is(error, 'storage_unavailable')) {
+          for (const waiter of lane.waiting.splice(0)) waiter.reject(error);
+        }
       }
     }
     lane.busy = false;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HoldCoalescer, type FlashSaleStore, type ReserveRequest } from '../src/index.js';
+import { flashSaleError, HoldCoalescer, type FlashSaleStore, type ReserveRequest } from '../src/index.js';
 
 /** A store double that records each batch and grants first-fit from a stock counter. */
 function recordingStore(stock: number, options: { failBatch?: number } = {}) {
@@ -71,5 +71,26 @@ describe('HoldCoalescer', () => {
     await expect(first).resolves.toMatchObject({ kind: 'done' });
     const results = await Promise.allSettled(queued);
     expect(results.map((r) => (r.status === 'rejected' ? (r.reason as Error).message : 'ok'))).toEqual(['disk full', 'disk full', 'disk full']);
+  });
+});
+
+describe('HoldCoalescer when storage is down', () => {
+  it('fails the requests queued behind a batch that found storage unavailable, without another store call', async () => {
+    let calls = 0;
+    let fail: ((error: unknown) => void) | undefined;
+    const store = {
+      reserveHolds: () => {
+        calls++;
+        return new Promise((_, reject) => (fail = reject));
+      },
+    } as unknown as FlashSaleStore;
+    const coalescer = new HoldCoalescer(store, 10);
+    const first = coalescer.reserve(request(1));
+    await tick();
+    const queued = [1, 1, 1].map((qty) => coalescer.reserve(request(qty)));
+    fail!(flashSaleError('storage_unavailable'));
+    const results = await Promise.allSettled([first, ...queued]);
+    expect(results.map((r) => (r.status === 'rejected' ? (r.reason as { code: string }).code : 'ok'))).toEqual(Array(4).fill('storage_unavailable'));
+    expect(calls).toBe(1);
   });
 });
