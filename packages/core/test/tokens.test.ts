@@ -29,3 +29,11 @@ describe('replay sealing', () => {
     expect(() => openWithKey('key-2', sealed)).toThrow();
   });
 });
+
+describe('hold token supply', () => {
+  it('never repeats a token across many draws of the random pool', () => {
+    const tokens = new Set(Array.from({ length: 5_000 }, () => generateHoldToken()));
+    expect(tokens.size).toBe(5_000);
+    for (const token of tokens) expect(token).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
