@@ -220,7 +220,10 @@ export function createFlashSale(options: FlashSaleOptions): FlashSale {
       ...(write ? { idempotency: write } : {}),
     });
     const { outcome, replayed } = resolveReplay(result, write);
-    if (!replayed && 'stockLeft' in outcome && outcome.stockLeft === 0) soldOut.markSoldOut(productId, soldOutGeneration);
+    if (!replayed && 'stockLeft' in outcome && outcome.stockLeft !== undefined) {
+      if (outcome.stockLeft === 0) soldOut.markSoldOut(productId, soldOutGeneration);
+      else soldOut.forget(productId);
+    }
     if (outcome.kind === 'refused') {
       emit({ type: 'hold_rejected', productId, reason: outcome.code, soldOutCache: false });
       refuse(outcome.code, replayed);

@@ -1,14 +1,26 @@
 import type { EpochMs } from './domain.js';
 
+interface Entry {
+  /** From here on, one request at a time goes to the store to check ("the probe"). */
+  refreshAt: EpochMs;
+  /** From here on, the entry is gone and every request goes to the store. */
+  until: EpochMs;
+  probing: boolean;
+}
+
 /**
  * Remembers, for a short time, that a product has no stock left, so a sold-out stampede is refused
  * without a database round trip per request. This process forgets at once whenever it returns
- * stock itself (expiry, failed payment, restock); stock returned by another process is seen when
- * the entry's time to live runs out, so no request is refused for longer than `ttlMs` while stock
- * is actually available.
+ * stock itself (expiry, failed payment, restock) or hears from the store that stock is left;
+ * stock returned by another process is seen within `ttlMs`.
+ *
+ * Halfway through the time to live one request is let through as a probe: its answer renews the
+ * entry (still sold out) or clears it (stock came back). So while a product stays sold out, one
+ * request per half TTL reaches the database instead of a whole wave each time the entry expires,
+ * and no request is refused for longer than `ttlMs` while stock is actually available.
  */
 export class SoldOutCache {
-  readonly #until = new Map<number, EpochMs>();
+  readonly #entries = new Map<number, Entry>();
   /** Bumped by every `forget`, so an answer read before stock came back cannot mark it sold out. */
   #generation = 0;
   readonly #ttlMs: number;
@@ -19,12 +31,20 @@ export class SoldOutCache {
     this.#clock = clock;
   }
 
+  /** True when the request should be refused without asking the store. */
   isSoldOut(productId: number): boolean {
-    const until = this.#until.get(productId);
-    if (until === undefined) return false;
-    if (this.#clock() < until) return true;
-    this.#until.delete(productId);
-    return false;
+    const entry = this.#entries.get(productId);
+    if (entry === undefined) return false;
+    const now = this.#clock();
+    if (now >= entry.until) {
+      this.#entries.delete(productId);
+      return false;
+    }
+    if (now >= entry.refreshAt && !entry.probing) {
+      entry.probing = true;
+      return false;
+    }
+    return true;
   }
 
   /** The current generation: take it before asking the store, pass it to `markSoldOut` after. */
@@ -34,13 +54,15 @@ export class SoldOutCache {
 
   /** Marks a product sold out, unless stock came back since `seenAt` (a generation). */
   markSoldOut(productId: number, seenAt: number): void {
-    if (this.#ttlMs > 0 && seenAt === this.#generation) this.#until.set(productId, this.#clock() + this.#ttlMs);
+    if (this.#ttlMs <= 0 || seenAt !== this.#generation) return;
+    const now = this.#clock();
+    this.#entries.set(productId, { refreshAt: now + Math.floor(this.#ttlMs / 2), until: now + this.#ttlMs, probing: false });
   }
 
   /** Forgets one product, or every product when none is named. */
   forget(productId?: number): void {
     this.#generation++;
-    if (productId === undefined) this.#until.clear();
-    else this.#until.delete(productId);
+    if (productId === undefined) this.#entries.clear();
+    else this.#entries.delete(productId);
   }
 }

@@ -9,9 +9,10 @@ describe('SoldOutCache', () => {
     cache.markSoldOut(1, cache.generation);
     expect(cache.isSoldOut(1)).toBe(true);
     expect(cache.isSoldOut(2)).toBe(false);
-    clock.advance(999);
+    clock.advance(499);
     expect(cache.isSoldOut(1)).toBe(true);
-    clock.advance(1);
+    clock.advance(501);
+    expect(cache.isSoldOut(1)).toBe(false);
     expect(cache.isSoldOut(1)).toBe(false);
   });
 
@@ -29,6 +30,32 @@ describe('SoldOutCache', () => {
   it('is off with a time to live of 0', () => {
     const cache = new SoldOutCache(0, manualClock());
     cache.markSoldOut(1, cache.generation);
+    expect(cache.isSoldOut(1)).toBe(false);
+  });
+});
+
+describe('SoldOutCache probes', () => {
+  it('lets one request through halfway through the time to live, and renews on its answer', () => {
+    const clock = manualClock();
+    const cache = new SoldOutCache(1_000, clock);
+    cache.markSoldOut(1, cache.generation);
+    clock.advance(500);
+    expect(cache.isSoldOut(1)).toBe(false); // the probe
+    expect(cache.isSoldOut(1)).toBe(true);
+    expect(cache.isSoldOut(1)).toBe(true);
+    cache.markSoldOut(1, cache.generation); // the probe found none left
+    clock.advance(499);
+    expect(cache.isSoldOut(1)).toBe(true);
+  });
+
+  it('lets everyone through once the time to live is over, even if the probe never answered', () => {
+    const clock = manualClock();
+    const cache = new SoldOutCache(1_000, clock);
+    cache.markSoldOut(1, cache.generation);
+    clock.advance(500);
+    expect(cache.isSoldOut(1)).toBe(false);
+    clock.advance(500);
+    expect(cache.isSoldOut(1)).toBe(false);
     expect(cache.isSoldOut(1)).toBe(false);
   });
 });

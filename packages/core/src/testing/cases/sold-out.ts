@@ -20,6 +20,23 @@ export function soldOutCases(setup: Setup): void {
       expect(events.filter((e) => e.type === 'hold_rejected' && e.soldOutCache)).toHaveLength(200);
     });
 
+    it('sends one probe to the store per half time to live while the product stays sold out', async () => {
+      const events: FlashSaleEvent[] = [];
+      const { sale, product, clock } = await setup({ soldOutTtlMs: 1_000, onEvent: (e) => events.push(e) });
+      const id = await product(1);
+      await sale.createHold({ productId: id, qty: 1 });
+      clock.advance(500);
+      events.length = 0;
+      const { ok } = await settle(Array.from({ length: 100 }, () => sale.createHold({ productId: id, qty: 1 })));
+      expect(ok).toHaveLength(0);
+      expect(events.filter((e) => e.type === 'reserve_batch')).toEqual([expect.objectContaining({ size: 1 })]);
+      // The probe found nothing left, so the next 499 ms are answered from memory again.
+      clock.advance(499);
+      events.length = 0;
+      await settle(Array.from({ length: 10 }, () => sale.createHold({ productId: id, qty: 1 })));
+      expect(events.filter((e) => e.type === 'reserve_batch')).toEqual([]);
+    });
+
     it('serves again at once when this engine returns stock', async () => {
       const { sale, product, clock } = await setup({ holdTtlMs: 1_000, soldOutTtlMs: 60_000 });
       const id = await product(2);
