@@ -134,9 +134,8 @@ export interface FlashSale {
  * Creates the engine.
  *
  * @example
- * import { createFlashSale } from '@flashsale/core';
- * import { openSqliteStore } from '@flashsale/adapter-sqlite';
- *
+ * // The store comes from an adapter package: openSqliteStore (@flashsale/adapter-sqlite) or
+ * // openPostgresStore (@flashsale/adapter-postgres). The core itself knows no database.
  * const sale = createFlashSale({ store: openSqliteStore({ filename: 'shop.db' }) });
  * const product = await sale.createProduct({ name: 'Sneaker', price: '99.99', stock: 50 });
  * const hold = await sale.createHold({ productId: product.id, qty: 2 });
