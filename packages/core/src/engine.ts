@@ -20,6 +20,7 @@ import {
   createProductInputSchema,
   holdInputSchema,
   idSchema,
+  isPlainHoldInput,
   orderInputSchema,
   parseInput,
   paymentInputSchema,
@@ -192,7 +193,9 @@ export function createFlashSale(options: FlashSaleOptions): FlashSale {
   }
 
   async function createHold(input: { productId: number; qty: number; idempotencyKey?: string }): Promise<HoldCreated> {
-    const { productId, qty, idempotencyKey } = parseInput(holdSchema, input);
+    const { productId, qty, idempotencyKey } = isPlainHoldInput(input, settings.maxHoldQty)
+      ? { ...input, idempotencyKey: undefined }
+      : parseInput(holdSchema, input);
     // A keyed request may be the retry of a hold that already succeeded: only the store knows,
     // so it is never refused from the cache (its answer is the stored hold, not "sold out").
     if (idempotencyKey === undefined && soldOut.isSoldOut(productId)) {

@@ -31,6 +31,7 @@ export { decideOrder, decidePayment } from './rules.js';
 export type { OrderDecision, PaymentAction } from './rules.js';
 export { findViolations } from './audit.js';
 export type { Violation } from './audit.js';
-export { formatCents, parseCents } from './money.js';
+export { DECIMAL_PRICE, formatCents, MAX_PRICE_CENTS, parseCents } from './money.js';
+export { INPUT_LIMITS } from './validation.js';
 export { digestsEqual, generateHoldToken, hashToken } from './tokens.js';
 export { HoldCoalescer } from './hold-coalescer.js';

@@ -2,7 +2,8 @@ import { FlashSaleError } from './errors.js';
 
 /** Up to 9,999,999.99: price × the largest qty stays a safe integer. */
 export const MAX_PRICE_CENTS = 999_999_999;
-const DECIMAL = /^(0|[1-9]\d{0,6})(?:\.(\d{1,2}))?$/;
+/** A price on the wire: a decimal string up to 9999999.99 with at most two places. */
+export const DECIMAL_PRICE = /^(0|[1-9]\d{0,6})(?:\.(\d{1,2}))?$/;
 
 /**
  * Formats integer minor units (cents) as the decimal string used on the wire.
@@ -22,7 +23,7 @@ export function formatCents(cents: number): string {
  * @example parseCents("99.99") // 9999
  */
 export function parseCents(text: string): number {
-  const match = DECIMAL.exec(text.trim());
+  const match = DECIMAL_PRICE.exec(text.trim());
   if (!match) {
     throw new FlashSaleError('invalid_input', `"${text}" is not a price: use a decimal up to 9999999.99 with at most two places, like 99.99.`, {
       issues: [{ path: 'price', message: 'expected a decimal string with at most two places' }],

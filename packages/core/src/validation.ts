@@ -5,12 +5,24 @@ import { MAX_PRICE_CENTS } from './money.js';
 /** Ids are positive safe integers. */
 export const idSchema = z.int().positive();
 
-/** An Idempotency-Key: 1 to 255 visible ASCII characters. */
+/**
+ * The limits of what a client may send, in one place: the engine validates with them, and the
+ * HTTP server builds its wire schemas (and so /openapi.json) from the same values.
+ */
+export const INPUT_LIMITS = {
+  /** An Idempotency-Key: 1 to 255 visible ASCII characters. */
+  idempotencyKey: { maxLength: 255, pattern: /^[\x21-\x7e]+$/ },
+  /** A hold token as a client may send it (real ones are 64 hex characters). */
+  token: { maxLength: 512 },
+  /** A product name. */
+  productName: { maxLength: 200 },
+} as const;
+
 export const idempotencyKeySchema = z
   .string()
   .min(1)
-  .max(255)
-  .regex(/^[\x21-\x7e]+$/, 'use visible ASCII characters only');
+  .max(INPUT_LIMITS.idempotencyKey.maxLength)
+  .regex(INPUT_LIMITS.idempotencyKey.pattern, 'use visible ASCII characters only');
 
 export function holdInputSchema(maxHoldQty: number) {
   return z.strictObject({
@@ -20,9 +32,28 @@ export function holdInputSchema(maxHoldQty: number) {
   });
 }
 
+/**
+ * The hold path's shortcut: true for exactly `{ productId, qty }` with both in range, which is
+ * what nearly every request of a stampede is. Such input needs no schema; anything else (a key,
+ * an extra field, a bad value) goes through the full schema and its error messages. The HTTP
+ * server has already validated the body by then, so this keeps the hot path from parsing twice.
+ */
+export function isPlainHoldInput(input: unknown, maxHoldQty: number): input is { productId: number; qty: number } {
+  if (typeof input !== 'object' || input === null) return false;
+  const { productId, qty } = input as { productId?: unknown; qty?: unknown };
+  return (
+    Number.isSafeInteger(productId) &&
+    (productId as number) > 0 &&
+    Number.isSafeInteger(qty) &&
+    (qty as number) > 0 &&
+    (qty as number) <= maxHoldQty &&
+    Object.keys(input).length === 2
+  );
+}
+
 export const orderInputSchema = z.strictObject({
   holdId: idSchema,
-  token: z.string().min(1).max(512),
+  token: z.string().min(1).max(INPUT_LIMITS.token.maxLength),
   idempotencyKey: idempotencyKeySchema.optional(),
 });
 
@@ -34,7 +65,7 @@ export const paymentInputSchema = z.strictObject({
 });
 
 export const createProductInputSchema = z.strictObject({
-  name: z.string().trim().min(1).max(200),
+  name: z.string().trim().min(1).max(INPUT_LIMITS.productName.maxLength),
   /** Integer cents, or a decimal string such as "99.99". */
   price: z.union([z.int().nonnegative().max(MAX_PRICE_CENTS), z.string().min(1).max(20)]),
   stock: z.int().nonnegative().max(1_000_000_000),

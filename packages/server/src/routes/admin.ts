@@ -1,3 +1,4 @@
+import { DECIMAL_PRICE, INPUT_LIMITS } from '@flashsale/core';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { RouteDeps } from './deps.js';
 import { productBody } from './products.js';
@@ -24,10 +25,10 @@ const createProductRoute = (guards: RouteDeps['guards']) =>
           'application/json': {
             schema: z
               .strictObject({
-                name: z.string().trim().min(1).max(200).openapi({ example: 'Limited Edition Product' }),
+                name: z.string().trim().min(1).max(INPUT_LIMITS.productName.maxLength).openapi({ example: 'Limited Edition Product' }),
                 price: z
                   .string()
-                  .regex(/^(0|[1-9]\d{0,12})(\.\d{1,2})?$/, { error: 'must be a decimal string with at most two places, like "99.99"' })
+                  .regex(DECIMAL_PRICE, { error: 'must be a decimal string up to 9999999.99 with at most two places, like "99.99"' })
                   .openapi({ example: '99.99' }),
                 stock: z.int({ error: 'must be a non-negative integer' }).nonnegative({ error: 'must be a non-negative integer' }).openapi({ example: 50 }),
               })

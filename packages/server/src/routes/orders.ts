@@ -1,3 +1,4 @@
+import { INPUT_LIMITS } from '@flashsale/core';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { RouteDeps } from './deps.js';
 import { createRouter } from './router.js';
@@ -19,7 +20,7 @@ const orderRoute = (guards: RouteDeps['guards']) =>
             schema: z
               .strictObject({
                 hold_id: positiveId.openapi({ example: 123 }),
-                token: z.string().min(1).max(512).openapi({ example: 'your-hold-token' }),
+                token: z.string().min(1).max(INPUT_LIMITS.token.maxLength).openapi({ example: 'your-hold-token' }),
               })
               .openapi('OrderRequest'),
           },

@@ -1,3 +1,4 @@
+import { INPUT_LIMITS } from '@flashsale/core';
 import { z } from '@hono/zod-openapi';
 import { PROBLEM_CATALOG, type ProblemCode } from '../problems/catalog.js';
 import { PROBLEM_CONTENT_TYPE } from '../problems/render.js';
@@ -27,15 +28,15 @@ export function idParam(name: string) {
 const KEY_FORMAT = 'use 1 to 255 visible ASCII characters';
 
 /**
- * Matches the engine: 1 to 255 visible ASCII characters. Each check names the format: the
+ * The engine's rule (INPUT_LIMITS): 1 to 255 visible ASCII characters. Each check names the format: the
  * schema-level error is for a missing header only (it would otherwise also describe a key that
  * is too long or empty as "required").
  */
 export const idempotencyKey = z
   .string({ error: 'an Idempotency-Key header is required' })
   .min(1, { error: KEY_FORMAT })
-  .max(255, { error: KEY_FORMAT })
-  .regex(/^[\x21-\x7e]+$/, { error: KEY_FORMAT })
+  .max(INPUT_LIMITS.idempotencyKey.maxLength, { error: KEY_FORMAT })
+  .regex(INPUT_LIMITS.idempotencyKey.pattern, { error: KEY_FORMAT })
   .openapi({ example: 'unique-payment-id-123' });
 
 export const ProblemSchema = z
