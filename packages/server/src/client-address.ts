@@ -1,6 +1,7 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
 import type { AppEnv } from './env.js';
+import { requestHeader } from './node-request.js';
 
 /** Who a request comes from, for rate limits: a key function of the request. */
 export type ClientKey = (c: Context<AppEnv>) => string;
@@ -19,7 +20,7 @@ export function clientAddress(options: { trustProxy?: boolean } = {}): ClientKey
   const trustProxy = options.trustProxy ?? false;
   return (c) => {
     if (trustProxy) {
-      const forwarded = c.req.header('x-forwarded-for');
+      const forwarded = requestHeader(c, 'x-forwarded-for');
       if (forwarded) {
         const comma = forwarded.indexOf(',');
         const first = (comma === -1 ? forwarded : forwarded.slice(0, comma)).trim();

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../env.js';
+import { requestHeader } from '../node-request.js';
 import { HttpProblem } from '../problems/http-problem.js';
 import { secretMatcher } from '../secret-match.js';
 
@@ -18,7 +19,7 @@ export function adminAuth(options: { token: string }): MiddlewareHandler<AppEnv>
   }
   const matches = secretMatcher(options.token);
   return async (c, next) => {
-    const header = c.req.header('authorization') ?? '';
+    const header = requestHeader(c, 'authorization') ?? '';
     const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
     if (!match || !matches(match[1]!)) {
       throw new HttpProblem('unauthorized', 'The admin API needs Authorization: Bearer <admin token>.', {

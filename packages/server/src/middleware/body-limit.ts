@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit as honoBodyLimit } from 'hono/body-limit';
 import type { AppEnv } from '../env.js';
+import { requestHeader } from '../node-request.js';
 import { HttpProblem } from '../problems/http-problem.js';
 
 /** The SPEC's limit: no request body of this API needs more than a few hundred bytes. */
@@ -22,8 +23,8 @@ export function bodyLimit(maxBytes: number = DEFAULT_MAX_BODY_BYTES): Middleware
   };
   const countStream = honoBodyLimit({ maxSize: maxBytes, onError: tooLarge });
   return async (c, next) => {
-    const length = c.req.header('content-length');
-    if (length !== undefined && c.req.header('transfer-encoding') === undefined) {
+    const length = requestHeader(c, 'content-length');
+    if (length !== undefined && requestHeader(c, 'transfer-encoding') === undefined) {
       // Node's parser has already refused a malformed Content-Length, so this is a number.
       if (Number(length) > maxBytes) tooLarge();
       return next();

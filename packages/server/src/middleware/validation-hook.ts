@@ -1,7 +1,12 @@
 import type { Hook } from '@hono/zod-openapi';
 import type { z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import type { AppEnv } from '../env.js';
+import { requestHeader } from '../node-request.js';
 import { HttpProblem, type FieldError } from '../problems/http-problem.js';
+
+/** Where a validated value came from, in zod-openapi's words. */
+export type ValidationTarget = 'json' | 'param' | 'header' | 'query';
 
 const LOCATION: Partial<Record<string, FieldError['in']>> = { json: 'body', param: 'path', header: 'header', query: 'query' };
 
@@ -12,14 +17,18 @@ const LOCATION: Partial<Record<string, FieldError['in']>> = { json: 'body', para
  */
 export const validationHook: Hook<unknown, AppEnv, string, void> = (result, c) => {
   if (result.success) return;
-  const target = result.target;
-  const errors = toFieldErrors(result.error.issues, LOCATION[target] ?? 'body');
-  if (target === 'header' && !c.req.header('idempotency-key') && errors.some((e) => e.pointer === 'idempotency-key')) {
-    throw new HttpProblem('idempotency_key_missing', 'This endpoint needs an Idempotency-Key header.', { errors });
+  throw validationProblem(result.error.issues, result.target, c);
+};
+
+/** The 400 problem for a value of `target` that failed its schema with these issues. */
+export function validationProblem(issues: readonly z.core.$ZodIssue[], target: string, c: Context<AppEnv>): HttpProblem {
+  const errors = toFieldErrors(issues, LOCATION[target] ?? 'body');
+  if (target === 'header' && !requestHeader(c, 'idempotency-key') && errors.some((e) => e.pointer === 'idempotency-key')) {
+    return new HttpProblem('idempotency_key_missing', 'This endpoint needs an Idempotency-Key header.', { errors });
   }
   const summary = errors.map((e) => `${e.pointer === '#' ? 'body' : e.pointer}: ${e.detail}`).join('; ');
-  throw new HttpProblem('invalid_input', summary, { errors });
-};
+  return new HttpProblem('invalid_input', summary, { errors });
+}
 
 function toFieldErrors(issues: readonly z.core.$ZodIssue[], location: FieldError['in']): FieldError[] {
   const seen = new Set<string>();

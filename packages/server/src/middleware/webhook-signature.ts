@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { Webhook } from 'standardwebhooks';
 import type { AppEnv } from '../env.js';
+import { requestHeader } from '../node-request.js';
 import { HttpProblem } from '../problems/http-problem.js';
 import { createWebhookVerifier } from '../webhook-signing.js';
 
@@ -14,9 +15,9 @@ import { createWebhookVerifier } from '../webhook-signing.js';
 export function webhookSignature(options: { secret: string }): MiddlewareHandler<AppEnv> {
   const webhook: Webhook = createWebhookVerifier(options.secret);
   return async (c, next) => {
-    const id = c.req.header('webhook-id');
-    const timestamp = c.req.header('webhook-timestamp');
-    const signature = c.req.header('webhook-signature');
+    const id = requestHeader(c, 'webhook-id');
+    const timestamp = requestHeader(c, 'webhook-timestamp');
+    const signature = requestHeader(c, 'webhook-signature');
     if (!id || !timestamp || !signature) {
       throw new HttpProblem('invalid_signature', 'Signed webhooks need webhook-id, webhook-timestamp and webhook-signature headers.');
     }

@@ -30,6 +30,8 @@ export function problemBody(code: ProblemCode, detail: string, errors?: readonly
   return body;
 }
 
+const PROBLEM_HEADERS = { 'Content-Type': PROBLEM_CONTENT_TYPE } as const;
+
 /** Renders a problem as the response of `c`, remembering its code for the request log. */
 export function renderProblem(
   c: Context<AppEnv>,
@@ -39,7 +41,11 @@ export function renderProblem(
 ): Response {
   const body = problemBody(code, detail, options.errors);
   c.set('problemCode', code);
-  if (options.headers) for (const [name, value] of Object.entries(options.headers)) c.header(name, value);
+  const status = body.status as ContentfulStatusCode;
+  // A sold-out refusal is the commonest answer of a stampede. With its one header passed here,
+  // Hono and the Node adapter keep a plain header object; c.header() would build a web Headers.
+  if (!options.headers) return c.body(JSON.stringify(body), status, PROBLEM_HEADERS);
+  for (const [name, value] of Object.entries(options.headers)) c.header(name, value);
   c.header('Content-Type', PROBLEM_CONTENT_TYPE);
-  return c.body(JSON.stringify(body), body.status as ContentfulStatusCode);
+  return c.body(JSON.stringify(body), status);
 }
