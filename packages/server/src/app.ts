@@ -81,7 +81,8 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   const { engine } = options;
   const logger = options.logger === false ? undefined : (options.logger ?? pino());
   const metrics = options.metrics === false ? undefined : (options.metrics ?? createMetrics());
-  const body = bodyLimit(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const body = bodyLimit(maxBodyBytes);
   const limit = rateLimiters(options, logger);
 
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -92,7 +93,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
 
   const signed = options.webhookSecret !== undefined && options.webhookSecret !== '';
   app.route('/', productRoutes({ engine, guards: limit('products') }));
-  app.route('/', holdRoutes({ engine, guards: [...limit('holds'), body] }));
+  app.route('/', holdRoutes({ engine, guards: limit('holds'), maxBodyBytes }));
   app.route('/', orderRoutes({ engine, guards: [...limit('orders'), body] }));
   app.route('/', paymentRoutes({
     engine,
