@@ -72,23 +72,41 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     return { kind: 'done', outcome };
   }
 
-  function reserveOne(request: ReserveRequest): ReserveOutcome {
-    const taken = st.takeStock.get(request) as { available: number } | undefined;
-    if (!taken) {
-      const stockLeft = st.availableStock.get(request.productId) as number | undefined;
-      return stockLeft === undefined ? { kind: 'refused', code: 'product_not_found' } : { kind: 'refused', code: 'insufficient_stock', stockLeft };
+  /**
+   * One batch, first-fit in array order. Each product's stock is read once and written once per
+   * batch: with a stampede on one product, an UPDATE of its row per request was as costly as the
+   * hold INSERTs. Nothing else can write between the read and the write: the whole batch runs in
+   * one BEGIN IMMEDIATE transaction, holding SQLite's write lock.
+   */
+  const reserveHolds = db.transaction((requests: readonly ReserveRequest[]) => {
+    const stock = new Map<number, { left: number; taken: number } | null>();
+    const results = requests.map((request) =>
+      keyed<ReserveOutcome>(request.idempotency, request.createdAt, () => {
+        let product = stock.get(request.productId);
+        if (product === undefined) {
+          const available = st.availableStock.get(request.productId) as number | undefined;
+          product = available === undefined ? null : { left: available, taken: 0 };
+          stock.set(request.productId, product);
+        }
+        if (product === null) return { kind: 'refused', code: 'product_not_found' };
+        if (product.left < request.qty) return { kind: 'refused', code: 'insufficient_stock', stockLeft: product.left };
+        product.left -= request.qty;
+        product.taken += request.qty;
+        const { lastInsertRowid } = st.insertHold.run(request.productId, request.qty, request.tokenHash, request.createdAt, request.expiresAt);
+        return {
+          kind: 'held',
+          stockLeft: product.left,
+          hold: { id: Number(lastInsertRowid), productId: request.productId, qty: request.qty, status: 'active', tokenHash: request.tokenHash, createdAt: request.createdAt, expiresAt: request.expiresAt },
+        };
+      }),
+    );
+    for (const [productId, product] of stock) {
+      if (!product || product.taken === 0) continue;
+      // The guard cannot fail under the write lock; if it ever did, the whole batch rolls back.
+      if (!st.takeStock.get({ productId, qty: product.taken })) throw new Error(`stock of product ${productId} changed inside a write transaction`);
     }
-    const { lastInsertRowid } = st.insertHold.run(request);
-    return {
-      kind: 'held',
-      stockLeft: taken.available,
-      hold: { id: Number(lastInsertRowid), productId: request.productId, qty: request.qty, status: 'active', tokenHash: request.tokenHash, createdAt: request.createdAt, expiresAt: request.expiresAt },
-    };
-  }
-
-  const reserveHolds = db.transaction((requests: readonly ReserveRequest[]) =>
-    requests.map((request) => keyed(request.idempotency, request.createdAt, () => reserveOne(request))),
-  );
+    return results;
+  });
 
   const createOrder = db.transaction((request: Parameters<FlashSaleStore['createOrder']>[0]) =>
     keyed<CreateOrderOutcome>(request.idempotency, request.now, () => {

@@ -10,7 +10,7 @@ const SQL = {
   takeStock: 'UPDATE products SET available = available - @qty WHERE id = @productId AND available >= @qty RETURNING available',
   returnStock: 'UPDATE products SET available = available + @qty WHERE id = @productId',
   insertHold: `INSERT INTO holds (product_id, qty, status, token_hash, created_at, expires_at)
-                   VALUES (@productId, @qty, 'active', @tokenHash, @createdAt, @expiresAt)`,
+                   VALUES (?, ?, 'active', ?, ?, ?)`,
   getHold: 'SELECT * FROM holds WHERE id = ?',
   convertHold: `UPDATE holds SET status = 'converted' WHERE id = ? AND status = 'active'`,
   insertOrder: `INSERT INTO orders (hold_id, product_id, qty, amount_cents, status, created_at, payment_deadline)
