@@ -1,5 +1,5 @@
 import type { EpochMs, OrderRecord, OrderStatus, PaymentStatus, ProductRecord } from './domain.js';
-import { FlashSaleError, flashSaleError } from './errors.js';
+import { errorMessage, FlashSaleError, flashSaleError } from './errors.js';
 import type { EventListener, FlashSaleEvent } from './events.js';
 import { findViolations, type Violation } from './audit.js';
 import { HoldCoalescer } from './hold-coalescer.js';
@@ -75,6 +75,21 @@ export interface HoldCreated {
   replayed: boolean;
 }
 
+/** The refusals a hold request can meet as an answer (not a fault): what `tryCreateHold` returns. */
+export type HoldRefusalCode = 'insufficient_stock' | 'product_not_found' | 'idempotency_key_reuse';
+
+/** A hold request's answer without exceptions: the hold, or the refusal `createHold` would throw. */
+export type HoldAttempt =
+  | { ok: true; hold: HoldCreated }
+  | {
+      ok: false;
+      code: HoldRefusalCode;
+      /** The refusal's standard message, as the {@link FlashSaleError} would carry it. */
+      message: string;
+      /** True when the refusal is the stored answer of an earlier request with the same key. */
+      replayed: boolean;
+    };
+
 export interface OrderCreated {
   orderId: number;
   holdId: number;
@@ -111,7 +126,18 @@ export interface VerifyReport {
 /** The engine: every use case of a flash sale, over any {@link FlashSaleStore}. */
 export interface FlashSale {
   getProduct(id: number): Promise<Product>;
+  /** Reserves stock for a short time. Rejects with a {@link FlashSaleError} when refused. */
   createHold(input: { productId: number; qty: number; idempotencyKey?: string }): Promise<HoldCreated>;
+  /**
+   * `createHold` for hot paths: a refusal (sold out, no such product, a key reused) is returned,
+   * not thrown, which in a sold-out stampede saves an Error and a rejected promise per request.
+   * Invalid input and storage failures still reject with a {@link FlashSaleError}.
+   *
+   * @example
+   * const attempt = await sale.tryCreateHold({ productId: 1, qty: 2 });
+   * if (!attempt.ok && attempt.code === 'insufficient_stock') showSoldOut();
+   */
+  tryCreateHold(input: { productId: number; qty: number; idempotencyKey?: string }): Promise<HoldAttempt>;
   createOrder(input: { holdId: number; token: string; idempotencyKey?: string }): Promise<OrderCreated>;
   applyPayment(input: {
     orderId: number;
@@ -174,10 +200,13 @@ export function createFlashSale(options: FlashSaleOptions): FlashSale {
     return { scope, keyHash: hashIdempotencyKey(scope, key), fingerprint: fingerprintRequest(request), encode };
   }
 
-  /** The outcome itself, or the stored one when the store found a replay of this key. */
-  function resolveReplay<T>(result: Replayable<T>, write: IdempotencyWrite<T> | undefined): { outcome: T; replayed: boolean } {
+  /**
+   * The outcome itself, or the stored one when the store found a replay of this key; undefined
+   * when the key was first used with another request (idempotency_key_reuse).
+   */
+  function resolveReplay<T>(result: Replayable<T>, write: IdempotencyWrite<T> | undefined): { outcome: T; replayed: boolean } | undefined {
     if (result.kind === 'done') return { outcome: result.outcome, replayed: false };
-    if (!write || result.fingerprint !== write.fingerprint) throw flashSaleError('idempotency_key_reuse');
+    if (!write || result.fingerprint !== write.fingerprint) return undefined;
     return { outcome: JSON.parse(result.body) as T, replayed: true };
   }
 
@@ -192,15 +221,15 @@ export function createFlashSale(options: FlashSaleOptions): FlashSale {
     return toProduct(record);
   }
 
-  async function createHold(input: { productId: number; qty: number; idempotencyKey?: string }): Promise<HoldCreated> {
+  async function tryCreateHold(input: { productId: number; qty: number; idempotencyKey?: string }): Promise<HoldAttempt> {
     const { productId, qty, idempotencyKey } = isPlainHoldInput(input, settings.maxHoldQty)
-      ? { ...input, idempotencyKey: undefined }
+      ? { productId: input.productId, qty: input.qty, idempotencyKey: undefined }
       : parseInput(holdSchema, input);
     // A keyed request may be the retry of a hold that already succeeded: only the store knows,
     // so it is never refused from the cache (its answer is the stored hold, not "sold out").
     if (idempotencyKey === undefined && soldOut.isSoldOut(productId)) {
       emit({ type: 'hold_rejected', productId, reason: 'insufficient_stock', soldOutCache: true });
-      throw flashSaleError('insufficient_stock');
+      return SOLD_OUT;
     }
     const now = clock();
     const token = generateToken();
@@ -221,26 +250,37 @@ export function createFlashSale(options: FlashSaleOptions): FlashSale {
       expiresAt: now + settings.holdTtlMs,
       ...(write ? { idempotency: write } : {}),
     });
-    const { outcome, replayed } = resolveReplay(result, write);
+    const resolved = resolveReplay(result, write);
+    if (!resolved) return refusal('idempotency_key_reuse', false);
+    const { outcome, replayed } = resolved;
     if (!replayed && 'stockLeft' in outcome && outcome.stockLeft !== undefined) {
       if (outcome.stockLeft === 0) soldOut.markSoldOut(productId, soldOutGeneration);
       else soldOut.forget(productId);
     }
     if (outcome.kind === 'refused') {
       emit({ type: 'hold_rejected', productId, reason: outcome.code, soldOutCache: false });
-      refuse(outcome.code, replayed);
+      return refusal(outcome.code, replayed);
     }
     const hold = outcome.hold;
     if (!replayed) emit({ type: 'hold_created', productId, qty });
     const sealed = (outcome as { sealedToken?: string }).sealedToken;
     return {
-      holdId: hold.id,
-      token: replayed && sealed && idempotencyKey ? openWithKey(idempotencyKey, sealed) : token,
-      productId: hold.productId,
-      qty: hold.qty,
-      expiresAt: hold.expiresAt,
-      replayed,
+      ok: true,
+      hold: {
+        holdId: hold.id,
+        token: replayed && sealed && idempotencyKey ? openWithKey(idempotencyKey, sealed) : token,
+        productId: hold.productId,
+        qty: hold.qty,
+        expiresAt: hold.expiresAt,
+        replayed,
+      },
     };
+  }
+
+  async function createHold(input: { productId: number; qty: number; idempotencyKey?: string }): Promise<HoldCreated> {
+    const attempt = await tryCreateHold(input);
+    if (!attempt.ok) refuse(attempt.code, attempt.replayed);
+    return attempt.hold;
   }
 
   async function createOrder(input: { holdId: number; token: string; idempotencyKey?: string }): Promise<OrderCreated> {
@@ -260,7 +300,7 @@ export function createFlashSale(options: FlashSaleOptions): FlashSale {
       paymentDeadline: now + settings.paymentTtlMs,
       ...(write ? { idempotency: write } : {}),
     });
-    const { outcome, replayed } = resolveReplay(result, write);
+    const { outcome, replayed } = resolveReplay(result, write) ?? refuse('idempotency_key_reuse', false);
     if (outcome.kind === 'refused') refuse(outcome.code, replayed);
     return { ...toOrderCreated(outcome.order), replayed };
   }
@@ -276,7 +316,7 @@ export function createFlashSale(options: FlashSaleOptions): FlashSale {
       outcome.kind === 'refused' && outcome.code === 'order_not_found' ? undefined : JSON.stringify(outcome),
     );
     const result = await store.applyPayment({ orderId, status, txnId: txnId ?? null, now: clock(), idempotency: write });
-    const { outcome, replayed } = resolveReplay(result, write);
+    const { outcome, replayed } = resolveReplay(result, write) ?? refuse('idempotency_key_reuse', false);
     if (outcome.kind === 'refused') refuse(outcome.code, replayed);
     if (!replayed && outcome.effect === 'failed') {
       soldOut.forget(outcome.order.productId);
@@ -331,6 +371,7 @@ export function createFlashSale(options: FlashSaleOptions): FlashSale {
   return {
     getProduct,
     createHold,
+    tryCreateHold,
     createOrder,
     applyPayment,
     releaseExpired,
@@ -342,6 +383,13 @@ export function createFlashSale(options: FlashSaleOptions): FlashSale {
     options: settings,
   };
 }
+
+function refusal(code: HoldRefusalCode, replayed: boolean): HoldAttempt {
+  return { ok: false, code, message: errorMessage(code), replayed };
+}
+
+/** The one answer of a sold-out stampede, shared rather than rebuilt per request. */
+const SOLD_OUT: HoldAttempt = Object.freeze(refusal('insufficient_stock', false));
 
 function toProduct(record: ProductRecord): Product {
   return { ...record, price: formatCents(record.priceCents) };

@@ -70,6 +70,11 @@ const MESSAGES: Record<ErrorCode, string> = {
   storage_unavailable: 'Storage is unavailable; try again shortly.',
 };
 
+/** The standard message of a code. */
+export function errorMessage(code: ErrorCode): string {
+  return MESSAGES[code];
+}
+
 /**
  * Builds the error for `code` with its standard message. These are answers, not bugs: in a
  * sold-out stampede one is thrown per request, and capturing a stack trace for each cost about 6%

@@ -2,14 +2,16 @@ export { createFlashSale } from './engine.js';
 export type {
   FlashSale,
   FlashSaleOptions,
+  HoldAttempt,
   HoldCreated,
+  HoldRefusalCode,
   OrderCreated,
   PaymentApplied,
   Product,
   ReleaseSummary,
   VerifyReport,
 } from './engine.js';
-export { ERROR_CODES, FlashSaleError, flashSaleError } from './errors.js';
+export { ERROR_CODES, errorMessage, FlashSaleError, flashSaleError } from './errors.js';
 export type { ErrorCode, InputIssue } from './errors.js';
 export type { FlashSaleEvent, EventListener, ReleaseCause } from './events.js';
 export type { EpochMs, HoldRecord, HoldStatus, OrderRecord, OrderStatus, PaymentStatus, ProductRecord } from './domain.js';

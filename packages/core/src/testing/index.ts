@@ -7,6 +7,7 @@ import { paymentCases } from './cases/payments.js';
 import { productAndHoldCases } from './cases/products-and-holds.js';
 import { raceCases } from './cases/races.js';
 import { soldOutCases } from './cases/sold-out.js';
+import { tryCreateHoldCases } from './cases/try-create-hold.js';
 import { useSale, type StoreHarness } from './harness.js';
 import type { FlashSaleStore } from '../store.js';
 
@@ -41,6 +42,7 @@ export function runStoreConformance(harness: ConformanceHarness): void {
     raceCases(setup, harness.connectAgain);
     expiryCases(setup, harness.connectAgain);
     soldOutCases(setup);
+    tryCreateHoldCases(setup);
     auditCases(setup, harness.tamperAvailable);
   });
 }
