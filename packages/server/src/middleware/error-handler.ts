@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { AppEnv } from '../env.js';
 import type { ProblemCode } from '../problems/catalog.js';
 import { HttpProblem } from '../problems/http-problem.js';
+import { renderEngineRefusal } from '../problems/engine-refusal.js';
 import { renderProblem } from '../problems/render.js';
 
 /**
@@ -20,7 +21,7 @@ export function errorHandler(options: { logger?: Logger | undefined }): ErrorHan
     if (err instanceof HttpProblem) {
       return renderProblem(c, err.code, err.message, { errors: err.errors, headers: err.headers });
     }
-    if (FlashSaleError.is(err)) return renderEngineError(c, err);
+    if (FlashSaleError.is(err)) return renderEngineRefusal(c, err);
     if (err instanceof HTTPException) return renderHonoException(c, err, logger);
     logger?.error({ err, method: c.req.method, path: c.req.path }, 'unexpected error');
     return renderProblem(c, 'internal_error', 'An unexpected error occurred. It has been logged.');
@@ -30,15 +31,6 @@ export function errorHandler(options: { logger?: Logger | undefined }): ErrorHan
 /** Unknown paths and methods get a problem too, never Hono's plain-text 404. */
 export const notFoundHandler: NotFoundHandler<AppEnv> = (c) =>
   renderProblem(c, 'not_found', `No route for ${c.req.method} ${c.req.path}.`);
-
-function renderEngineError(c: Context<AppEnv>, err: FlashSaleError): Response {
-  const headers: Record<string, string> = {};
-  if (err.replayed) headers['Idempotent-Replayed'] = 'true';
-  // Storage trouble is usually brief (a lock, a failover): tell well-behaved clients when to retry.
-  if (err.code === 'storage_unavailable') headers['Retry-After'] = '1';
-  const errors = err.issues.map((issue) => ({ in: 'body' as const, pointer: `#/${issue.path.split('.').join('/')}`, detail: issue.message }));
-  return renderProblem(c, err.code, err.message, { errors, headers });
-}
 
 /** Hono's own exceptions: malformed JSON (400), a body without a JSON content type (415). */
 function renderHonoException(c: Context<AppEnv>, err: HTTPException, logger: Logger | undefined): Response {

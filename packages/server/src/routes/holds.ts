@@ -3,6 +3,7 @@ import type { Handler } from 'hono';
 import type { AppEnv } from '../env.js';
 import { parseWith, readJson } from '../json-input.js';
 import { requestHeader } from '../node-request.js';
+import { renderEngineRefusal } from '../problems/engine-refusal.js';
 import type { RouteDeps } from './deps.js';
 import { createRouter } from './router.js';
 import { idempotencyKey, positiveId, problemResponses } from './schemas.js';
@@ -63,7 +64,8 @@ function holdRoute(request: ReturnType<typeof holdRequest>) {
  * POST /api/holds: the hot path of a stampede. It validates in the handler, with the schemas that
  * document it, rather than through zod-openapi's validator middleware: that chain made the Node
  * adapter build a web Headers and a web body stream for every hold (see node-request.ts), which
- * cost more CPU than the reservation itself.
+ * cost more CPU than the reservation itself. Refusals come back as values (`tryCreateHold`), not
+ * as a thrown error through Hono's error path: most answers of a sold-out stampede are refusals.
  */
 export function holdRoutes({ engine, guards, maxBodyBytes }: RouteDeps & { maxBodyBytes: number }) {
   const request = holdRequest(engine.options.maxHoldQty);
@@ -76,11 +78,13 @@ export function holdRoutes({ engine, guards, maxBodyBytes }: RouteDeps & { maxBo
     const rawKey = requestHeader(c, 'idempotency-key');
     const key = rawKey === undefined ? undefined : parseWith(holdHeaders, { 'idempotency-key': rawKey }, 'header', c)['idempotency-key'];
     const body = parseWith(request, await readJson(c, maxBodyBytes), 'json', c);
-    const hold = await engine.createHold({
+    const attempt = await engine.tryCreateHold({
       productId: body.product_id,
       qty: body.qty,
       ...(key === undefined ? {} : { idempotencyKey: key }),
     });
+    if (!attempt.ok) return renderEngineRefusal(c, attempt);
+    const hold = attempt.hold;
     if (hold.replayed) c.header('Idempotent-Replayed', 'true');
     return c.json(
       {
