@@ -10,7 +10,7 @@ import { adminAuth } from './middleware/admin-auth.js';
 import { bodyLimit, DEFAULT_MAX_BODY_BYTES } from './middleware/body-limit.js';
 import { errorHandler, notFoundHandler } from './middleware/error-handler.js';
 import { memoryLimiter, rateLimit, type LimiterFactory } from './middleware/rate-limit.js';
-import { requestLog } from './middleware/request-log.js';
+import { loggerLineWriter, requestLog, type RequestLineWriter } from './middleware/request-log.js';
 import { requestMetrics } from './middleware/request-metrics.js';
 import { validationHook } from './middleware/validation-hook.js';
 import { webhookSignature } from './middleware/webhook-signature.js';
@@ -49,6 +49,8 @@ export interface AppOptions {
   logger?: Logger | false;
   /** One log line per request. Default true; turn off for benchmarks. */
   requestLog?: boolean;
+  /** How request lines are written. Default: through `logger`. `serve()` writes them straight to its log's destination. */
+  requestLogWriter?: RequestLineWriter;
   /** Per-client limits; `false` turns all off (benchmarks). */
   rateLimit?: RateLimitOptions | false;
   /** Take the client address from X-Forwarded-For (first address). Only behind a proxy you run. */
@@ -88,7 +90,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.onError(errorHandler({ logger }));
   app.notFound(notFoundHandler);
-  if (logger && options.requestLog !== false) app.use('*', requestLog(logger));
+  if (logger && options.requestLog !== false) app.use('*', requestLog(options.requestLogWriter ?? loggerLineWriter(logger)));
   if (metrics) app.use('*', requestMetrics(metrics));
 
   const signed = options.webhookSecret !== undefined && options.webhookSecret !== '';

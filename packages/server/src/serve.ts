@@ -7,6 +7,7 @@ import { createApp, type AppOptions } from './app.js';
 import type { AppEnv } from './env.js';
 import { clientErrorHandler, requestErrorHandler } from './client-error.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { destinationLineWriter } from './middleware/request-log.js';
 import { startSweeper, type Sweeper, type SweeperOptions } from './sweeper.js';
 
 export interface ServeOptions extends AppOptions {
@@ -62,9 +63,16 @@ export interface RunningServer {
  */
 export async function serve(options: ServeOptions): Promise<RunningServer> {
   const serverOptions = timeoutOptions(options);
-  const logger: Logger | undefined = options.logger === false ? undefined : (options.logger ?? bufferedStdoutLogger());
+  // The default log is ours: its request lines can then skip pino's serialiser (request-log.ts).
+  const ownLog = options.logger === undefined ? bufferedStdoutLog() : undefined;
+  const logger: Logger | undefined = options.logger === false ? undefined : (options.logger ?? ownLog?.logger);
   const metrics = options.metrics === false ? undefined : (options.metrics ?? createMetrics());
-  const app = createApp({ ...options, logger: logger ?? false, metrics: metrics ?? false });
+  const app = createApp({
+    ...options,
+    logger: logger ?? false,
+    metrics: metrics ?? false,
+    ...(ownLog && !options.requestLogWriter ? { requestLogWriter: destinationLineWriter(ownLog.logger, ownLog.destination) } : {}),
+  });
   if (!options.webhookSecret) warnUnsignedWebhooks(logger);
 
   // What createAdaptorServer does, plus an errorHandler for requests the adapter cannot read.
@@ -177,6 +185,7 @@ function warnUnsignedWebhooks(logger: Logger | undefined): void {
  * request line per hold, synchronous writes were a large share of a stampede's CPU. The buffer is
  * flushed on close; a process killed outright may lose its last few lines of log, never data.
  */
-function bufferedStdoutLogger(): Logger {
-  return pino(pino.destination({ dest: 1, sync: false, minLength: 4096 }));
+function bufferedStdoutLog(): { logger: Logger; destination: ReturnType<typeof pino.destination> } {
+  const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  return { logger: pino(destination), destination };
 }

@@ -1,4 +1,6 @@
+import { pino } from 'pino';
 import { expect, test } from 'vitest';
+import { destinationLineWriter, loggerLineWriter } from '../src/middleware/request-log.js';
 import { generateWebhookSecret, signWebhook } from '../src/index.js';
 import { captureLogger, harness } from './helpers.js';
 
@@ -41,4 +43,35 @@ test('requestLog: false keeps the hot path silent', async () => {
   const id = await h.product(5);
   await h.hold(id, 1);
   expect(lines.filter((line) => line.msg === 'request')).toEqual([]);
+});
+
+test('serve() writes request lines itself, exactly as its pino logger would, and obeys its level', async () => {
+  const viaPino: string[] = [];
+  const direct: string[] = [];
+  const logger = pino({}, { write: (text: string) => void viaPino.push(text) });
+  const write = destinationLineWriter(logger, { write: (text: string) => void direct.push(text) });
+  const lines = [
+    { method: 'POST', route: '/api/holds', status: 201, ms: 1.25, code: undefined },
+    { method: 'POST', route: '/api/holds', status: 409, ms: 0.5, code: 'insufficient_stock' },
+    { method: 'GET', route: 'unmatched', status: 503, ms: 12, code: 'storage_unavailable' },
+  ];
+  for (const line of lines) {
+    const level = line.status >= 500 ? 'error' : 'info';
+    loggerLineWriter(logger)(line, level);
+    write(line, level);
+  }
+  const withoutTime = (text: string) => {
+    expect(text.endsWith('\n')).toBe(true);
+    const { time, ...rest } = JSON.parse(text) as Record<string, unknown>;
+    expect(time).toEqual(expect.any(Number));
+    return rest;
+  };
+  expect(direct.map(withoutTime)).toEqual(viaPino.map(withoutTime));
+  // Same key order too, so a line-oriented log reader sees no difference.
+  expect(direct.map((t) => Object.keys(JSON.parse(t) as object))).toEqual(viaPino.map((t) => Object.keys(JSON.parse(t) as object)));
+
+  logger.level = 'error';
+  write(lines[0]!, 'info');
+  write(lines[2]!, 'error');
+  expect(direct).toHaveLength(4);
 });

@@ -1,28 +1,57 @@
+import { hostname } from 'node:os';
 import type { MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
 import type { AppEnv } from '../env.js';
 import { routeLabel } from '../route-label.js';
+
+/** What one request line says. Deliberately nothing else (see {@link requestLog}). */
+export interface RequestLine {
+  method: string;
+  route: string;
+  status: number;
+  ms: number;
+  code: string | undefined;
+}
+
+/** Writes one request line: at `error` for a 5xx answer, `info` otherwise. */
+export type RequestLineWriter = (line: RequestLine, level: 'info' | 'error') => void;
 
 /**
  * One structured line per request: method, route pattern, status, duration in ms, and the
  * problem code when the answer was an error. Deliberately nothing else: no body, no query, no
  * headers, so hold tokens, signatures and the admin token can never reach the log.
  *
- * @example app.use('*', requestLog(pino()))
+ * @example app.use('*', requestLog(loggerLineWriter(pino())))
  */
-export function requestLog(logger: Logger): MiddlewareHandler<AppEnv> {
+export function requestLog(write: RequestLineWriter): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const start = performance.now();
     await next();
     const status = c.res.status;
-    const line = {
-      method: c.req.method,
-      route: routeLabel(c),
-      status,
-      ms: Math.round((performance.now() - start) * 100) / 100,
-      code: c.get('problemCode'),
-    };
-    if (status >= 500) logger.error(line, 'request');
-    else logger.info(line, 'request');
+    const line = { method: c.req.method, route: routeLabel(c), status, ms: Math.round((performance.now() - start) * 100) / 100, code: c.get('problemCode') };
+    write(line, status >= 500 ? 'error' : 'info');
+  };
+}
+
+/** Request lines through a pino logger's own methods: for any logger, however configured. */
+export function loggerLineWriter(logger: Logger): RequestLineWriter {
+  return (line, level) => logger[level](line, 'request');
+}
+
+/**
+ * Request lines formatted here and written straight to the destination of a pino logger with
+ * pino's default settings (epoch `time`, `pid` and `hostname` in the base), as that logger would
+ * write them. `logger.info()` spent about 5 µs per line on serialising; a request line has five
+ * known fields. `serve()` uses this for the logger it builds itself; `logger` decides the level.
+ */
+export function destinationLineWriter(logger: Logger, destination: { write(text: string): unknown }): RequestLineWriter {
+  const base = `"pid":${process.pid},"hostname":${JSON.stringify(hostname())},`;
+  const levels = { info: logger.levels.values.info ?? 30, error: logger.levels.values.error ?? 50 };
+  return (line, level) => {
+    if (!logger.isLevelEnabled(level)) return;
+    const code = line.code === undefined ? '' : `,"code":${JSON.stringify(line.code)}`;
+    destination.write(
+      `{"level":${levels[level]},"time":${Date.now()},${base}"method":${JSON.stringify(line.method)},"route":${JSON.stringify(line.route)},"status":${line.status},"ms":${line.ms}${code},"msg":"request"}\n`,
+    );
   };
 }
