@@ -46,6 +46,9 @@ export async function runHoldPhase(options: {
   const fixed = qty.min === qty.max;
   const bodyFor = (n: number) => `{"product_id":${productId},"qty":${n}}`;
 
+  // Answers are only kept while the burst runs, and read after it: the load generator shares the
+  // CPU with the server it measures, and the baseline it is compared with keeps its answers alike.
+  const answers: { status: number; body: string; asked: number; at: number }[] = [];
   const load = await fire({
     url: `${options.baseUrl}/api/holds`,
     requests: options.requests,
@@ -60,24 +63,23 @@ export async function runHoldPhase(options: {
           },
         }),
     wantBody: (status) => status === 201 || status === 409,
-    onBody: (status, body, tag) => {
-      const asked = fixed ? qty.min : tag;
-      if (status === 409) {
-        if (minRefusedQty === undefined || asked < minRefusedQty) minRefusedQty = asked;
-        return;
-      }
-      const now = Date.now();
-      const hold = parseHold(body);
-      if (!hold || hold.productId !== productId || hold.qty !== asked) {
-        malformed.push(body.slice(0, 200).replace(/"token":"[^"]*"/, '"token":"…"'));
-        if (hold) ledger?.taken(now, hold.qty);
-        return;
-      }
-      holds.push({ ...hold, grantedAt: now });
-      ledger?.taken(now, hold.qty);
-    },
+    onBody: (status, body, tag) => void answers.push({ status, body, asked: fixed ? qty.min : tag, at: Date.now() }),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
+  for (const { status, body, asked, at } of answers) {
+    if (status === 409) {
+      if (minRefusedQty === undefined || asked < minRefusedQty) minRefusedQty = asked;
+      continue;
+    }
+    const hold = parseHold(body);
+    if (!hold || hold.productId !== productId || hold.qty !== asked) {
+      malformed.push(body.slice(0, 200).replace(/"token":"[^"]*"/, '"token":"…"'));
+      if (hold) ledger?.taken(at, hold.qty);
+      continue;
+    }
+    holds.push({ ...hold, grantedAt: at });
+    ledger?.taken(at, hold.qty);
+  }
   return { load, holds, minRefusedQty, malformed };
 }
 

@@ -190,7 +190,18 @@ async function runBaseline(o: ResolvedBenchOptions, progress: Progress): Promise
     const url = `${server.url}/api/holds`;
     if (o.warmup > 0) await fire({ url, requests: o.warmup, concurrency: o.concurrency, timeoutMs: o.requestTimeoutMs, body });
     progress.start('baseline', o.requests);
-    const result = await fire({ url, requests: o.requests, concurrency: o.concurrency, timeoutMs: o.requestTimeoutMs, body, onProgress: (n) => progress.update(n) });
+    // Its answers are kept as the hold phase keeps its own, so both cost the load generator alike.
+    const answers: string[] = [];
+    const result = await fire({
+      url,
+      requests: o.requests,
+      concurrency: o.concurrency,
+      timeoutMs: o.requestTimeoutMs,
+      body,
+      wantBody: (status) => status === 201,
+      onBody: (_status, answer) => void answers.push(answer),
+      onProgress: (n) => progress.update(n),
+    });
     progress.stop();
     return result;
   } finally {
