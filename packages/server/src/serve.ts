@@ -67,12 +67,8 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const ownLog = options.logger === undefined ? bufferedStdoutLog() : undefined;
   const logger: Logger | undefined = options.logger === false ? undefined : (options.logger ?? ownLog?.logger);
   const metrics = options.metrics === false ? undefined : (options.metrics ?? createMetrics());
-  const app = createApp({
-    ...options,
-    logger: logger ?? false,
-    metrics: metrics ?? false,
-    ...(ownLog && !options.requestLogWriter ? { requestLogWriter: destinationLineWriter(ownLog.logger, ownLog.destination) } : {}),
-  });
+  const requestLines = ownLog && !options.requestLogWriter ? destinationLineWriter(ownLog.logger, ownLog.destination) : undefined;
+  const app = createApp({ ...options, logger: logger ?? false, metrics: metrics ?? false, ...(requestLines ? { requestLogWriter: requestLines } : {}) });
   if (!options.webhookSecret) warnUnsignedWebhooks(logger);
 
   // What createAdaptorServer does, plus an errorHandler for requests the adapter cannot read.
@@ -128,6 +124,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       clearTimeout(deadline);
       await sweeper?.stop();
       await options.engine.close();
+      requestLines?.flush();
       logger?.info('stopped');
       logger?.flush();
     })();
