@@ -10,8 +10,8 @@ import { adminAuth } from './middleware/admin-auth.js';
 import { bodyLimit, DEFAULT_MAX_BODY_BYTES } from './middleware/body-limit.js';
 import { errorHandler, notFoundHandler } from './middleware/error-handler.js';
 import { memoryLimiter, rateLimit, type LimiterFactory } from './middleware/rate-limit.js';
-import { loggerLineWriter, requestLog, type RequestLineWriter } from './middleware/request-log.js';
-import { requestMetrics } from './middleware/request-metrics.js';
+import { observeRequests } from './middleware/observe-requests.js';
+import { loggerLineWriter, type RequestLineWriter } from './middleware/request-log.js';
 import { validationHook } from './middleware/validation-hook.js';
 import { webhookSignature } from './middleware/webhook-signature.js';
 import { adminRoutes } from './routes/admin.js';
@@ -90,8 +90,8 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.onError(errorHandler({ logger }));
   app.notFound(notFoundHandler);
-  if (logger && options.requestLog !== false) app.use('*', requestLog(options.requestLogWriter ?? loggerLineWriter(logger)));
-  if (metrics) app.use('*', requestMetrics(metrics));
+  const log = logger && options.requestLog !== false ? (options.requestLogWriter ?? loggerLineWriter(logger)) : undefined;
+  if (log || metrics) app.use('*', observeRequests({ log, metrics }));
 
   const signed = options.webhookSecret !== undefined && options.webhookSecret !== '';
   app.route('/', productRoutes({ engine, guards: limit('products') }));

@@ -10,7 +10,5 @@ export interface AppEnv {
   Variables: {
     /** The code of the problem this request was answered with, for the request log. */
     problemCode?: ProblemCode;
-    /** The matched route pattern, computed once per request for logs and metrics. */
-    routeLabel?: string;
   };
 }

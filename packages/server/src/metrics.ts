@@ -61,7 +61,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     reserveBatches: 0,
     reserveBatchRequests: 0,
     releasePasses: 0,
-    rejected: new Map<string, { labels: { reason: string; source: string }; count: number }>(),
+    /** Refusals by reason, kept apart by source so that counting one builds no key. */
+    rejectedByStore: new Map<string, number>(),
+    rejectedFromCache: new Map<string, number>(),
     released: new Map<string, number>(),
     sweeps: new Map<string, number>(),
   };
@@ -74,7 +76,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     ['reason', 'source'],
     registers,
     (set) => {
-      for (const { labels, count } of counts.rejected.values()) set(labels, count);
+      for (const [reason, count] of counts.rejectedByStore) set({ reason, source: 'store' }, count);
+      for (const [reason, count] of counts.rejectedFromCache) set({ reason, source: 'sold_out_cache' }, count);
     },
   );
   counterOf(`${p}stock_released_units_total`, 'Units of stock given back, by cause (hold_expired, order_expired, payment_failed).', ['cause'], registers, (set) => {
@@ -94,11 +97,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
         counts.unitsHeld += event.qty;
         return;
       case 'hold_rejected': {
-        const source = event.soldOutCache ? 'sold_out_cache' : 'store';
-        const key = `${event.reason} ${source}`;
-        const entry = counts.rejected.get(key);
-        if (entry) entry.count += 1;
-        else counts.rejected.set(key, { labels: { reason: event.reason, source }, count: 1 });
+        const bySource = event.soldOutCache ? counts.rejectedFromCache : counts.rejectedByStore;
+        bySource.set(event.reason, (bySource.get(event.reason) ?? 0) + 1);
         return;
       }
       case 'reserve_batch':

@@ -5,11 +5,9 @@ import type { AppEnv } from './env.js';
 /**
  * The route pattern that answered a request (`/api/products/:id`), or `unmatched`: a bounded
  * label for logs and metrics, never the raw path (ids would explode metric cardinality).
- * Computed once per request, after the handlers ran.
+ * Read once per request, after the handlers ran (observeRequests).
  */
 export function routeLabel(c: Context<AppEnv>): string {
-  const cached = c.get('routeLabel');
-  if (cached !== undefined) return cached;
   const routes = matchedRoutes(c);
   let label = 'unmatched';
   // Middleware registered with use() has method ALL; the last route with a real method handled it.
@@ -20,6 +18,5 @@ export function routeLabel(c: Context<AppEnv>): string {
       break;
     }
   }
-  c.set('routeLabel', label);
   return label;
 }

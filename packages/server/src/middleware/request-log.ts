@@ -1,10 +1,12 @@
 import { hostname } from 'node:os';
-import type { MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
-import type { AppEnv } from '../env.js';
-import { routeLabel } from '../route-label.js';
 
-/** What one request line says. Deliberately nothing else (see {@link requestLog}). */
+/**
+ * One structured line per request (written by observeRequests): method, route pattern, status,
+ * duration in ms, and the problem code when the answer was an error. Deliberately nothing else:
+ * no body, no query, no headers, so hold tokens, signatures and the admin token can never reach
+ * the log.
+ */
 export interface RequestLine {
   method: string;
   route: string;
@@ -15,23 +17,6 @@ export interface RequestLine {
 
 /** Writes one request line: at `error` for a 5xx answer, `info` otherwise. */
 export type RequestLineWriter = (line: RequestLine, level: 'info' | 'error') => void;
-
-/**
- * One structured line per request: method, route pattern, status, duration in ms, and the
- * problem code when the answer was an error. Deliberately nothing else: no body, no query, no
- * headers, so hold tokens, signatures and the admin token can never reach the log.
- *
- * @example app.use('*', requestLog(loggerLineWriter(pino())))
- */
-export function requestLog(write: RequestLineWriter): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    const start = performance.now();
-    await next();
-    const status = c.res.status;
-    const line = { method: c.req.method, route: routeLabel(c), status, ms: Math.round((performance.now() - start) * 100) / 100, code: c.get('problemCode') };
-    write(line, status >= 500 ? 'error' : 'info');
-  };
-}
 
 /** Request lines through a pino logger's own methods: for any logger, however configured. */
 export function loggerLineWriter(logger: Logger): RequestLineWriter {

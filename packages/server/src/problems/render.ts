@@ -39,13 +39,30 @@ export function renderProblem(
   detail: string,
   options: { errors?: readonly FieldError[] | undefined; headers?: Readonly<Record<string, string>> | undefined } = {},
 ): Response {
-  const body = problemBody(code, detail, options.errors);
   c.set('problemCode', code);
-  const status = body.status as ContentfulStatusCode;
+  const status = PROBLEM_CATALOG[code].status as ContentfulStatusCode;
+  const text = options.errors && options.errors.length > 0 ? JSON.stringify(problemBody(code, detail, options.errors)) : bareProblemText(code, detail);
   // A sold-out refusal is the commonest answer of a stampede. With its one header passed here,
   // Hono and the Node adapter keep a plain header object; c.header() would build a web Headers.
-  if (!options.headers) return c.body(JSON.stringify(body), status, PROBLEM_HEADERS);
+  if (!options.headers) return c.body(text, status, PROBLEM_HEADERS);
   for (const [name, value] of Object.entries(options.headers)) c.header(name, value);
   c.header('Content-Type', PROBLEM_CONTENT_TYPE);
-  return c.body(JSON.stringify(body), status);
+  return c.body(text, status);
+}
+
+/**
+ * Problems without field errors repeat: every sold-out refusal is the same text. The first few
+ * dozen code-and-detail pairs are kept (details such as a retry time vary, so it stays bounded).
+ */
+const bareProblems = new Map<string, string>();
+const MAX_KEPT = 64;
+
+function bareProblemText(code: ProblemCode, detail: string): string {
+  const key = `${code}\n${detail}`;
+  let text = bareProblems.get(key);
+  if (text === undefined) {
+    text = JSON.stringify(problemBody(code, detail));
+    if (bareProblems.size < MAX_KEPT) bareProblems.set(key, text);
+  }
+  return text;
 }
