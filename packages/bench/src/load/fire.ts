@@ -37,6 +37,12 @@ export interface LoadResult {
   rps: number;
   /** Per-response latency in ms, in arrival order. */
   latenciesMs: number[];
+  /**
+   * The same without the first answer of each connection. Those include the connection's set-up:
+   * with every connection opening at once on a saturated machine, the first requests of a few
+   * hundred connections can wait far longer than any later one, for a bare-Hono server too.
+   */
+  establishedLatenciesMs: number[];
   statusCounts: Record<string, number>;
   /** Connection errors and timeouts: requests that never got a response. */
   errors: number;
@@ -52,6 +58,8 @@ export interface LoadResult {
 export async function fire(options: FireOptions): Promise<LoadResult> {
   const connections = Math.min(options.concurrency, options.requests);
   const latenciesMs: number[] = [];
+  const establishedLatenciesMs: number[] = [];
+  const answered = new WeakSet<object>();
   const statusCounts: Record<string, number> = {};
   let responses = 0;
   let errors = 0;
@@ -103,10 +111,12 @@ export async function fire(options: FireOptions): Promise<LoadResult> {
     // is measured to the last response instead, and a short tick keeps the wait small.
     sampleInt: 50,
   } as autocannon.Options, (error) => finish(error));
-  instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+  instance.on('response', (client: object, statusCode: number, _bytes: number, responseTime: number) => {
     responses += 1;
     lastResponseAt = performance.now();
     latenciesMs.push(responseTime);
+    if (answered.has(client)) establishedLatenciesMs.push(responseTime);
+    else answered.add(client);
     statusCounts[statusCode] = (statusCounts[statusCode] ?? 0) + 1;
     timeline.record(performance.now());
     if (options.onProgress && responses % 200 === 0) options.onProgress(responses);
@@ -129,6 +139,7 @@ export async function fire(options: FireOptions): Promise<LoadResult> {
     durationMs,
     rps: durationMs > 0 ? (responses / durationMs) * 1000 : 0,
     latenciesMs,
+    establishedLatenciesMs,
     statusCounts,
     errors,
     timeline,

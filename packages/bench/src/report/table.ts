@@ -42,6 +42,11 @@ export function renderTable(report: BenchReport): string {
       lines.push(`${latencyRow(name, ep.requests, ep.latency_ms, widths)}  ${statuses(ep.status_counts)}`);
     }
     if (report.baseline_latency_ms) lines.push(latencyRow('baseline POST (bare Hono)', report.baseline_latency_ms.count, report.baseline_latency_ms, widths));
+    const held = report.latency_established_ms;
+    if (held) {
+      const base = report.baseline_latency_established_ms;
+      lines.push(`  on established connections (each connection's first request, with its set-up, left out): holds p99 ${ms(held.p99)}${base ? `, baseline p99 ${ms(base.p99)}` : ''}`);
+    }
     const f = report.flow;
     if (f) {
       lines.push('');

@@ -85,6 +85,8 @@ export interface BenchReport {
   holds_per_sec: number;
   /** Latency of hold requests. */
   latency_ms: LatencySummary;
+  /** The same without each connection's first request, whose time includes its set-up. */
+  latency_established_ms?: LatencySummary;
   /** Statuses of hold requests. */
   status_counts: Record<string, number>;
   endpoints: Record<string, EndpointReport>;
@@ -92,6 +94,7 @@ export interface BenchReport {
   /** holds_per_sec / baseline_rps. */
   baseline_ratio?: number;
   baseline_latency_ms?: LatencySummary;
+  baseline_latency_established_ms?: LatencySummary;
   store_round_trips?: RoundTrips | null;
   flow?: FlowSummary;
   strategies?: StrategyReport[];

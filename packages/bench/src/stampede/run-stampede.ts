@@ -155,6 +155,7 @@ export async function runStampede(o: ResolvedBenchOptions): Promise<BenchReport>
       machine: machineInfo(),
       holds_per_sec: holdsPerSec,
       latency_ms: holdLatency,
+      latency_established_ms: summarize(hold.load.establishedLatenciesMs),
       status_counts: hold.load.statusCounts,
       endpoints,
       ...(baseline
@@ -162,6 +163,7 @@ export async function runStampede(o: ResolvedBenchOptions): Promise<BenchReport>
             baseline_rps: round(baseline.rps, 0),
             baseline_ratio: baseline.rps > 0 ? round(hold.load.rps / baseline.rps, 3) : 0,
             baseline_latency_ms: summarize(baseline.latenciesMs),
+            baseline_latency_established_ms: summarize(baseline.establishedLatenciesMs),
           }
         : {}),
       store_round_trips: roundTrips(metricsBefore, metricsAfter, hold.load.responses),
