@@ -22,11 +22,13 @@ export interface SpawnServerOptions {
 export function spawnServerProcess(command: string, args: string[], options: SpawnServerOptions = {}): Promise<LaunchedServer> {
   // stdin stays open and unused: it closes when this process dies, which our scripts take as "stop".
   const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], env: options.env ?? process.env });
-  const tail: string[] = [];
+  // The last few KiB of output, split into lines only for an error message: a server that logs a
+  // line per request writes megabytes during a stampede, read by this process, the load generator.
+  let recent = '';
   const remember = (chunk: Buffer) => {
-    tail.push(...String(chunk).split('\n').filter(Boolean));
-    tail.splice(0, Math.max(0, tail.length - 20));
+    recent = (recent + String(chunk)).slice(-4096);
   };
+  const lastLines = () => recent.split('\n').filter(Boolean).slice(-20).join('\n');
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let stopping: Promise<void> | undefined;
   const close = (): Promise<void> => {
@@ -42,7 +44,7 @@ export function spawnServerProcess(command: string, args: string[], options: Spa
   return new Promise<LaunchedServer>((resolve, reject) => {
     const timer = setTimeout(() => {
       void close();
-      reject(new Error(`the server printed no URL within ${options.startTimeoutMs ?? 30_000} ms:\n${tail.join('\n')}`));
+      reject(new Error(`the server printed no URL within ${options.startTimeoutMs ?? 30_000} ms:\n${lastLines()}`));
     }, options.startTimeoutMs ?? 30_000);
     let seen = '';
     let listening = false;
@@ -65,7 +67,7 @@ export function spawnServerProcess(command: string, args: string[], options: Spa
     });
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`the server exited (code ${code}) before listening:\n${tail.join('\n')}`));
+      reject(new Error(`the server exited (code ${code}) before listening:\n${lastLines()}`));
     });
   });
 }
