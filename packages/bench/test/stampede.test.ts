@@ -23,9 +23,12 @@ describe('stampede mode', () => {
     const json = JSON.parse(renderJson(report)) as Record<string, unknown>;
     expect(Object.keys(json)).toEqual(expect.arrayContaining(['holds_per_sec', 'latency_ms', 'status_counts', 'invariants', 'baseline_rps']));
     expect(Object.keys(json.latency_ms as object)).toEqual(expect.arrayContaining(['p50', 'p95', 'p99', 'max']));
-    // Each of the 32 connections' first answer is left out of the established-connection figures.
+    // Each of the 32 connections' first answer is left out of the established-connection figures;
+    // the baseline ran twice (before and after the holds), each time on 32 new connections.
     expect(report.latency_established_ms!.count).toBe(report.latency_ms.count - 32);
-    expect(report.baseline_latency_established_ms!.count).toBe(report.baseline_latency_ms!.count - 32);
+    expect(report.baseline_rps_runs).toHaveLength(2);
+    expect(report.baseline_latency_ms!.count).toBe(2 * 400);
+    expect(report.baseline_latency_established_ms!.count).toBe(report.baseline_latency_ms!.count - 2 * 32);
   });
 
   it('reports the oversell and exits 1 when the store skips its stock guard', async () => {

@@ -90,7 +90,10 @@ export interface BenchReport {
   /** Statuses of hold requests. */
   status_counts: Record<string, number>;
   endpoints: Record<string, EndpointReport>;
+  /** Bare Hono's requests per second over its two runs, right before and right after the hold burst. */
   baseline_rps?: number;
+  /** Each of those two runs, before then after. */
+  baseline_rps_runs?: number[];
   /** holds_per_sec / baseline_rps. */
   baseline_ratio?: number;
   baseline_latency_ms?: LatencySummary;

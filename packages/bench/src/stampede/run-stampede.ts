@@ -40,8 +40,11 @@ export async function runStampede(o: ResolvedBenchOptions): Promise<BenchReport>
   const opened = await openBenchDb(db, { synchronous: o.synchronous, keep: o.keepDb });
   let server: LaunchedServer | undefined;
   let client: ApiClient | undefined;
+  let baselineServer: Awaited<ReturnType<typeof startBaseline>> | undefined;
   try {
-    const baseline = o.baseline ? await runBaseline(o, progress) : undefined;
+    baselineServer = o.baseline ? await startBaseline(o, progress) : undefined;
+    const baselineRuns: LoadResult[] = [];
+    if (baselineServer) baselineRuns.push(await baselineServer.measure());
 
     const adminToken = o.adminToken ?? randomBytes(24).toString('hex');
     o.log(o.target ? `stampede: target ${o.target}` : `stampede: starting a flashsale server on ${describeBenchDb(db)}`);
@@ -66,8 +69,9 @@ export async function runStampede(o: ResolvedBenchOptions): Promise<BenchReport>
     const runId = randomBytes(3).toString('hex');
 
     if (o.warmup > 0) {
-      // A product of its own, so warm-up holds never touch the audited one (verify still covers it).
-      const warm = await createProduct(`bench warm-up ${runId}`, o.warmup * o.qty.max);
+      // A product of its own, so warm-up holds never touch the audited one (verify still covers it),
+      // with no more stock than the measured one: a sold-out stampede warms up refusing, as it runs.
+      const warm = await createProduct(`bench warm-up ${runId}`, Math.min(o.stock, o.warmup * o.qty.max));
       progress.start('warm-up', o.warmup);
       await runHoldPhase({ baseUrl: server.url, productId: warm, requests: o.warmup, concurrency: o.concurrency, qty: o.qty, timeoutMs: o.requestTimeoutMs, rng, onProgress: (n) => progress.update(n) });
       progress.stop();
@@ -90,6 +94,11 @@ export async function runStampede(o: ResolvedBenchOptions): Promise<BenchReport>
       onProgress: (n) => progress.update(n),
     });
     progress.stop();
+    if (baselineServer) {
+      baselineRuns.push(await baselineServer.measure());
+      await baselineServer.close();
+    }
+    const baseline = baselineRuns.length > 0 ? combineRuns(baselineRuns) : undefined;
     const metricsAfter = await readMetrics(api);
     const phaseEnd = Date.now();
     const after = await api.get('products', `/api/products/${productId}`);
@@ -161,6 +170,7 @@ export async function runStampede(o: ResolvedBenchOptions): Promise<BenchReport>
       ...(baseline
         ? {
             baseline_rps: round(baseline.rps, 0),
+            baseline_rps_runs: baseline.runsRps,
             baseline_ratio: baseline.rps > 0 ? round(hold.load.rps / baseline.rps, 3) : 0,
             baseline_latency_ms: summarize(baseline.latenciesMs),
             baseline_latency_established_ms: summarize(baseline.establishedLatenciesMs),
@@ -179,36 +189,60 @@ export async function runStampede(o: ResolvedBenchOptions): Promise<BenchReport>
     progress.stop();
     await client?.close().catch(() => {});
     await server?.close().catch(() => {});
+    await baselineServer?.close().catch(() => {});
     await opened.close();
   }
 }
 
-/** The bare-Hono baseline: same load generator, same concurrency and count, its own process. */
-async function runBaseline(o: ResolvedBenchOptions, progress: Progress): Promise<LoadResult> {
-  o.log('baseline: bare Hono on @hono/node-server, 201 + small JSON');
+/**
+ * The bare-Hono baseline: same load generator, same concurrency and count, its own process. It is
+ * measured right before and right after the hold burst, and the two runs count as one, so a
+ * machine that got busier or quieter meanwhile moves both figures of the ratio alike.
+ */
+async function startBaseline(o: ResolvedBenchOptions, progress: Progress): Promise<{ measure(): Promise<LoadResult>; close(): Promise<void> }> {
+  o.log('baseline: bare Hono on @hono/node-server, 201 + small JSON, measured before and after the holds');
   const server = await spawnServerProcess(process.execPath, nodeScript('children/baseline-server'));
+  const body = JSON.stringify({ product_id: 1, qty: o.qty.min });
+  const url = `${server.url}/api/holds`;
   try {
-    const body = JSON.stringify({ product_id: 1, qty: o.qty.min });
-    const url = `${server.url}/api/holds`;
     if (o.warmup > 0) await fire({ url, requests: o.warmup, concurrency: o.concurrency, timeoutMs: o.requestTimeoutMs, body });
-    progress.start('baseline', o.requests);
-    // Its answers are kept as the hold phase keeps its own, so both cost the load generator alike.
-    const answers: string[] = [];
-    const result = await fire({
-      url,
-      requests: o.requests,
-      concurrency: o.concurrency,
-      timeoutMs: o.requestTimeoutMs,
-      body,
-      wantBody: (status) => status === 201,
-      onBody: (_status, answer) => void answers.push(answer),
-      onProgress: (n) => progress.update(n),
-    });
-    progress.stop();
-    return result;
-  } finally {
+  } catch (error) {
     await server.close();
+    throw error;
   }
+  return {
+    async measure() {
+      progress.start('baseline', o.requests);
+      // Its answers are kept as the hold phase keeps its own, so both cost the load generator alike.
+      const answers: string[] = [];
+      const result = await fire({
+        url,
+        requests: o.requests,
+        concurrency: o.concurrency,
+        timeoutMs: o.requestTimeoutMs,
+        body,
+        wantBody: (status) => status === 201,
+        onBody: (_status, answer) => void answers.push(answer),
+        onProgress: (n) => progress.update(n),
+      });
+      progress.stop();
+      return result;
+    },
+    close: () => server.close(),
+  };
+}
+
+/** Two baseline runs as one: their answers together, over their durations together. */
+function combineRuns(runs: readonly LoadResult[]): { rps: number; runsRps: number[]; latenciesMs: number[]; establishedLatenciesMs: number[]; timeline: LoadResult['timeline'] } {
+  const responses = runs.reduce((sum, r) => sum + r.responses, 0);
+  const durationMs = runs.reduce((sum, r) => sum + r.durationMs, 0);
+  return {
+    rps: durationMs > 0 ? (responses / durationMs) * 1000 : 0,
+    runsRps: runs.map((r) => round(r.rps, 0)),
+    latenciesMs: runs.flatMap((r) => r.latenciesMs),
+    establishedLatenciesMs: runs.flatMap((r) => r.establishedLatenciesMs),
+    timeline: runs[0]!.timeline,
+  };
 }
 
 async function readMetrics(client: ApiClient): Promise<string | undefined> {
