@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import type { AppEnv } from './env.js';
 import { validationProblem, type ValidationTarget } from './middleware/validation-hook.js';
 import { readBodyText, requestHeader } from './node-request.js';
-import { HttpProblem } from './problems/http-problem.js';
+import { malformedJson, notJson } from './problems/body-problems.js';
 
 /*
  * Request input for a route that validates inside its handler instead of through zod-openapi's
@@ -22,16 +22,16 @@ const JSON_CONTENT_TYPE = /^application\/([a-z-.]+\+)?json(;\s*[a-zA-Z0-9-]+=([^
  */
 export async function readJson(c: Context<AppEnv>, maxBytes: number): Promise<unknown> {
   const contentType = requestHeader(c, 'content-type');
-  if (contentType && !JSON_CONTENT_TYPE.test(contentType)) throw unsupportedMediaType();
+  if (contentType && !JSON_CONTENT_TYPE.test(contentType)) throw notJson();
   const text = await readBodyText(c, maxBytes);
   if (!contentType) {
-    if (text.length > 0) throw unsupportedMediaType();
+    if (text.length > 0) throw notJson();
     return {};
   }
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new HttpProblem('malformed_json', 'The request body is not valid JSON.');
+    throw malformedJson();
   }
 }
 
@@ -40,8 +40,4 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, target
   const result = schema.safeParse(value);
   if (!result.success) throw validationProblem(result.error.issues, target, c);
   return result.data;
-}
-
-function unsupportedMediaType(): HttpProblem {
-  return new HttpProblem('unsupported_media_type', 'Send the body as JSON, with Content-Type: application/json.');
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
 import type { AppEnv } from './env.js';
-import { HttpProblem } from './problems/http-problem.js';
+import { bodyTooLarge, malformedJson } from './problems/body-problems.js';
 
 /*
  * Reading a request straight from Node's IncomingMessage when @hono/node-server runs the app.
@@ -36,7 +36,7 @@ export function requestHeader(c: Context<AppEnv>, name: string): string | undefi
 export function readBodyText(c: Context<AppEnv>, maxBytes: number): Promise<string> {
   const declared = requestHeader(c, 'content-length');
   if (declared !== undefined && requestHeader(c, 'transfer-encoding') === undefined && Number(declared) > maxBytes) {
-    return Promise.reject(tooLarge(maxBytes));
+    return Promise.reject(bodyTooLarge(maxBytes));
   }
   const incoming = nodeRequest(c);
   return incoming ? readIncoming(incoming, maxBytes) : readWebBody(c, maxBytes);
@@ -57,7 +57,7 @@ function readIncoming(incoming: IncomingMessage, maxBytes: number): Promise<stri
       if (size <= maxBytes) return void chunks.push(chunk);
       // The adapter drains or closes what is left once the 413 is answered.
       settled = true;
-      reject(tooLarge(maxBytes));
+      reject(bodyTooLarge(maxBytes));
     });
     incoming.on('end', () => {
       if (settled) return;
@@ -67,12 +67,12 @@ function readIncoming(incoming: IncomingMessage, maxBytes: number): Promise<stri
     incoming.on('error', () => {
       if (settled) return;
       settled = true;
-      reject(cutOff());
+      reject(malformedJson());
     });
     incoming.on('close', () => {
       if (settled) return;
       settled = true;
-      reject(cutOff());
+      reject(malformedJson());
     });
   });
 }
@@ -82,9 +82,9 @@ async function readWebBody(c: Context<AppEnv>, maxBytes: number): Promise<string
   try {
     text = await c.req.text();
   } catch {
-    throw cutOff();
+    throw malformedJson();
   }
-  if (Buffer.byteLength(text, 'utf8') > maxBytes) throw tooLarge(maxBytes);
+  if (Buffer.byteLength(text, 'utf8') > maxBytes) throw bodyTooLarge(maxBytes);
   return text;
 }
 
@@ -92,12 +92,4 @@ async function readWebBody(c: Context<AppEnv>, maxBytes: number): Promise<string
 function decodeUtf8(bytes: Buffer): string {
   const text = bytes.toString('utf8');
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-}
-
-function tooLarge(maxBytes: number): HttpProblem {
-  return new HttpProblem('payload_too_large', `The request body may be at most ${maxBytes} bytes.`);
-}
-
-function cutOff(): HttpProblem {
-  return new HttpProblem('malformed_json', 'The request body is not valid JSON.');
 }

@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import { bodyLimit as honoBodyLimit } from 'hono/body-limit';
 import type { AppEnv } from '../env.js';
 import { requestHeader } from '../node-request.js';
-import { HttpProblem } from '../problems/http-problem.js';
+import { bodyTooLarge } from '../problems/body-problems.js';
 
 /** The SPEC's limit: no request body of this API needs more than a few hundred bytes. */
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
@@ -19,7 +19,7 @@ export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
  */
 export function bodyLimit(maxBytes: number = DEFAULT_MAX_BODY_BYTES): MiddlewareHandler<AppEnv> {
   const tooLarge = () => {
-    throw new HttpProblem('payload_too_large', `The request body may be at most ${maxBytes} bytes.`);
+    throw bodyTooLarge(maxBytes);
   };
   const countStream = honoBodyLimit({ maxSize: maxBytes, onError: tooLarge });
   return async (c, next) => {

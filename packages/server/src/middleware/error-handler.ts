@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { AppEnv } from '../env.js';
 import type { ProblemCode } from '../problems/catalog.js';
 import { HttpProblem } from '../problems/http-problem.js';
+import { BODY_PROBLEM_DETAIL } from '../problems/body-problems.js';
 import { renderEngineRefusal } from '../problems/engine-refusal.js';
 import { renderProblem } from '../problems/render.js';
 
@@ -35,9 +36,9 @@ export const notFoundHandler: NotFoundHandler<AppEnv> = (c) =>
 /** Hono's own exceptions: malformed JSON (400), a body without a JSON content type (415). */
 function renderHonoException(c: Context<AppEnv>, err: HTTPException, logger: Logger | undefined): Response {
   const known: Partial<Record<number, [ProblemCode, string]>> = {
-    400: ['malformed_json', 'The request body is not valid JSON.'],
+    400: ['malformed_json', BODY_PROBLEM_DETAIL.malformedJson],
     413: ['payload_too_large', 'The request body is too large.'],
-    415: ['unsupported_media_type', 'Send the body as JSON, with Content-Type: application/json.'],
+    415: ['unsupported_media_type', BODY_PROBLEM_DETAIL.notJson],
   };
   const match = known[err.status];
   if (match) return renderProblem(c, match[0], match[1]);
