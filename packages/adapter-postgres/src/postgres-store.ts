@@ -82,5 +82,14 @@ function createPool(connectionString: string, options: ResolvedOptions): Pool {
   // An idle connection the server ended (restart, pg_terminate_backend) is dropped by the pool;
   // without a listener its 'error' would crash the process.
   pool.on('error', () => {});
+  // So would one that ends while a client is out of the pool with nobody listening, which
+  // happened under pg_terminate_backend in the CLI's outage test, in a window between pg-pool's
+  // idle listener and the executor's that was not pinned down (test/client-errors.test.ts makes
+  // such a window). A listener of its own on every client, from its first connect, closes every
+  // such gap; the failure still reaches the caller, whose queries on that client fail.
+  pool.on('connect', (client) => client.on('error', ignoreClientError));
   return pool;
 }
+
+/** The failure of a client surfaces where it matters: its queries reject, and the pool drops it. */
+function ignoreClientError(): void {}
