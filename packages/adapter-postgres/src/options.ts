@@ -7,6 +7,8 @@ export interface PostgresStoreOptions {
   /**
    * Your own `pg.Pool`. The store borrows it: it never ends it, and sets its search path and
    * timeouts per transaction (`SET LOCAL`) so your other connections are left as they were.
+   * Listen for errors on it and on each client it connects, as the store does on its own pool:
+   * an ended connection's 'error' with no listener ends the process.
    */
   pool?: Pool;
   /**
