@@ -51,6 +51,11 @@ async function stock(): Promise<number> {
 
 const oversized = JSON.stringify({ pad: 'x'.repeat(MAX_BODY) });
 
+async function answered400(): Promise<number> {
+  const match = /flashsale_http_requests_total\{method="POST",route="\/api\/holds",status="400"\} (\d+)/.exec(await metrics.render());
+  return match ? Number(match[1]) : 0;
+}
+
 describe('POST /api/holds over a socket', () => {
   test.each([...envelopeCases, ...holdCases])('$name → $code, the same answer as in process, nothing taken', async ({ body, contentType, status = 400, code }) => {
     const raw = (body === JSON.stringify({ pad: 'x'.repeat(16 * 1024) }) ? oversized : body)?.replaceAll('"product_id":1', `"product_id":${productId}`);
@@ -132,6 +137,7 @@ describe('POST /api/holds over a socket', () => {
 
   test('a client that hangs up mid-body costs nothing and is no server error', async () => {
     const before = await stock();
+    const malformedBefore = await answered400();
     const connection = await openRaw(server.port);
     connection.socket.write(holdRequest(undefined, { 'Content-Type': JSON_CT, 'Content-Length': '40' }));
     connection.socket.write(`{"product_id":${productId},`);
@@ -142,5 +148,7 @@ describe('POST /api/holds over a socket', () => {
     expect((await send(`{"product_id":${productId},"qty":1}`)).status).toBe(201);
     expect(captured.lines.filter((line) => (line.level as number) >= 50)).toEqual([]);
     expect(await metrics.render()).not.toMatch(/route="\/api\/holds",status="5\d\d"/);
+    // The cut-off read settled, as a 400 for a body that is not JSON, rather than hanging.
+    expect(await answered400()).toBe(malformedBefore + 1);
   });
 });
