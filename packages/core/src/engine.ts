@@ -242,14 +242,22 @@ export function createFlashSale(options: FlashSaleOptions): FlashSale {
               : undefined,
           );
     const soldOutGeneration = soldOut.generation;
-    const result = await coalescer.reserve({
-      productId,
-      qty,
-      tokenHash: hashToken(token),
-      createdAt: now,
-      expiresAt: now + settings.holdTtlMs,
-      ...(write ? { idempotency: write } : {}),
-    });
+    const admittedAt = soldOut.marks;
+    const result = await coalescer.reserve(
+      {
+        productId,
+        qty,
+        tokenHash: hashToken(token),
+        createdAt: now,
+        expiresAt: now + settings.holdTtlMs,
+        ...(write ? { idempotency: write } : {}),
+      },
+      write ? undefined : () => (soldOut.markedSince(productId, admittedAt) ? SOLD_OUT_WHILE_QUEUED : undefined),
+    );
+    if (result === SOLD_OUT_WHILE_QUEUED) {
+      emit({ type: 'hold_rejected', productId, reason: 'insufficient_stock', soldOutCache: true });
+      return SOLD_OUT;
+    }
     const resolved = resolveReplay(result, write);
     if (!resolved) return refusal('idempotency_key_reuse', false);
     const { outcome, replayed } = resolved;
@@ -390,6 +398,12 @@ function refusal(code: HoldRefusalCode, replayed: boolean): HoldAttempt {
 
 /** The one answer of a sold-out stampede, shared rather than rebuilt per request. */
 const SOLD_OUT: HoldAttempt = Object.freeze(refusal('insufficient_stock', false));
+
+/** The coalescer's early answer for a request queued behind the batch that sold its product out. */
+const SOLD_OUT_WHILE_QUEUED: Replayable<ReserveOutcome> = Object.freeze({
+  kind: 'done',
+  outcome: Object.freeze({ kind: 'refused', code: 'insufficient_stock' }),
+});
 
 function toProduct(record: ProductRecord): Product {
   return { ...record, price: formatCents(record.priceCents) };

@@ -2,8 +2,15 @@ import { FlashSaleError } from './errors.js';
 import type { Replayable } from './idempotency.js';
 import type { FlashSaleStore, ReserveOutcome, ReserveRequest } from './store.js';
 
+/**
+ * Asked when a queued request's batch is formed: an answer settles it without the store (the
+ * engine's sold-out knowledge, learned from the batch ahead of it), `undefined` sends it on.
+ */
+export type EarlyAnswer = () => Replayable<ReserveOutcome> | undefined;
+
 interface Waiter {
   request: ReserveRequest;
+  answerEarly: EarlyAnswer | undefined;
   resolve(outcome: Replayable<ReserveOutcome>): void;
   reject(error: unknown): void;
 }
@@ -23,6 +30,8 @@ interface Lane {
  * An idle product dispatches at the end of the current event-loop turn (`setImmediate`), so the
  * requests parsed in the same turn share a transaction and a lone request waits well under a
  * millisecond. A batch that fails as a whole rejects each of its requests with the store's error.
+ * A request may carry an {@link EarlyAnswer}: when the batch ahead of it sold the product out, the
+ * stampede queued behind that batch is refused without another round trip.
  */
 export class HoldCoalescer {
   readonly #store: FlashSaleStore;
@@ -38,14 +47,14 @@ export class HoldCoalescer {
     this.#onBatch = onBatch;
   }
 
-  reserve(request: ReserveRequest): Promise<Replayable<ReserveOutcome>> {
+  reserve(request: ReserveRequest, answerEarly?: EarlyAnswer): Promise<Replayable<ReserveOutcome>> {
     return new Promise((resolve, reject) => {
       let lane = this.#lanes.get(request.productId);
       if (!lane) {
         lane = { waiting: [], busy: false };
         this.#lanes.set(request.productId, lane);
       }
-      lane.waiting.push({ request, resolve, reject });
+      lane.waiting.push({ request, answerEarly, resolve, reject });
       if (!lane.busy) {
         lane.busy = true;
         const scheduled = lane;
@@ -56,7 +65,8 @@ export class HoldCoalescer {
 
   async #drain(productId: number, lane: Lane): Promise<void> {
     while (lane.waiting.length > 0) {
-      const batch = lane.waiting.splice(0, this.#maxBatch);
+      const batch = this.#takeBatch(lane);
+      if (batch.length === 0) continue;
       this.#onBatch(productId, batch.length);
       try {
         const outcomes = await this.#store.reserveHolds(batch.map((waiter) => waiter.request));
@@ -64,6 +74,9 @@ export class HoldCoalescer {
           throw new Error(`store answered ${outcomes.length} outcomes for ${batch.length} requests`);
         }
         batch.forEach((waiter, i) => waiter.resolve(outcomes[i]!));
+        // One microtask turn, so the callers just answered (queued before this continuation) learn
+        // what the batch left, a sell-out included, before the next batch is formed.
+        await undefined;
       } catch (error) {
         for (const waiter of batch) waiter.reject(error);
         // Storage is down: the requests queued behind this batch would each wait out their own
@@ -75,5 +88,19 @@ export class HoldCoalescer {
     }
     lane.busy = false;
     this.#lanes.delete(productId);
+  }
+
+  /** The next batch: up to `maxBatch` queued requests in arrival order, less those answered early. */
+  #takeBatch(lane: Lane): Waiter[] {
+    const batch: Waiter[] = [];
+    let taken = 0;
+    for (; taken < lane.waiting.length && batch.length < this.#maxBatch; taken++) {
+      const waiter = lane.waiting[taken]!;
+      const early = waiter.answerEarly?.();
+      if (early === undefined) batch.push(waiter);
+      else waiter.resolve(early);
+    }
+    lane.waiting.splice(0, taken);
+    return batch;
   }
 }

@@ -74,6 +74,59 @@ describe('HoldCoalescer', () => {
   });
 });
 
+describe('HoldCoalescer early answers', () => {
+  const refused = { kind: 'done' as const, outcome: { kind: 'refused' as const, code: 'insufficient_stock' as const } };
+
+  it('settles a queued request from its early answer, asked when its batch is formed, and sends the rest in order', async () => {
+    const { store, batches, release } = recordingStore(10);
+    const coalescer = new HoldCoalescer(store, 100);
+    let soldOut = false;
+    const first = coalescer.reserve(request(1));
+    await tick();
+    const early = () => (soldOut ? refused : undefined);
+    const queued = [coalescer.reserve(request(2), early), coalescer.reserve(request(3)), coalescer.reserve(request(4), early)];
+    soldOut = true; // learned while the first batch was in flight
+    release();
+    const outcomes = await Promise.all([first, ...queued]);
+    expect(batches).toEqual([[1], [3]]);
+    expect(outcomes.map((o) => (o.kind === 'done' ? o.outcome.kind : o.kind))).toEqual(['held', 'refused', 'held', 'refused']);
+  });
+
+  it('lets the answers of a batch reach their callers before it forms the next one', async () => {
+    const { store, batches, release } = recordingStore(1);
+    const coalescer = new HoldCoalescer(store, 100);
+    let soldOut = false;
+    // What the engine does: the caller of the batch ahead learns "0 left" when its answer arrives.
+    const first = coalescer.reserve(request(1)).then((outcome) => {
+      soldOut = true;
+      return outcome;
+    });
+    await tick();
+    const queued = Array.from({ length: 50 }, () => coalescer.reserve(request(1), () => (soldOut ? refused : undefined)));
+    release();
+    await Promise.all([first, ...queued]);
+    expect(batches).toEqual([[1]]);
+  });
+
+  it('keeps the batch bound for the requests it sends, however many it answers early', async () => {
+    const { store, batches, release } = recordingStore(100);
+    const coalescer = new HoldCoalescer(store, 2);
+    const first = coalescer.reserve(request(1));
+    await tick();
+    const answered = () => refused;
+    const queued = [
+      coalescer.reserve(request(1), answered),
+      coalescer.reserve(request(1)),
+      coalescer.reserve(request(1), answered),
+      coalescer.reserve(request(1)),
+      coalescer.reserve(request(1)),
+    ];
+    release();
+    await Promise.all([first, ...queued]);
+    expect(batches.map((b) => b.length)).toEqual([1, 2, 1]);
+  });
+});
+
 describe('HoldCoalescer when storage is down', () => {
   it('fails the requests queued behind a batch that found storage unavailable, without another store call', async () => {
     let calls = 0;

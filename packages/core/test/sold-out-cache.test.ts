@@ -59,3 +59,34 @@ describe('SoldOutCache probes', () => {
     expect(cache.isSoldOut(1)).toBe(false);
   });
 });
+
+describe('SoldOutCache knowledge learned while a request waits', () => {
+  it('counts only a sell-out marked after the request was let through, while it lasts', () => {
+    const clock = manualClock();
+    const cache = new SoldOutCache(1_000, clock);
+    const admitted = cache.marks;
+    expect(cache.markedSince(1, admitted)).toBe(false);
+    cache.markSoldOut(1, cache.generation);
+    expect(cache.markedSince(1, admitted)).toBe(true);
+    expect(cache.markedSince(2, admitted)).toBe(false);
+    clock.advance(1_000);
+    expect(cache.markedSince(1, admitted)).toBe(false);
+  });
+
+  it('never turns the probe away: it was let through knowing the product sold out', () => {
+    const clock = manualClock();
+    const cache = new SoldOutCache(1_000, clock);
+    cache.markSoldOut(1, cache.generation);
+    clock.advance(500);
+    expect(cache.isSoldOut(1)).toBe(false); // the probe, let through now
+    expect(cache.markedSince(1, cache.marks)).toBe(false);
+  });
+
+  it('forgets at once when stock comes back', () => {
+    const cache = new SoldOutCache(1_000, manualClock());
+    const admitted = cache.marks;
+    cache.markSoldOut(1, cache.generation);
+    cache.forget(1);
+    expect(cache.markedSince(1, admitted)).toBe(false);
+  });
+});

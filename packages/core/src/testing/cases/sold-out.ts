@@ -20,6 +20,22 @@ export function soldOutCases(setup: Setup): void {
       expect(events.filter((e) => e.type === 'hold_rejected' && e.soldOutCache)).toHaveLength(200);
     });
 
+    it('refuses the stampede queued behind the request that took the last unit, without another store call', async () => {
+      const events: FlashSaleEvent[] = [];
+      const { sale, product } = await setup({ onEvent: (e) => events.push(e) });
+      const id = await product(1);
+      const last = sale.createHold({ productId: id, qty: 1 });
+      // Its reservation is now on its way to the store; the stampede queues behind it.
+      await new Promise((resolve) => setImmediate(resolve));
+      const stampede = settle(Array.from({ length: 100 }, () => sale.createHold({ productId: id, qty: 1 })));
+      await expect(last).resolves.toMatchObject({ qty: 1 });
+      const { ok, errors } = await stampede;
+      expect(ok).toHaveLength(0);
+      expect(errors.map((e) => (e as { code: string }).code)).toEqual(Array(100).fill('insufficient_stock'));
+      expect(events.filter((e) => e.type === 'reserve_batch')).toEqual([expect.objectContaining({ size: 1 })]);
+      expect(events.filter((e) => e.type === 'hold_rejected' && e.soldOutCache)).toHaveLength(100);
+    });
+
     it('sends one probe to the store per half time to live while the product stays sold out', async () => {
       const events: FlashSaleEvent[] = [];
       const { sale, product, clock } = await setup({ soldOutTtlMs: 1_000, onEvent: (e) => events.push(e) });
