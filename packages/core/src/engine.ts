@@ -221,16 +221,19 @@ export function createFlashSale(options: FlashSaleOptions): FlashSale {
     return toProduct(record);
   }
 
+  /** The sold-out refusal answered from this process's memory, counted as such. */
+  function soldOutFromMemory(productId: number): HoldAttempt {
+    emit({ type: 'hold_rejected', productId, reason: 'insufficient_stock', soldOutCache: true });
+    return SOLD_OUT;
+  }
+
   async function tryCreateHold(input: { productId: number; qty: number; idempotencyKey?: string }): Promise<HoldAttempt> {
     const { productId, qty, idempotencyKey } = isPlainHoldInput(input, settings.maxHoldQty)
       ? { productId: input.productId, qty: input.qty, idempotencyKey: undefined }
       : parseInput(holdSchema, input);
     // A keyed request may be the retry of a hold that already succeeded: only the store knows,
     // so it is never refused from the cache (its answer is the stored hold, not "sold out").
-    if (idempotencyKey === undefined && soldOut.isSoldOut(productId)) {
-      emit({ type: 'hold_rejected', productId, reason: 'insufficient_stock', soldOutCache: true });
-      return SOLD_OUT;
-    }
+    if (idempotencyKey === undefined && soldOut.isSoldOut(productId)) return soldOutFromMemory(productId);
     const now = clock();
     const token = generateToken();
     const write =
@@ -254,10 +257,7 @@ export function createFlashSale(options: FlashSaleOptions): FlashSale {
       },
       write ? undefined : () => (soldOut.markedSince(productId, admittedAt) ? SOLD_OUT_WHILE_QUEUED : undefined),
     );
-    if (result === SOLD_OUT_WHILE_QUEUED) {
-      emit({ type: 'hold_rejected', productId, reason: 'insufficient_stock', soldOutCache: true });
-      return SOLD_OUT;
-    }
+    if (result === SOLD_OUT_WHILE_QUEUED) return soldOutFromMemory(productId);
     const resolved = resolveReplay(result, write);
     if (!resolved) return refusal('idempotency_key_reuse', false);
     const { outcome, replayed } = resolved;

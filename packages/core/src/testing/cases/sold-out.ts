@@ -36,6 +36,19 @@ export function soldOutCases(setup: Setup): void {
       expect(events.filter((e) => e.type === 'hold_rejected' && e.soldOutCache)).toHaveLength(100);
     });
 
+    it('still gives a keyed retry queued behind that request its hold back', async () => {
+      const { sale, product } = await setup();
+      const id = await product(2);
+      const granted = await sale.createHold({ productId: id, qty: 1, idempotencyKey: 'queued-retry' });
+      const last = sale.createHold({ productId: id, qty: 1 });
+      await new Promise((resolve) => setImmediate(resolve));
+      const retry = sale.createHold({ productId: id, qty: 1, idempotencyKey: 'queued-retry' });
+      const stampede = settle(Array.from({ length: 20 }, () => sale.createHold({ productId: id, qty: 1 })));
+      await expect(last).resolves.toMatchObject({ qty: 1 });
+      await expect(retry).resolves.toEqual({ ...granted, replayed: true });
+      expect((await stampede).ok).toHaveLength(0);
+    });
+
     it('sends one probe to the store per half time to live while the product stays sold out', async () => {
       const events: FlashSaleEvent[] = [];
       const { sale, product, clock } = await setup({ soldOutTtlMs: 1_000, onEvent: (e) => events.push(e) });
