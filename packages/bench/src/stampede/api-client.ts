@@ -23,14 +23,14 @@ export interface EndpointLog {
 export class ApiClient {
   readonly #pool: Pool;
   readonly #timeoutMs: number;
-  readonly connections: number;
+  readonly #connections: number;
   readonly endpoints = new Map<string, EndpointLog>();
   /** Requests that got no HTTP answer at all (refused connection, timeout). */
   transportErrors = 0;
 
   constructor(baseUrl: string, options: { connections: number; timeoutMs: number }) {
     this.#pool = new Pool(baseUrl, { connections: options.connections, pipelining: 1 });
-    this.connections = options.connections;
+    this.#connections = options.connections;
     this.#timeoutMs = options.timeoutMs;
   }
 
@@ -53,8 +53,8 @@ export class ApiClient {
    * opened once the flow keeps the server busy waited seconds to be accepted, and their first
    * requests were counted as slow answers of the API (docs/benchmarks.md).
    */
-  async connect(path: string, connections: number): Promise<void> {
-    await Promise.all(Array.from({ length: connections }, () => this.text(path)));
+  async connect(path: string): Promise<void> {
+    await Promise.all(Array.from({ length: this.#connections }, () => this.text(path)));
   }
 
   /** The raw text of a GET, unrecorded (for /metrics). */

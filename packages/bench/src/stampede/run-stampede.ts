@@ -111,7 +111,7 @@ export async function runStampede(o: ResolvedBenchOptions): Promise<BenchReport>
     // clock past every deadline of this run, while the server's own sweeper keeps running.
     const passEngine = createFlashSale({ store: opened.store, clock: () => Date.now() + shiftMs });
     o.log(`flow: ${hold.holds.length} winners order, pay, fail, abandon; then one expiry pass`);
-    await api.connect('/healthz', api.connections);
+    await api.connect('/healthz');
     let step = '';
     const flow = await runFlow({
       client: api,
