@@ -44,7 +44,7 @@ describe.skipIf(!PG_URL)('postgres when connections die or wait', () => {
     const store = await openTestStore(options);
     stores.push(store);
     let now = 1_000_000;
-    const sale = createFlashSale({ store, clock: () => now, holdTtlMs: 1_000, paymentTtlMs: 60_000, soldOutTtlMs: 0 });
+    const sale = createFlashSale({ store, clock: () => now, holdTtlMs: 1_000, paymentTtlMs: 60_000 });
     return { store, sale, advance: (ms: number) => (now += ms) };
   };
   afterEach(async () => {

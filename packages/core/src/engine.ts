@@ -3,7 +3,6 @@ import { errorMessage, FlashSaleError, flashSaleError } from './errors.js';
 import type { EventListener, FlashSaleEvent } from './events.js';
 import { findViolations, type Violation } from './audit.js';
 import { HoldCoalescer } from './hold-coalescer.js';
-import { SoldOutCache } from './sold-out-cache.js';
 import {
   fingerprintRequest,
   hashIdempotencyKey,
@@ -44,11 +43,13 @@ export interface FlashSaleOptions {
   /** The time source, in epoch milliseconds. Default `Date.now`. */
   clock?: () => EpochMs;
   /**
-   * How long this process refuses holds for a product it saw sell out, without asking the store.
-   * Stock that this process returns clears it at once; stock returned by another process is seen
-   * after at most this long. 0 turns the fast path off. Default 1,000 ms.
+   * While a product is sold out, how long hold requests for it may gather before they go to the
+   * store together, in ms: a sold-out stampede then costs one store call per window instead of
+   * one per request. Every refusal is still the store's answer to a call made after the request
+   * arrived, so stock returned by any process is seen at once. 0 sends them at the next turn of
+   * the event loop, as for any product. Default 10 ms.
    */
-  soldOutTtlMs?: number;
+  soldOutWindowMs?: number;
   /** Makes hold tokens. Default 256 random bits in hex. */
   generateToken?: () => string;
   /** Told of holds created and refused, stock released, and release passes. */
@@ -178,17 +179,20 @@ export function createFlashSale(options: FlashSaleOptions): FlashSale {
     maxHoldQty: options.maxHoldQty ?? 1_000_000,
     maxBatch: options.maxBatch ?? 256,
     releaseBatch: options.releaseBatch ?? 500,
-    soldOutTtlMs: options.soldOutTtlMs ?? 1_000,
+    soldOutWindowMs: options.soldOutWindowMs ?? 10,
   };
   for (const [name, value] of Object.entries(settings)) {
-    const allowZero = name === 'soldOutTtlMs';
+    const allowZero = name === 'soldOutWindowMs';
     if (!Number.isSafeInteger(value) || value < (allowZero ? 0 : 1)) throw new RangeError(`${name} must be a positive integer, got ${value}`);
   }
   const clock = options.clock ?? Date.now;
   const generateToken = options.generateToken ?? generateHoldToken;
   const emit = options.onEvent ?? (() => {});
-  const soldOut = new SoldOutCache(settings.soldOutTtlMs, clock);
-  const coalescer = new HoldCoalescer(store, settings.maxBatch, (productId, size) => emit({ type: 'reserve_batch', productId, size }));
+  const coalescer = new HoldCoalescer(store, {
+    maxBatch: settings.maxBatch,
+    soldOutWindowMs: settings.soldOutWindowMs,
+    onBatch: (productId, size) => emit({ type: 'reserve_batch', productId, size }),
+  });
   const holdSchema = holdInputSchema(settings.maxHoldQty);
 
   function idempotencyFor<T>(
@@ -221,19 +225,10 @@ export function createFlashSale(options: FlashSaleOptions): FlashSale {
     return toProduct(record);
   }
 
-  /** The sold-out refusal answered from this process's memory, counted as such. */
-  function soldOutFromMemory(productId: number): HoldAttempt {
-    emit({ type: 'hold_rejected', productId, reason: 'insufficient_stock', soldOutCache: true });
-    return SOLD_OUT;
-  }
-
   async function tryCreateHold(input: { productId: number; qty: number; idempotencyKey?: string }): Promise<HoldAttempt> {
     const { productId, qty, idempotencyKey } = isPlainHoldInput(input, settings.maxHoldQty)
       ? { productId: input.productId, qty: input.qty, idempotencyKey: undefined }
       : parseInput(holdSchema, input);
-    // A keyed request may be the retry of a hold that already succeeded: only the store knows,
-    // so it is never refused from the cache (its answer is the stored hold, not "sold out").
-    if (idempotencyKey === undefined && soldOut.isSoldOut(productId)) return soldOutFromMemory(productId);
     const now = clock();
     const token = generateToken();
     const write =
@@ -244,29 +239,19 @@ export function createFlashSale(options: FlashSaleOptions): FlashSale {
               ? JSON.stringify({ ...outcome, hold: { ...outcome.hold, tokenHash: '' }, sealedToken: sealWithKey(idempotencyKey, token) })
               : undefined,
           );
-    const soldOutGeneration = soldOut.generation;
-    const admittedAt = soldOut.marks;
-    const result = await coalescer.reserve(
-      {
-        productId,
-        qty,
-        tokenHash: hashToken(token),
-        createdAt: now,
-        expiresAt: now + settings.holdTtlMs,
-        ...(write ? { idempotency: write } : {}),
-      },
-      write ? undefined : () => (soldOut.markedSince(productId, admittedAt) ? SOLD_OUT_WHILE_QUEUED : undefined),
-    );
-    if (result === SOLD_OUT_WHILE_QUEUED) return soldOutFromMemory(productId);
+    const result = await coalescer.reserve({
+      productId,
+      qty,
+      tokenHash: hashToken(token),
+      createdAt: now,
+      expiresAt: now + settings.holdTtlMs,
+      ...(write ? { idempotency: write } : {}),
+    });
     const resolved = resolveReplay(result, write);
     if (!resolved) return refusal('idempotency_key_reuse', false);
     const { outcome, replayed } = resolved;
-    if (!replayed && 'stockLeft' in outcome && outcome.stockLeft !== undefined) {
-      if (outcome.stockLeft === 0) soldOut.markSoldOut(productId, soldOutGeneration);
-      else soldOut.forget(productId);
-    }
     if (outcome.kind === 'refused') {
-      emit({ type: 'hold_rejected', productId, reason: outcome.code, soldOutCache: false });
+      emit({ type: 'hold_rejected', productId, reason: outcome.code });
       return refusal(outcome.code, replayed);
     }
     const hold = outcome.hold;
@@ -327,7 +312,6 @@ export function createFlashSale(options: FlashSaleOptions): FlashSale {
     const { outcome, replayed } = resolveReplay(result, write) ?? refuse('idempotency_key_reuse', false);
     if (outcome.kind === 'refused') refuse(outcome.code, replayed);
     if (!replayed && outcome.effect === 'failed') {
-      soldOut.forget(outcome.order.productId);
       emit({ type: 'stock_released', cause: 'payment_failed', units: outcome.order.qty });
     }
     return { orderId: outcome.order.id, orderStatus: outcome.order.status, effect: outcome.effect, replayed };
@@ -342,7 +326,6 @@ export function createFlashSale(options: FlashSaleOptions): FlashSale {
       summary.holds += counts.holds;
       summary.orders += counts.orders;
       summary.units += counts.holdUnits + counts.orderUnits;
-      if (counts.holdUnits + counts.orderUnits > 0) soldOut.forget();
       if (counts.holdUnits > 0) emit({ type: 'stock_released', cause: 'hold_expired', units: counts.holdUnits });
       if (counts.orderUnits > 0) emit({ type: 'stock_released', cause: 'order_expired', units: counts.orderUnits });
       if (counts.holds < limit && counts.orders < limit) break;
@@ -372,7 +355,6 @@ export function createFlashSale(options: FlashSaleOptions): FlashSale {
     const { productId, qty } = parseInput(restockInputSchema, input);
     const record = await store.restock({ productId, qty });
     if (!record) throw flashSaleError('product_not_found');
-    soldOut.forget(productId);
     return toProduct(record);
   }
 
@@ -392,18 +374,16 @@ export function createFlashSale(options: FlashSaleOptions): FlashSale {
   };
 }
 
+/** The refusals a hold can get, built once: in a sold-out stampede every request gets one. */
+const REFUSALS = new Map(
+  (['insufficient_stock', 'product_not_found', 'idempotency_key_reuse'] as const).flatMap((code) =>
+    [false, true].map((replayed) => [`${code}:${replayed}`, Object.freeze({ ok: false, code, message: errorMessage(code), replayed })] as const),
+  ),
+);
+
 function refusal(code: HoldRefusalCode, replayed: boolean): HoldAttempt {
-  return { ok: false, code, message: errorMessage(code), replayed };
+  return REFUSALS.get(`${code}:${replayed}`)!;
 }
-
-/** The one answer of a sold-out stampede, shared rather than rebuilt per request. */
-const SOLD_OUT: HoldAttempt = Object.freeze(refusal('insufficient_stock', false));
-
-/** The coalescer's early answer for a request queued behind the batch that sold its product out. */
-const SOLD_OUT_WHILE_QUEUED: Replayable<ReserveOutcome> = Object.freeze({
-  kind: 'done',
-  outcome: Object.freeze({ kind: 'refused', code: 'insufficient_stock' }),
-});
 
 function toProduct(record: ProductRecord): Product {
   return { ...record, price: formatCents(record.priceCents) };

@@ -6,8 +6,7 @@ export type ReleaseCause = 'hold_expired' | 'order_expired' | 'payment_failed';
 /** What the engine reports as it works, for metrics and logs. Never carries a token. */
 export type FlashSaleEvent =
   | { type: 'hold_created'; productId: number; qty: number }
-  /** `soldOutCache`: refused from the sold-out fast path, without asking the store. */
-  | { type: 'hold_rejected'; productId: number; reason: ErrorCode; soldOutCache: boolean }
+  | { type: 'hold_rejected'; productId: number; reason: ErrorCode }
   /** One `reserveHolds` call (one database round trip) carrying `size` hold requests. */
   | { type: 'reserve_batch'; productId: number; size: number }
   | { type: 'stock_released'; cause: ReleaseCause; units: number }

@@ -36,4 +36,4 @@ export type { Violation } from './audit.js';
 export { DECIMAL_PRICE, formatCents, MAX_PRICE_CENTS, parseCents } from './money.js';
 export { INPUT_LIMITS } from './validation.js';
 export { digestsEqual, generateHoldToken, hashToken } from './tokens.js';
-export { HoldCoalescer, type EarlyAnswer } from './hold-coalescer.js';
+export { HoldCoalescer, type HoldCoalescerOptions } from './hold-coalescer.js';

@@ -60,8 +60,8 @@ export interface ReserveRequest {
 
 /**
  * `stockLeft` is the product's available stock right after this request was decided. It is
- * optional; when a store gives it, the engine learns that a product sold out without asking again
- * (the sold-out fast path).
+ * optional; when a store gives it, the coalescer knows the product sold out and lets the next
+ * requests for it gather into one store call. It only ever shapes timing, never an answer.
  */
 export type ReserveOutcome =
   | { kind: 'held'; hold: HoldRecord; stockLeft?: number }

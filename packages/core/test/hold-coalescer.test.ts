@@ -27,7 +27,7 @@ const tick = () => new Promise((resolve) => setImmediate(resolve));
 describe('HoldCoalescer', () => {
   it('sends a lone request alone, then batches what queued behind it in arrival order', async () => {
     const { store, batches, release } = recordingStore(10);
-    const coalescer = new HoldCoalescer(store, 100);
+    const coalescer = new HoldCoalescer(store, { maxBatch: 100, soldOutWindowMs: 10 });
     const first = coalescer.reserve(request(1));
     await tick();
     const queued = [2, 3, 4, 5].map((qty) => coalescer.reserve(request(qty)));
@@ -40,7 +40,7 @@ describe('HoldCoalescer', () => {
 
   it('bounds the batch size', async () => {
     const { store, batches, release } = recordingStore(100);
-    const coalescer = new HoldCoalescer(store, 2);
+    const coalescer = new HoldCoalescer(store, { maxBatch: 2, soldOutWindowMs: 10 });
     const first = coalescer.reserve(request(1));
     await tick();
     const queued = [1, 1, 1, 1, 1].map((qty) => coalescer.reserve(request(qty)));
@@ -51,7 +51,7 @@ describe('HoldCoalescer', () => {
 
   it('keeps products apart: another product does not wait behind a busy one', async () => {
     const { store, batches, release } = recordingStore(100);
-    const coalescer = new HoldCoalescer(store, 10);
+    const coalescer = new HoldCoalescer(store, { maxBatch: 10, soldOutWindowMs: 10 });
     const hot = coalescer.reserve(request(1, 1));
     await tick();
     const other = coalescer.reserve(request(1, 2));
@@ -63,7 +63,7 @@ describe('HoldCoalescer', () => {
 
   it('rejects every request of a batch that fails as a whole with the real error', async () => {
     const { store, release } = recordingStore(100, { failBatch: 2 });
-    const coalescer = new HoldCoalescer(store, 10);
+    const coalescer = new HoldCoalescer(store, { maxBatch: 10, soldOutWindowMs: 10 });
     const first = coalescer.reserve(request(1));
     await tick();
     const queued = [1, 1, 1].map((qty) => coalescer.reserve(request(qty)));
@@ -74,56 +74,84 @@ describe('HoldCoalescer', () => {
   });
 });
 
-describe('HoldCoalescer early answers', () => {
-  const refused = { kind: 'done' as const, outcome: { kind: 'refused' as const, code: 'insufficient_stock' as const } };
+describe('HoldCoalescer on a sold-out product', () => {
+  /** A store with no stock left that answers at once and records each batch. */
+  function soldOutStore() {
+    const batches: number[] = [];
+    const store = {
+      async reserveHolds(requests: readonly ReserveRequest[]) {
+        batches.push(requests.length);
+        return requests.map(() => ({ kind: 'done' as const, outcome: { kind: 'refused' as const, code: 'insufficient_stock' as const, stockLeft: 0 } }));
+      },
+    } as unknown as FlashSaleStore;
+    return { store, batches };
+  }
 
-  it('settles a queued request from its early answer, asked when its batch is formed, and sends the rest in order', async () => {
-    const { store, batches, release } = recordingStore(10);
-    const coalescer = new HoldCoalescer(store, 100);
-    let soldOut = false;
-    const first = coalescer.reserve(request(1));
-    await tick();
-    const early = () => (soldOut ? refused : undefined);
-    const queued = [coalescer.reserve(request(2), early), coalescer.reserve(request(3)), coalescer.reserve(request(4), early)];
-    soldOut = true; // learned while the first batch was in flight
-    release();
-    const outcomes = await Promise.all([first, ...queued]);
-    expect(batches).toEqual([[1], [3]]);
-    expect(outcomes.map((o) => (o.kind === 'done' ? o.outcome.kind : o.kind))).toEqual(['held', 'refused', 'held', 'refused']);
+  /** `waves` waves of `size` requests, one wave per event-loop turn. */
+  async function waves(coalescer: HoldCoalescer, waves: number, size: number) {
+    const all: Promise<unknown>[] = [];
+    for (let wave = 0; wave < waves; wave++) {
+      all.push(...Array.from({ length: size }, () => coalescer.reserve(request(1))));
+      await tick();
+    }
+    return Promise.all(all);
+  }
+
+  it('lets requests gather while they keep arriving, then sends them in one call', async () => {
+    const { store, batches } = soldOutStore();
+    const coalescer = new HoldCoalescer(store, { maxBatch: 256, soldOutWindowMs: 60_000 });
+    await coalescer.reserve(request(1)); // learns "0 left"
+    await waves(coalescer, 8, 10);
+    expect(batches).toEqual([1, 80]);
   });
 
-  it('lets the answers of a batch reach their callers before it forms the next one', async () => {
-    const { store, batches, release } = recordingStore(1);
-    const coalescer = new HoldCoalescer(store, 100);
-    let soldOut = false;
-    // What the engine does: the caller of the batch ahead learns "0 left" when its answer arrives.
-    const first = coalescer.reserve(request(1)).then((outcome) => {
-      soldOut = true;
-      return outcome;
-    });
+  it('sends the gathered requests on the first turn that brings no new one', async () => {
+    const { store, batches } = soldOutStore();
+    const coalescer = new HoldCoalescer(store, { maxBatch: 256, soldOutWindowMs: 60_000 });
+    await coalescer.reserve(request(1));
+    await waves(coalescer, 1, 5);
     await tick();
-    const queued = Array.from({ length: 50 }, () => coalescer.reserve(request(1), () => (soldOut ? refused : undefined)));
-    release();
-    await Promise.all([first, ...queued]);
-    expect(batches).toEqual([[1]]);
+    await waves(coalescer, 1, 5);
+    expect(batches).toEqual([1, 5, 5]);
   });
 
-  it('keeps the batch bound for the requests it sends, however many it answers early', async () => {
-    const { store, batches, release } = recordingStore(100);
-    const coalescer = new HoldCoalescer(store, 2);
-    const first = coalescer.reserve(request(1));
-    await tick();
-    const answered = () => refused;
-    const queued = [
-      coalescer.reserve(request(1), answered),
-      coalescer.reserve(request(1)),
-      coalescer.reserve(request(1), answered),
-      coalescer.reserve(request(1)),
-      coalescer.reserve(request(1)),
-    ];
-    release();
-    await Promise.all([first, ...queued]);
-    expect(batches.map((b) => b.length)).toEqual([1, 2, 1]);
+  it('never gathers more than maxBatch', async () => {
+    const { store, batches } = soldOutStore();
+    const coalescer = new HoldCoalescer(store, { maxBatch: 16, soldOutWindowMs: 60_000 });
+    await coalescer.reserve(request(1));
+    await waves(coalescer, 6, 10);
+    expect(batches[0]).toBe(1);
+    expect(Math.max(...batches)).toBeLessThanOrEqual(16);
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(61);
+  });
+
+  it('sends at the end of the window even while requests keep arriving', async () => {
+    const { store, batches } = soldOutStore();
+    const coalescer = new HoldCoalescer(store, { maxBatch: 100_000, soldOutWindowMs: 5 });
+    await coalescer.reserve(request(1));
+    const deadline = performance.now() + 60;
+    const all: Promise<unknown>[] = [];
+    while (performance.now() < deadline) {
+      all.push(coalescer.reserve(request(1)));
+      await tick();
+    }
+    await Promise.all(all);
+    // 60 ms of arrivals in windows of 5 ms: several calls, not one.
+    expect(batches.length).toBeGreaterThan(3);
+  });
+
+  it('does not gather for a product that has stock', async () => {
+    const batches: number[] = [];
+    const store = {
+      async reserveHolds(requests: readonly ReserveRequest[]) {
+        batches.push(requests.length);
+        return requests.map((r) => ({ kind: 'done' as const, outcome: { kind: 'held' as const, stockLeft: 999, hold: { id: 1, productId: r.productId, qty: r.qty, status: 'active' as const, tokenHash: '', createdAt: 0, expiresAt: 0 } } }));
+      },
+    } as unknown as FlashSaleStore;
+    const coalescer = new HoldCoalescer(store, { maxBatch: 256, soldOutWindowMs: 60_000 });
+    await coalescer.reserve(request(1));
+    await waves(coalescer, 3, 4);
+    expect(batches).toEqual([1, 4, 4, 4]);
   });
 });
 
@@ -137,7 +165,7 @@ describe('HoldCoalescer when storage is down', () => {
         return new Promise((_, reject) => (fail = reject));
       },
     } as unknown as FlashSaleStore;
-    const coalescer = new HoldCoalescer(store, 10);
+    const coalescer = new HoldCoalescer(store, { maxBatch: 10, soldOutWindowMs: 10 });
     const first = coalescer.reserve(request(1));
     await tick();
     const queued = [1, 1, 1].map((qty) => coalescer.reserve(request(qty)));

@@ -61,9 +61,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     reserveBatches: 0,
     reserveBatchRequests: 0,
     releasePasses: 0,
-    /** Refusals by reason, kept apart by source so that counting one builds no key. */
-    rejectedByStore: new Map<string, number>(),
-    rejectedFromCache: new Map<string, number>(),
+    /** Refusals by reason. */
+    rejected: new Map<string, number>(),
     released: new Map<string, number>(),
     sweeps: new Map<string, number>(),
   };
@@ -72,12 +71,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   plain('held_units_total', 'Units of stock taken by new holds.', () => counts.unitsHeld);
   counterOf(
     `${p}holds_rejected_total`,
-    'Hold requests refused, by reason (insufficient_stock, product_not_found) and source (store, sold_out_cache).',
-    ['reason', 'source'],
+    'Hold requests refused, by reason (insufficient_stock, product_not_found).',
+    ['reason'],
     registers,
     (set) => {
-      for (const [reason, count] of counts.rejectedByStore) set({ reason, source: 'store' }, count);
-      for (const [reason, count] of counts.rejectedFromCache) set({ reason, source: 'sold_out_cache' }, count);
+      for (const [reason, count] of counts.rejected) set({ reason }, count);
     },
   );
   counterOf(`${p}stock_released_units_total`, 'Units of stock given back, by cause (hold_expired, order_expired, payment_failed).', ['cause'], registers, (set) => {
@@ -96,11 +94,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
         counts.holdsCreated += 1;
         counts.unitsHeld += event.qty;
         return;
-      case 'hold_rejected': {
-        const bySource = event.soldOutCache ? counts.rejectedFromCache : counts.rejectedByStore;
-        bySource.set(event.reason, (bySource.get(event.reason) ?? 0) + 1);
+      case 'hold_rejected':
+        counts.rejected.set(event.reason, (counts.rejected.get(event.reason) ?? 0) + 1);
         return;
-      }
       case 'reserve_batch':
         counts.reserveBatches += 1;
         counts.reserveBatchRequests += event.size;

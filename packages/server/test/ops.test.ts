@@ -60,8 +60,8 @@ describe('operations endpoints', () => {
     line('flashsale_http_requests_total{method="POST",route="/api/payments/webhook",status="200"} 1');
     line('flashsale_http_request_duration_seconds_count{method="POST",route="/api/holds",status="201"} 2');
     line('flashsale_holds_created_total 2');
-    line('flashsale_holds_rejected_total{reason="insufficient_stock",source="store"} 1');
-    line('flashsale_holds_rejected_total{reason="product_not_found",source="store"} 1');
+    line('flashsale_holds_rejected_total{reason="insufficient_stock"} 1');
+    line('flashsale_holds_rejected_total{reason="product_not_found"} 1');
     // Four hold requests, each its own store call: nothing sold out yet when they came.
     line('flashsale_reserve_batches_total 4');
     line('flashsale_reserve_batch_requests_total 4');

@@ -7,7 +7,7 @@ import type { History } from './commands.js';
  */
 export const REGRESSIONS: { name: string; history: History }[] = [
   {
-    // The sold-out fast path refused before the key was looked up: a buyer retrying its own
+    // The former sold-out memory refused before the key was looked up: a buyer retrying its own
     // successful hold (same key, same body) got insufficient_stock instead of its hold and token.
     name: 'a keyed hold retried after its product sold out replays the hold',
     history: {
