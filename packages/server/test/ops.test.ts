@@ -103,7 +103,7 @@ describe('operations endpoints', () => {
       ].sort(),
     );
     expect(Object.keys(doc.paths['/api/holds']!.post!.responses).sort()).toEqual(['201', '400', '404', '409', '413', '422', '429', '4XX', '503']);
-    expect(Object.keys(doc.paths['/api/orders']!.post!.responses).sort()).toEqual(['201', '400', '403', '413', '422', '429', '4XX', '503']);
+    expect(Object.keys(doc.paths['/api/orders']!.post!.responses).sort()).toEqual(['201', '400', '403', '409', '413', '422', '429', '4XX', '503']);
     expect(Object.keys(doc.paths['/api/payments/webhook']!.post!.responses).sort()).toEqual(['200', '400', '401', '404', '409', '413', '422', '429', '4XX', '503']);
     const hookHeaders = doc.paths['/api/payments/webhook']!.post!.parameters!.filter((p) => p.in === 'header').map((p) => [p.name, p.required]);
     // Signed, the webhook-id is the idempotency key; the unsigned Idempotency-Key header is not used.

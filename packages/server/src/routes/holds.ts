@@ -54,6 +54,7 @@ function holdRoute(request: ReturnType<typeof holdRequest>) {
         'product_not_found',
         'insufficient_stock',
         'idempotency_key_reuse',
+        'idempotency_in_flight',
         'payload_too_large',
         'rate_limited',
         'storage_unavailable',

@@ -50,6 +50,7 @@ const orderRoute = (guards: RouteDeps['guards']) =>
         'hold_used',
         'invalid_hold',
         'idempotency_key_reuse',
+        'idempotency_in_flight',
         'payload_too_large',
         'rate_limited',
         'storage_unavailable',

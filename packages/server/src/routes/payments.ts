@@ -76,6 +76,7 @@ const webhookRoute = (guards: RouteDeps['guards'], signed: boolean) =>
         'order_not_found',
         'payment_conflict',
         'idempotency_key_reuse',
+        'idempotency_in_flight',
         'payload_too_large',
         'rate_limited',
         'storage_unavailable',
