@@ -24,7 +24,7 @@ interface Lane {
  * Group commit for hot products. Hold requests for one product that arrive while a reservation for
  * that product is being written are queued, then taken together in ONE `reserveHolds` call, in
  * arrival order. The store grants them first-fit, so the result equals serving them one by one in
- * that order (SPEC section 3), while the product row is locked once per batch instead of once per
+ * that order (linearizability, docs/model.md), while the product row is locked once per batch instead of once per
  * request.
  *
  * An idle product dispatches at the end of the current event-loop turn (`setImmediate`), so the

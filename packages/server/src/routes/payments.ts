@@ -89,7 +89,7 @@ const webhookRoute = (guards: RouteDeps['guards'], signed: boolean) =>
  *
  * Signed, the key is the webhook-id: the signature covers it, so a delivery replayed within the
  * tolerance window is recognised even when its (unsigned) Idempotency-Key header was changed.
- * Unsigned, the key is the Idempotency-Key header, as in the seed API.
+ * Unsigned, the key is the Idempotency-Key header, as in the original API.
  */
 export function paymentRoutes({ engine, guards, signed }: RouteDeps & { signed: boolean }) {
   const router = createRouter();
