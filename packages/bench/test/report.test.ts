@@ -69,7 +69,7 @@ describe('report rendering', () => {
     baseline_ratio: 0.617,
     invariants: [
       { name: 'no oversell', ok: false, detail: 'oversold by 3' },
-      { name: 'verify (SPEC section 3)', ok: true, detail: 'fine' },
+      { name: 'verify (inventory invariants)', ok: true, detail: 'fine' },
     ],
     charts: { latency_histogram: histogram([1, 2, 3, 40]), throughput: { bucket_ms: 100, per_sec: [100, 200, 150] } },
   };

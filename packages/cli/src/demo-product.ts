@@ -1,10 +1,10 @@
 import { FlashSaleError, type FlashSale, type Product } from '@flashsale/core';
 
-/** The product of the seed README's examples: `curl http://localhost:8000/api/products/1`. */
+/** The product of the README's examples: `curl http://localhost:8000/api/products/1`. */
 export const DEMO_PRODUCT = { name: 'Limited Edition Product', price: '99.99', stock: 50 } as const;
 
 /**
- * Creates the demo product when the database has none, so the seed README's examples work on a
+ * Creates the demo product when the database has none, so the README's examples work on a
  * fresh machine. "None" is judged by product 1: ids start at 1 and products are never deleted, so
  * a database without product 1 has no product. Returns product 1 as it now is, and whether it was
  * created by this call.

@@ -5,7 +5,7 @@ import type { ServeFlags } from './commands/serve.js';
 import { seedDemoProduct } from './demo-product.js';
 import type { DbTarget } from './open-store.js';
 import { parseRateLimitSpec } from './rate-limit-spec.js';
-import { limiterFor, type LimiterStore } from './shared-limiter.js';
+import { limiterFor, type LimiterStore } from './limiter-store.js';
 import { openTarget } from './with-sale.js';
 
 export interface StartOptions {

@@ -4,7 +4,7 @@ import { DATABASE_KINDS, type TestDatabase } from './helpers/databases.js';
 
 /**
  * The real `flashsale serve`, as its own process on a free port, driven over HTTP exactly as the
- * seed README's curl examples do; the other commands run as separate processes against the same
+ * README's curl examples do; the other commands run as separate processes against the same
  * database while it serves.
  */
 describe.each(DATABASE_KINDS)('flashsale serve end to end on $kind', ({ fresh }) => {
@@ -38,7 +38,7 @@ describe.each(DATABASE_KINDS)('flashsale serve end to end on $kind', ({ fresh })
     expect(server.output().stdout).toContain('seeded the demo product 1: "Limited Edition Product", price 99.99, available stock 50');
   });
 
-  it("runs the seed README's complete purchase flow", async () => {
+  it("runs the README's complete purchase flow", async () => {
     const product = await fetch(`${base}/api/products/1`);
     expect(product.status).toBe(200);
     expect(await product.json()).toEqual({ id: 1, name: 'Limited Edition Product', price: '99.99', available_stock: 50 });

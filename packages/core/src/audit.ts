@@ -1,6 +1,6 @@
 import type { AuditSnapshot } from './store.js';
 
-/** One broken invariant of SPEC section 3. */
+/** One broken inventory invariant (docs/model.md, "Where every unit is"). */
 export interface Violation {
   rule:
     | 'conservation'

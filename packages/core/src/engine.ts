@@ -148,7 +148,7 @@ export interface FlashSale {
   }): Promise<PaymentApplied>;
   /** One expiry pass: releases every expired hold and overdue order, purges old idempotency records. */
   releaseExpired(): Promise<ReleaseSummary>;
-  /** The SPEC section 3 audit: every violation found, none when all holds. */
+  /** The audit of the inventory invariants (conservation and the rest): every violation found, none when all hold. */
   verify(): Promise<VerifyReport>;
   createProduct(input: { name: string; price: string | number; stock: number }): Promise<Product>;
   restock(input: { productId: number; qty: number }): Promise<Product>;

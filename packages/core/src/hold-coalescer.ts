@@ -33,7 +33,8 @@ const SOLD_OUT_HINT_MS = 1_000;
  * Group commit for hot products. Hold requests for one product that arrive while a reservation for
  * that product is being written are queued, then taken together in ONE `reserveHolds` call, in
  * arrival order. The store grants them first-fit, so the result equals serving them one by one in
- * that order, while the product row is locked once per batch instead of once per request.
+ * that order (linearizability, docs/model.md), while the product row is locked once per batch
+ * instead of once per request.
  *
  * Every answer comes from a store call made after the request arrived: nothing this process
  * remembers decides an answer, so stock that any other process returns is seen by the next

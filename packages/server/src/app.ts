@@ -1,9 +1,10 @@
 import type { FlashSale } from '@flashsale/core';
-import { swaggerUI } from '@hono/swagger-ui';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { pino, type Logger } from 'pino';
 import { clientAddress, type ClientKey } from './client-address.js';
+import { docsRoutes, OPENAPI_PATH } from './api-docs/docs-routes.js';
+import { registerOpenApiDocument } from './api-docs/openapi-document.js';
 import type { AppEnv } from './env.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { adminAuth } from './middleware/admin-auth.js';
@@ -63,7 +64,7 @@ export interface AppOptions {
   adminToken?: string;
   /** Largest accepted request body. Default 16 KiB. */
   maxBodyBytes?: number;
-  /** Serve /openapi.json and the /docs page. Default true. */
+  /** Serve /openapi.json and the /docs page (Swagger UI from this server's own files, no network needed). Default true. */
   docs?: boolean;
   /** How long /readyz waits for storage. Default 2000 ms. */
   readyTimeoutMs?: number;
@@ -106,15 +107,8 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   app.route('/', opsRoutes({ engine, metrics, logger, readyTimeoutMs: options.readyTimeoutMs ?? 2_000 }));
 
   if (options.docs !== false) {
-    app.doc31('/openapi.json', {
-      openapi: '3.1.0',
-      info: {
-        title: 'flashsale',
-        version: '0.1.0',
-        description: 'Sell a limited stock to a stampede without overselling. Errors are application/problem+json (RFC 9457).',
-      },
-    });
-    app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+    registerOpenApiDocument(app, OPENAPI_PATH, { admin: Boolean(options.adminToken) });
+    app.route('/', docsRoutes());
   }
   return app;
 }

@@ -4,7 +4,7 @@ import { PROBLEM_CATALOG } from '../src/index.js';
 import { captureLogger, expectProblem, harness, overrideStore } from './helpers.js';
 
 describe('error mapping', () => {
-  test('every engine error code has exactly the status of the SPEC', () => {
+  test('every engine error code has exactly the status docs/api.md documents', () => {
     expect(Object.fromEntries(Object.entries(PROBLEM_CATALOG).map(([code, kind]) => [code, kind.status]))).toMatchObject({
       invalid_input: 400,
       product_not_found: 404,

@@ -13,7 +13,7 @@ import { parseRawResponse, rawExchange, within } from './support/raw-socket.js';
 /**
  * Property-based fuzz of every endpoint with hostile input (see fuzz/). For each generated request:
  * never a 5xx; every 4xx is a problem+json whose code matches its status and which changed nothing
- * in the database; every 2xx has its documented status and shape; the SPEC audit stays clean.
+ * in the database; every 2xx has its documented status and shape; the inventory audit stays clean.
  *
  * Runs per CI run: FUZZ_RUNS requests per app (unsigned and signed) through app.request, and
  * RAW_RUNS raw-socket requests through serve(). FLASHSALE_FUZZ_SEED replays a run,

@@ -99,14 +99,15 @@ describe('operations endpoints', () => {
         '/healthz',
         '/readyz',
         '/problems/{code}',
+        '/metrics',
       ].sort(),
     );
-    expect(Object.keys(doc.paths['/api/holds']!.post!.responses).sort()).toEqual(['201', '400', '404', '409', '413', '422', '429', '503']);
-    expect(Object.keys(doc.paths['/api/orders']!.post!.responses).sort()).toEqual(['201', '400', '403', '413', '422', '429', '503']);
-    expect(Object.keys(doc.paths['/api/payments/webhook']!.post!.responses).sort()).toEqual(['200', '400', '401', '404', '409', '413', '422', '429', '503']);
+    expect(Object.keys(doc.paths['/api/holds']!.post!.responses).sort()).toEqual(['201', '400', '404', '409', '413', '422', '429', '4XX', '503']);
+    expect(Object.keys(doc.paths['/api/orders']!.post!.responses).sort()).toEqual(['201', '400', '403', '409', '413', '422', '429', '4XX', '503']);
+    expect(Object.keys(doc.paths['/api/payments/webhook']!.post!.responses).sort()).toEqual(['200', '400', '401', '404', '409', '413', '422', '429', '4XX', '503']);
     const hookHeaders = doc.paths['/api/payments/webhook']!.post!.parameters!.filter((p) => p.in === 'header').map((p) => [p.name, p.required]);
     // Signed, the webhook-id is the idempotency key; the unsigned Idempotency-Key header is not used.
-    expect(hookHeaders).toEqual(expect.arrayContaining([['webhook-id', true], ['webhook-signature', true]]));
+    expect(hookHeaders).toEqual(expect.arrayContaining([['webhook-id', true], ['webhook-timestamp', true]]));
     expect(hookHeaders.map(([name]) => name)).not.toContain('idempotency-key');
     const holdRequest = doc.components.schemas.HoldRequest!;
     expect(holdRequest.required?.sort()).toEqual(['product_id', 'qty']);
@@ -122,12 +123,38 @@ describe('operations endpoints', () => {
     expect(Object.keys(doc.paths).filter((p) => p.includes('admin'))).toEqual([]);
   });
 
-  test('GET /docs serves the Swagger UI page pointing at /openapi.json', async () => {
-    const h = harness();
-    const res = await h.get('/docs');
-    expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
-    expect(await res.text()).toContain('/openapi.json');
+  test('every operation has its own operationId and states its security: none, the admin bearer, or the webhook signature', async () => {
+    type Operation = { operationId?: string; security?: Record<string, string[]>[] };
+    type Doc = { servers?: { url: string }[]; paths: Record<string, Record<string, Operation>>; components: { securitySchemes?: Record<string, unknown> } };
+    const operations = (doc: Doc) => Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ at: `${method} ${path}`, ...op })));
+    const securityOf = (doc: Doc) => Object.fromEntries(operations(doc).map((op) => [op.at, op.security]));
+
+    const signed = (await (await harness({ adminToken: 't', webhookSecret: 'whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=' }).get('/openapi.json')).json()) as Doc;
+    expect(signed.servers).toEqual([{ url: '/', description: expect.any(String) }]);
+    const ids = operations(signed).map((op) => op.operationId);
+    expect(ids.every((id) => typeof id === 'string' && /^[a-z][A-Za-z]+$/.test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(securityOf(signed)).toEqual({
+      'get /api/products/{id}': [],
+      'post /api/holds': [],
+      'post /api/orders': [],
+      'post /api/payments/webhook': [{ webhookSignature: [] }],
+      'post /api/admin/products': [{ adminBearer: [] }],
+      'post /api/admin/products/{id}/restock': [{ adminBearer: [] }],
+      'get /healthz': [],
+      'get /readyz': [],
+      'get /metrics': [],
+      'get /problems/{code}': [],
+    });
+    expect(signed.components.securitySchemes).toEqual({
+      adminBearer: { type: 'http', scheme: 'bearer' },
+      webhookSignature: { type: 'apiKey', in: 'header', name: 'webhook-signature', description: expect.stringContaining('HMAC-SHA256') },
+    });
+
+    // Without a secret the webhook is unauthenticated, and the document says so rather than promise a check.
+    const unsigned = (await (await harness().get('/openapi.json')).json()) as Doc;
+    expect(securityOf(unsigned)['post /api/payments/webhook']).toEqual([]);
+    expect(unsigned.components.securitySchemes ?? {}).toEqual({});
   });
 
   test('a problem type URI resolves to its description', async () => {

@@ -8,6 +8,7 @@ import { machineInfo } from '../report/machine.js';
 import { histogram, round, summarize } from '../report/stats.js';
 import type { BenchReport, Invariant, StrategyReport } from '../report/types.js';
 import { describeBenchDb, openBenchDb, parseBenchDb, type OpenedBenchDb } from '../storage/bench-db.js';
+import { VERIFY_CHECK } from '../stampede/audit.js';
 import { settingsOf } from '../stampede/run-stampede.js';
 import { Timeline } from '../load/timeline.js';
 import type { HoldRunner } from './hold-runner.js';
@@ -65,7 +66,7 @@ export async function runEngine(o: ResolvedBenchOptions): Promise<BenchReport> {
     const invariants: Invariant[] = [
       ...results.flatMap((r) => r.report.invariants.map((i) => ({ ...i, name: `${r.report.strategy}: ${i.name}` }))),
       {
-        name: 'verify (SPEC section 3)',
+        name: VERIFY_CHECK,
         ok: verify.ok,
         detail: verify.ok ? `conservation holds for all ${verify.products} products` : verify.violations.slice(0, 5).map((v) => `${v.rule}: ${v.detail}`).join('; '),
       },

@@ -4,6 +4,9 @@ import type { OpenedBenchDb } from '../storage/bench-db.js';
 import type { FlowResult } from './flow.js';
 import type { HoldPhaseResult } from './hold-phase.js';
 
+/** The name of the check that runs the engine's own audit, in both bench modes. */
+export const VERIFY_CHECK = 'verify (inventory invariants)';
+
 export interface AuditInput {
   opened: OpenedBenchDb;
   engine: FlashSale;
@@ -140,7 +143,7 @@ export async function auditStampede(input: AuditInput): Promise<Invariant[]> {
   check('no server errors', input.serverErrors, 'no 5xx and no request left unanswered');
 
   const report = await input.engine.verify();
-  check('verify (SPEC section 3)', report.violations.map((v) => `${v.rule}: ${v.detail}`), `conservation holds for all ${report.products} products`);
+  check(VERIFY_CHECK, report.violations.map((v) => `${v.rule}: ${v.detail}`), `conservation holds for all ${report.products} products`);
   return invariants;
 }
 

@@ -54,7 +54,7 @@ const WEBHOOK = '/api/payments/webhook';
  * across orders, some delivered three times at once with the same key, retries with new keys,
  * conflicting outcomes, a key reused with another body, failed payments, abandoned holds and unpaid
  * orders left to expire, then one expiry pass and late payments for expired orders. Every answer is
- * checked against the API contract (SPEC section 4).
+ * checked against the API contract (docs/api.md).
  */
 export async function runFlow(options: FlowOptions): Promise<FlowResult> {
   const { client, rng, ledger } = options;

@@ -3,7 +3,7 @@ import type { RunningServer } from '@flashsale/server';
 import type { ServeFlags } from '../commands/serve.js';
 import type { CliContext } from '../context.js';
 import type { DbTarget } from '../open-store.js';
-import { limiterStoreFor } from '../shared-limiter.js';
+import { limiterStoreFor } from '../limiter-store.js';
 import { startServer } from '../start-server.js';
 import { isMessage, type PrimaryToWorker, type WorkerToPrimary } from './messages.js';
 

@@ -6,7 +6,7 @@ import { printJson, say } from '../output.js';
 import { productJson, productLine } from '../wire.js';
 import { withSale } from '../with-sale.js';
 
-/** `flashsale seed`: the demo product of the seed README, once. */
+/** `flashsale seed`: the demo product of the README's examples, once. */
 export function registerSeed(program: Command, ctx: CliContext): void {
   program
     .command('seed')

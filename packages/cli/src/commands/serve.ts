@@ -13,7 +13,7 @@ import { dbOption, durationArg, intArg } from '../options.js';
 import { say, warn } from '../output.js';
 import { parseRateLimitSpec } from '../rate-limit-spec.js';
 import { registerSecret } from '../redact.js';
-import { limiterStoreFor } from '../shared-limiter.js';
+import { limiterStoreFor } from '../limiter-store.js';
 import { startServer } from '../start-server.js';
 import { productLine } from '../wire.js';
 import { dbTargetFrom } from '../with-sale.js';

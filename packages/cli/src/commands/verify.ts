@@ -6,7 +6,7 @@ import { printJson, progress, say } from '../output.js';
 import { verifyJson } from '../wire.js';
 import { withSale } from '../with-sale.js';
 
-/** `flashsale verify`: the SPEC section 3 audit; exit 1 when any invariant is broken. */
+/** `flashsale verify`: the audit of the inventory invariants (docs/model.md); exit 1 when any invariant is broken. */
 export function registerVerify(program: Command, ctx: CliContext): void {
   program
     .command('verify')

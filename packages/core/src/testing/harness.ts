@@ -28,7 +28,7 @@ export interface SaleUnderTest {
 
 /**
  * Opens a store and an engine on a manual clock for one test. After the test the invariants of
- * SPEC section 3 must hold (unless the test tampered on purpose), then everything is closed.
+ * the inventory invariants must hold (unless the test tampered on purpose), then everything is closed.
  */
 export function useSale(harness: StoreHarness): (options?: Partial<FlashSaleOptions> & { tampered?: boolean }) => Promise<SaleUnderTest> {
   const open: { sale: FlashSale; store: FlashSaleStore; tampered: boolean }[] = [];

@@ -4,7 +4,7 @@ import type { AppEnv } from '../env.js';
 import { requestHeader } from '../node-request.js';
 import { bodyTooLarge } from '../problems/body-problems.js';
 
-/** The SPEC's limit: no request body of this API needs more than a few hundred bytes. */
+/** The documented limit (docs/api.md): no request body of this API needs more than a few hundred bytes. */
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
 
 /**

@@ -40,7 +40,7 @@ export const PROBLEM_CATALOG = {
   idempotency_in_flight: { status: 409, title: 'Request with this idempotency key in progress' },
   storage_unavailable: { status: 503, title: 'Storage unavailable' },
   malformed_json: { status: 400, title: 'Malformed JSON' },
-  // 400 rather than 415: the seed API answers every unreadable body with 400 "invalid input".
+  // 400 rather than 415: the original API answers every unreadable body with 400 "invalid input".
   unsupported_media_type: { status: 400, title: 'Unsupported media type' },
   idempotency_key_missing: { status: 400, title: 'Idempotency-Key header missing' },
   payload_too_large: { status: 413, title: 'Payload too large' },

@@ -16,6 +16,7 @@ const createProductRoute = (guards: RouteDeps['guards']) =>
     path: '/api/admin/products',
     tags: ['admin'],
     summary: 'Create a product',
+    operationId: 'createProduct',
     security,
     middleware: guards,
     request: {
@@ -49,6 +50,7 @@ const restockRoute = (guards: RouteDeps['guards']) =>
     path: '/api/admin/products/{id}/restock',
     tags: ['admin'],
     summary: 'Add stock to a product',
+    operationId: 'restockProduct',
     security,
     middleware: guards,
     request: {

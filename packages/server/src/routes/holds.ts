@@ -6,7 +6,7 @@ import { requestHeader } from '../node-request.js';
 import { renderEngineRefusal } from '../problems/engine-refusal.js';
 import type { RouteDeps } from './deps.js';
 import { createRouter } from './router.js';
-import { idempotencyKey, positiveId, problemResponses } from './schemas.js';
+import { idempotencyKey, positiveId, problemResponses, PUBLIC } from './schemas.js';
 
 const holdHeaders = z.object({ 'idempotency-key': idempotencyKey.optional() });
 
@@ -26,6 +26,8 @@ function holdRoute(request: ReturnType<typeof holdRequest>) {
     path: '/api/holds',
     tags: ['holds'],
     summary: 'Reserve stock for a short time (default 2 minutes)',
+    operationId: 'createHold',
+    security: PUBLIC,
     request: {
       headers: holdHeaders,
       body: { required: true, content: { 'application/json': { schema: request } } },
@@ -52,6 +54,7 @@ function holdRoute(request: ReturnType<typeof holdRequest>) {
         'product_not_found',
         'insufficient_stock',
         'idempotency_key_reuse',
+        'idempotency_in_flight',
         'payload_too_large',
         'rate_limited',
         'storage_unavailable',

@@ -6,7 +6,7 @@ import { isProblemCode, PROBLEM_CATALOG } from '../problems/catalog.js';
 import { HttpProblem } from '../problems/http-problem.js';
 import { problemType } from '../problems/render.js';
 import { createRouter } from './router.js';
-import { problemResponses } from './schemas.js';
+import { problemResponses, PUBLIC } from './schemas.js';
 
 export interface OpsDeps {
   engine: FlashSale;
@@ -23,7 +23,9 @@ const healthRoute = createRoute({
   path: '/healthz',
   tags: ['operations'],
   summary: 'Liveness: 200 while the process runs',
-  responses: { 200: { description: 'Alive', content: { 'application/json': { schema: StatusSchema } } } },
+  operationId: 'getHealth',
+  security: PUBLIC,
+  responses: { 200: { description: 'Alive', content: { 'application/json': { schema: StatusSchema } } }, ...problemResponses() },
 });
 
 const readyRoute = createRoute({
@@ -31,6 +33,8 @@ const readyRoute = createRoute({
   path: '/readyz',
   tags: ['operations'],
   summary: 'Readiness: 200 when storage answers, 503 otherwise',
+  operationId: 'getReadiness',
+  security: PUBLIC,
   responses: {
     200: { description: 'Ready', content: { 'application/json': { schema: StatusSchema } } },
     ...problemResponses('storage_unavailable'),
@@ -42,6 +46,8 @@ const problemRoute = createRoute({
   path: '/problems/{code}',
   tags: ['operations'],
   summary: 'What a problem `type` means',
+  operationId: 'getProblemType',
+  security: PUBLIC,
   request: { params: z.object({ code: z.string().openapi({ param: { name: 'code', in: 'path' }, example: 'insufficient_stock' }) }) },
   responses: {
     200: {
@@ -49,6 +55,20 @@ const problemRoute = createRoute({
       content: { 'application/json': { schema: z.object({ type: z.string(), code: z.string(), title: z.string(), status: z.int() }) } },
     },
     ...problemResponses('not_found'),
+  },
+});
+
+/** Documented, but served by a plain handler: its body is prom-client's text, not a zod-checked value. */
+const metricsRoute = createRoute({
+  method: 'get',
+  path: '/metrics',
+  tags: ['operations'],
+  summary: 'Prometheus metrics: requests, latencies, holds, releases, sweeper runs',
+  operationId: 'getMetrics',
+  security: PUBLIC,
+  responses: {
+    200: { description: 'Prometheus text exposition format', content: { 'text/plain; version=0.0.4; charset=utf-8': { schema: z.string() } } },
+    ...problemResponses(),
   },
 });
 
@@ -72,7 +92,8 @@ export function opsRoutes({ engine, metrics, logger, readyTimeoutMs }: OpsDeps) 
       return c.json({ type: problemType(code), code, ...PROBLEM_CATALOG[code] }, 200);
     });
   if (metrics) {
-    router.get('/metrics', async (c) => c.body(await metrics.render(), 200, { 'Content-Type': metrics.contentType }));
+    router.openAPIRegistry.registerPath(metricsRoute);
+    router.get(metricsRoute.path, async (c) => c.body(await metrics.render(), 200, { 'Content-Type': metrics.contentType }));
   }
   return router;
 }

@@ -2,7 +2,7 @@ import { INPUT_LIMITS } from '@flashsale/core';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { RouteDeps } from './deps.js';
 import { createRouter } from './router.js';
-import { idempotencyKey, OrderStatusSchema, positiveId, problemResponses } from './schemas.js';
+import { idempotencyKey, OrderStatusSchema, positiveId, problemResponses, PUBLIC } from './schemas.js';
 
 const orderRoute = (guards: RouteDeps['guards']) =>
   createRoute({
@@ -10,6 +10,8 @@ const orderRoute = (guards: RouteDeps['guards']) =>
     path: '/api/orders',
     tags: ['orders'],
     summary: 'Turn a hold into a pending order',
+    operationId: 'createOrder',
+    security: PUBLIC,
     middleware: guards,
     request: {
       headers: z.object({ 'idempotency-key': idempotencyKey.optional() }),
@@ -48,6 +50,7 @@ const orderRoute = (guards: RouteDeps['guards']) =>
         'hold_used',
         'invalid_hold',
         'idempotency_key_reuse',
+        'idempotency_in_flight',
         'payload_too_large',
         'rate_limited',
         'storage_unavailable',

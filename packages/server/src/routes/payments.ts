@@ -2,7 +2,23 @@ import { createHash } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { RouteDeps } from './deps.js';
 import { createRouter } from './router.js';
-import { idempotencyKey, OrderStatusSchema, positiveId, problemResponses } from './schemas.js';
+import { idempotencyKey, OrderStatusSchema, positiveId, problemResponses, PUBLIC } from './schemas.js';
+
+/** The security scheme name of the signed webhook in /openapi.json. */
+export const WEBHOOK_SECURITY = 'webhookSignature';
+
+/**
+ * The signature as an OpenAPI scheme: an apiKey-style header, since OpenAPI has no HMAC scheme.
+ * The webhook-id and webhook-timestamp it covers are documented as the route's header parameters.
+ */
+const webhookSecurityScheme = {
+  type: 'apiKey',
+  in: 'header',
+  name: 'webhook-signature',
+  description:
+    'Standard Webhooks: `v1,<base64 HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{body}">` under the webhook secret ' +
+    '(`whsec_...`, base64 after the prefix), over the exact body bytes. Several space-separated signatures may be sent; one must match.',
+} as const;
 
 const webhookRoute = (guards: RouteDeps['guards'], signed: boolean) =>
   createRoute({
@@ -10,6 +26,8 @@ const webhookRoute = (guards: RouteDeps['guards'], signed: boolean) =>
     path: '/api/payments/webhook',
     tags: ['payments'],
     summary: 'Payment provider callback (idempotent)',
+    operationId: 'receivePaymentWebhook',
+    security: signed ? [{ [WEBHOOK_SECURITY]: [] }] : PUBLIC,
     description: signed
       ? 'Signed with Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature (v1, HMAC-SHA256 of "id.timestamp.body", ' +
         '5-minute tolerance). The webhook-id is the idempotency key: a delivery with a webhook-id already seen gets the first answer ' +
@@ -21,8 +39,7 @@ const webhookRoute = (guards: RouteDeps['guards'], signed: boolean) =>
         signed
           ? {
               'webhook-id': z.string().openapi({ example: 'msg_2b8...', description: 'Identifies the delivery; the same on every retry.' }),
-              'webhook-timestamp': z.string().openapi({ example: '1764671520' }),
-              'webhook-signature': z.string().openapi({ example: 'v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=' }),
+              'webhook-timestamp': z.string().openapi({ example: '1764671520', description: 'Unix seconds; within 5 minutes of the server clock.' }),
             }
           : { 'idempotency-key': idempotencyKey },
       ),
@@ -59,6 +76,7 @@ const webhookRoute = (guards: RouteDeps['guards'], signed: boolean) =>
         'order_not_found',
         'payment_conflict',
         'idempotency_key_reuse',
+        'idempotency_in_flight',
         'payload_too_large',
         'rate_limited',
         'storage_unavailable',
@@ -71,10 +89,12 @@ const webhookRoute = (guards: RouteDeps['guards'], signed: boolean) =>
  *
  * Signed, the key is the webhook-id: the signature covers it, so a delivery replayed within the
  * tolerance window is recognised even when its (unsigned) Idempotency-Key header was changed.
- * Unsigned, the key is the Idempotency-Key header, as in the seed API.
+ * Unsigned, the key is the Idempotency-Key header, as in the original API.
  */
 export function paymentRoutes({ engine, guards, signed }: RouteDeps & { signed: boolean }) {
-  return createRouter().openapi(webhookRoute(guards, signed), async (c) => {
+  const router = createRouter();
+  if (signed) router.openAPIRegistry.registerComponent('securitySchemes', WEBHOOK_SECURITY, webhookSecurityScheme);
+  return router.openapi(webhookRoute(guards, signed), async (c) => {
     const body = c.req.valid('json');
     // One of the two header schemas above validated, depending on `signed`.
     const headers = c.req.valid('header') as Record<string, string | undefined>;

@@ -2,7 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import type { Product } from '@flashsale/core';
 import type { RouteDeps } from './deps.js';
 import { createRouter } from './router.js';
-import { idParam, problemResponses, ProductSchema } from './schemas.js';
+import { idParam, problemResponses, ProductSchema, PUBLIC } from './schemas.js';
 
 const getProduct = (guards: RouteDeps['guards']) =>
   createRoute({
@@ -10,6 +10,8 @@ const getProduct = (guards: RouteDeps['guards']) =>
     path: '/api/products/{id}',
     tags: ['products'],
     summary: 'View a product and its available stock',
+    operationId: 'getProduct',
+    security: PUBLIC,
     middleware: guards,
     request: { params: idParam('id') },
     responses: {

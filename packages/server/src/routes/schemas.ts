@@ -11,6 +11,9 @@ import { PROBLEM_CONTENT_TYPE } from '../problems/render.js';
 
 const POSITIVE_INT = 'must be a positive integer';
 
+/** An operation's `security` when it needs no credentials: said outright, so no tool guesses. */
+export const PUBLIC: Record<string, string[]>[] = [];
+
 /** A positive safe integer: rejects floats, strings, negatives and numbers past 2^53 - 1. */
 export const positiveId = z.int({ error: POSITIVE_INT }).positive({ error: POSITIVE_INT });
 
@@ -52,17 +55,27 @@ export const ProblemSchema = z
   })
   .openapi('Problem');
 
-/** OpenAPI `responses` entries for the problems a route can answer, grouped by status. */
+/**
+ * OpenAPI `responses` entries for the problems a route can answer, grouped by status, plus the
+ * `4XX` range every request can meet: the refusals of Node's HTTP parser and timers, made before
+ * any route runs (see client-error.ts).
+ */
 export function problemResponses(...codes: ProblemCode[]) {
-  const byStatus: Record<number, string[]> = {};
+  const byStatus: Record<string, string[]> = {};
   for (const code of codes) (byStatus[PROBLEM_CATALOG[code].status] ??= []).push(code);
-  const responses: Record<number, { description: string; content: Record<string, { schema: typeof ProblemSchema }> }> = {};
+  const responses: Record<string, { description: string; content: Record<string, { schema: typeof ProblemSchema }> }> = {};
   for (const [status, list] of Object.entries(byStatus)) {
-    responses[Number(status)] = {
+    responses[status] = {
       description: `Problem: ${list.join(', ')}`,
       content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } },
     };
   }
+  responses['4XX'] = {
+    description:
+      'Problem, answered before any route runs, then the connection is closed: bad_request (400: not valid HTTP/1.1), ' +
+      'request_timeout (408: headers or body too slow), header_fields_too_large (431)',
+    content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } },
+  };
   return responses;
 }
 

@@ -5,7 +5,7 @@ import { PROBLEM_CATALOG } from '../../src/index.js';
 /**
  * What every answer of the API promises, checked on each fuzzed response: never a 5xx; a 4xx is
  * an RFC 9457 problem whose code and status agree with the catalog; a 2xx has exactly the shape
- * the SPEC (and /openapi.json) documents.
+ * docs/api.md (and /openapi.json) documents.
  */
 
 const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);

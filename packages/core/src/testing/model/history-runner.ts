@@ -105,7 +105,7 @@ class HistoryRunner {
     }
   }
 
-  /** The SPEC section 3 audit is clean, and every product's totals are the model's. */
+  /** The audit of the inventory invariants is clean, and every product's totals are the model's. */
   async checkState(): Promise<void> {
     const report = await this.sale.verify();
     if (!report.ok) this.#fail(`verify found violations: ${JSON.stringify(report.violations)}`);

@@ -22,7 +22,7 @@ const MAX_COMMANDS = 40;
  * Model-based random testing of an adapter (with the engine on top): random histories of holds,
  * orders, payments with new and repeated keys, clock moves, expiry passes and restocks, some sent
  * as concurrent batches, run against a fresh store and against an independent in-memory model of
- * SPEC sections 3–5. Every answer must equal the model's (for a concurrent batch: the answers of
+ * the rules of docs/model.md. Every answer must equal the model's (for a concurrent batch: the answers of
  * some serial order), and after every command `verify` is clean and the stock is the model's.
  *
  * Prints the seed once; a failure prints the shrunk history and how to replay it

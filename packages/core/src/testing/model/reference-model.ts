@@ -1,7 +1,7 @@
 import { refusal, success, type Answer } from './answers.js';
 
 /**
- * A second, deliberately naive implementation of SPEC sections 3–5: plain maps in memory, one
+ * A second, deliberately naive implementation of the rules of docs/model.md: plain maps in memory, one
  * request at a time, nothing shared with the engine's rules, validation or money code. The
  * model-based tests run the same random history against it and against the engine on a real
  * store; any difference in an answer or in the stock is a bug in one of the two.
@@ -105,7 +105,7 @@ export class ReferenceModel {
       const p = this.#s.products.get(productId);
       if (!p) return refusal('product_not_found');
       if (p.available < qty) return refusal('insufficient_stock');
-      // SPEC 4: at least 128 random bits; a token seen before would let one buyer order another's hold.
+      // Tokens carry at least 128 random bits; a token seen before would let one buyer order another's hold.
       if (issuedToken.length < 22 || [...this.#s.holds.values()].some((h) => h.token === issuedToken)) {
         return refusal('token_not_fresh');
       }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { openPostgresStore, type PostgresStore } from '@flashsale/adapter-postgres';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseDbTarget } from '../src/open-store.js';
-import { limiterFor, limiterStoreFor } from '../src/shared-limiter.js';
+import { limiterFor, limiterStoreFor } from '../src/limiter-store.js';
 import { PG_URL } from './helpers/databases.js';
 
 describe('where serve counts rate limits', () => {
