@@ -63,8 +63,8 @@ export interface RunningServer {
  * @example
  * const metrics = createMetrics({ defaultMetrics: true });
  * const engine = createFlashSale({ store: openSqliteStore({ filename: 'flashsale.db' }), onEvent: metrics.onEvent });
+ * // Logs {"url":"http://127.0.0.1:8000","msg":"flashsale listening on http://127.0.0.1:8000",…} on stdout.
  * const running = await serve({ engine, metrics, port: 8000, webhookSecret: process.env.FLASHSALE_WEBHOOK_SECRET });
- * console.log(`listening on ${running.url}`);
  * // later
  * await running.close();
  */
