@@ -5,8 +5,15 @@ export interface Io {
   env: NodeJS.ProcessEnv;
 }
 
-/** The process's own streams and environment. */
+/**
+ * The process's own streams and environment. A write to a stdout or stderr whose reader has gone
+ * (EPIPE) fails quietly instead of ending the process: a server must keep selling, draining and
+ * exiting with no one reading its output, and `verify --json | head -1` is no crash either.
+ */
 export function processIo(): Io {
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream.listenerCount('error') === 0) stream.on('error', () => {});
+  }
   return { stdout: process.stdout, stderr: process.stderr, env: process.env };
 }
 

@@ -1,8 +1,9 @@
 import { createFlashSale, type Product } from '@flashsale/core';
-import { createMetrics, serve, type LimiterFactory, type RunningServer } from '@flashsale/server';
+import { createMetrics, serve, type LimiterFactory, type RunningServer, type ServerLog } from '@flashsale/server';
 import { CliError } from './cli-error.js';
 import type { ServeFlags } from './commands/serve.js';
 import { seedDemoProduct } from './demo-product.js';
+import { productLine } from './wire.js';
 import type { DbTarget } from './open-store.js';
 import { parseRateLimitSpec } from './rate-limit-spec.js';
 import { limiterFor, type LimiterStore } from './limiter-store.js';
@@ -13,11 +14,13 @@ export interface StartOptions {
   seed: boolean;
   /** Where rate limits are counted. */
   limiterStore: LimiterStore;
+  /** The log the server writes to, and the caller's own lines too. */
+  log: ServerLog;
 }
 
 export interface StartedServer {
   running: RunningServer;
-  /** The demo product, when this call created it. */
+  /** The demo product, when this call created it (and logged so). */
   seeded: Product | undefined;
 }
 
@@ -44,7 +47,10 @@ export async function startServer(flags: ServeFlags, target: DbTarget, options: 
     let seeded: Product | undefined;
     if (options.seed) {
       const { created, product } = await seedDemoProduct(engine);
-      if (created) seeded = product;
+      if (created) {
+        seeded = product;
+        options.log.logger.info(`seeded the demo ${productLine(product)}`);
+      }
     }
     let createLimiter: LimiterFactory | undefined;
     if (flags.rateLimit !== false) {
@@ -71,6 +77,7 @@ export async function startServer(flags: ServeFlags, target: DbTarget, options: 
       requestLog: flags.requestLog,
       shutdownTimeoutMs: flags.shutdownTimeout,
       handleSignals: false,
+      log: options.log,
       ...(flags.webhookSecret ? { webhookSecret: flags.webhookSecret } : {}),
       ...(flags.adminToken ? { adminToken: flags.adminToken } : {}),
     });

@@ -80,7 +80,7 @@ describe.skipIf(!PG_URL)('flashsale serve while PostgreSQL goes away and comes b
     expect(order.status).toBe(201);
     expect(order.body).toMatchObject({ status: 'pending', amount: '99.99' });
     expect((await post('/api/holds', { product_id: 1, qty: 1 })).status).toBe(201);
-    expect(server.output().stdout.match(/^flashsale listening on /gm)).toHaveLength(1);
+    expect(server.messages().match(/^flashsale listening on /gm)).toHaveLength(1);
   });
 
   it('answers /readyz 503 within its own timeout while the network to the database is silent, then 200 again', async () => {

@@ -1,6 +1,6 @@
 import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, startServe, type RunningCli } from './helpers/cli-process.js';
+import { isAlive, runCli, startServe, type RunningCli } from './helpers/cli-process.js';
 import { DATABASE_KINDS, freshSqlite, type TestDatabase } from './helpers/databases.js';
 import { requestOnce, waitForMatch } from './helpers/http-once.js';
 
@@ -15,17 +15,8 @@ const WORKER_HEADER = 'flashsale-worker';
 /** `worker <id> ready (pid <pid>)` lines printed so far: worker id → pid. */
 function readyWorkers(server: RunningCli): Map<string, number> {
   const workers = new Map<string, number>();
-  for (const match of server.output().stdout.matchAll(/^worker (\d+) ready \(pid (\d+)\)$/gm)) workers.set(match[1]!, Number(match[2]));
+  for (const match of server.messages().matchAll(/^worker (\d+) ready \(pid (\d+)\)$/gm)) workers.set(match[1]!, Number(match[2]));
   return workers;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function stopServer(server: RunningCli | undefined): Promise<void> {
@@ -51,11 +42,11 @@ describe.each(DATABASE_KINDS)('flashsale serve --workers 2 on $kind', ({ fresh }
     });
 
     it('migrates and seeds once, in the primary, before any worker starts', async () => {
-      const { stdout } = server.output();
-      expect(stdout.match(/^seeded the demo product 1: .*$/gm)).toHaveLength(1);
-      expect(stdout.indexOf('seeded the demo')).toBeLessThan(stdout.search(/^worker \d+ ready/m));
+      const messages = server.messages();
+      expect(messages.match(/^seeded the demo product 1: .*$/gm)).toHaveLength(1);
+      expect(messages.indexOf('seeded the demo')).toBeLessThan(messages.search(/^worker \d+ ready/m));
       expect([...readyWorkers(server).keys()].sort()).toEqual(['1', '2']);
-      await waitForMatch(() => server.output().stdout, /^database .*; 2 workers; /m);
+      await waitForMatch(() => server.messages(), /^database .*; 2 workers; /m);
       expect((await requestOnce(`${server.url}/api/products/1`)).status).toBe(200);
       expect((await requestOnce(`${server.url}/api/products/2`)).status).toBe(404);
     });
@@ -93,7 +84,7 @@ describe.each(DATABASE_KINDS)('flashsale serve --workers 2 on $kind', ({ fresh }
       process.kill(victimPid, 'SIGKILL');
 
       await waitForMatch(() => server.output().stderr, new RegExp(`^worker 1 \\(pid ${victimPid}\\) was killed by SIGKILL; starting a new one`, 'm'));
-      await waitForMatch(() => server.output().stdout, /^worker 3 ready \(pid \d+\)$/m);
+      await waitForMatch(() => server.messages(), /^worker 3 ready \(pid \d+\)$/m);
       expect(isAlive(victimPid)).toBe(false);
 
       const answeredBy = new Set<string>();
@@ -111,8 +102,8 @@ describe.each(DATABASE_KINDS)('flashsale serve --workers 2 on $kind', ({ fresh }
       server.child.kill('SIGTERM');
       expect(await server.exited).toEqual({ code: 0, signal: null });
       expect(pids.filter(isAlive)).toEqual([]);
-      expect(server.output().stdout).toMatch(/^SIGTERM: stopping 2 workers/m);
-      expect(server.output().stdout).toMatch(/^flashsale stopped$/m);
+      expect(server.messages()).toMatch(/^SIGTERM: stopping 2 workers/m);
+      expect(server.messages()).toMatch(/^flashsale stopped$/m);
     });
   });
 });

@@ -23,3 +23,6 @@ export { PROBLEM_CATALOG } from './problems/catalog.js';
 export type { ProblemCode, ServerProblemCode } from './problems/catalog.js';
 export type { ProblemBody } from './problems/render.js';
 export type { AppEnv } from './env.js';
+export { createServerLog, LOG_LEVELS } from './server-log.js';
+export type { LogLevel, ServerLog, ServerLogOptions } from './server-log.js';
+export type { BufferedOutput, BufferedOutputOptions, LogOutput } from './log-output.js';

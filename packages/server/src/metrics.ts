@@ -11,6 +11,8 @@ export interface Metrics {
   observeRequest(method: string, route: string, status: number, seconds: number): void;
   /** Counts one sweeper pass. */
   recordSweep(outcome: 'ok' | 'error'): void;
+  /** Adds a log's count of dropped lines (read when scraped) to `log_lines_dropped_total`. */
+  countDroppedLogLines(read: () => number): void;
   /** The Prometheus text exposition. */
   render(): Promise<string>;
   readonly contentType: string;
@@ -84,6 +86,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   plain('reserve_batches_total', 'Store calls that reserved holds: one database transaction each, however many requests it carried.', () => counts.reserveBatches);
   plain('reserve_batch_requests_total', 'Hold requests carried by those store calls (the rest were answered without the database).', () => counts.reserveBatchRequests);
   plain('release_passes_total', 'Expiry passes completed by the engine.', () => counts.releasePasses);
+  const droppedLogLines: (() => number)[] = [];
+  plain('log_lines_dropped_total', 'Log lines given up because the log output failed (its reader closed the pipe) or fell far behind.', () =>
+    droppedLogLines.reduce((sum, read) => sum + read(), 0),
+  );
   counterOf(`${p}sweeper_runs_total`, 'Runs of the in-process sweeper, by outcome (ok, error).', ['outcome'], registers, (set) => {
     for (const [outcome, runs] of counts.sweeps) set({ outcome }, runs);
   });
@@ -125,6 +131,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     recordSweep(outcome) {
       counts.sweeps.set(outcome, (counts.sweeps.get(outcome) ?? 0) + 1);
+    },
+    countDroppedLogLines(read) {
+      droppedLogLines.push(read);
     },
     render: () => registry.metrics(),
     contentType: registry.contentType,

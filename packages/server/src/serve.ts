@@ -2,15 +2,22 @@ import { createServer, type Server, type ServerOptions } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { createApp, type AppOptions } from './app.js';
 import type { AppEnv } from './env.js';
 import { clientErrorHandler, requestErrorHandler } from './client-error.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { destinationLineWriter } from './middleware/request-log.js';
+import { createServerLog, type ServerLog } from './server-log.js';
 import { startSweeper, type Sweeper, type SweeperOptions } from './sweeper.js';
 
 export interface ServeOptions extends AppOptions {
+  /**
+   * The log to write to when no `logger` is given. Default: `createServerLog()`, JSON lines on
+   * stdout at level info, closed by `close()`. One passed in is flushed by `close()`, not closed:
+   * log your own start-up and shutdown lines through its `logger`, in order with the server's.
+   */
+  log?: ServerLog;
   /** Port to listen on; 0 picks a free one. Default 8000. */
   port?: number;
   /** Interface to bind. Default 127.0.0.1 (use 0.0.0.0 to accept outside connections). */
@@ -56,18 +63,19 @@ export interface RunningServer {
  * @example
  * const metrics = createMetrics({ defaultMetrics: true });
  * const engine = createFlashSale({ store: openSqliteStore({ filename: 'flashsale.db' }), onEvent: metrics.onEvent });
+ * // Logs {"url":"http://127.0.0.1:8000","msg":"flashsale listening on http://127.0.0.1:8000",…} on stdout.
  * const running = await serve({ engine, metrics, port: 8000, webhookSecret: process.env.FLASHSALE_WEBHOOK_SECRET });
- * console.log(`listening on ${running.url}`);
  * // later
  * await running.close();
  */
 export async function serve(options: ServeOptions): Promise<RunningServer> {
   const serverOptions = timeoutOptions(options);
-  // The default log is ours: its request lines can then skip pino's serialiser (request-log.ts).
-  const ownLog = options.logger === undefined ? bufferedStdoutLog() : undefined;
+  // A ServerLog's request lines can skip pino's serialiser (request-log.ts).
+  const ownLog = options.logger === undefined ? (options.log ?? createServerLog()) : undefined;
   const logger: Logger | undefined = options.logger === false ? undefined : (options.logger ?? ownLog?.logger);
   const metrics = options.metrics === false ? undefined : (options.metrics ?? createMetrics());
-  const requestLines = ownLog && !options.requestLogWriter ? destinationLineWriter(ownLog.logger, ownLog.destination) : undefined;
+  if (ownLog) metrics?.countDroppedLogLines(() => ownLog.droppedLines);
+  const requestLines = ownLog && !options.requestLogWriter ? destinationLineWriter(ownLog.logger, ownLog) : undefined;
   const app = createApp({ ...options, logger: logger ?? false, metrics: metrics ?? false, ...(requestLines ? { requestLogWriter: requestLines } : {}) });
   if (!options.webhookSecret) warnUnsignedWebhooks(logger);
 
@@ -79,7 +87,12 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   server.prependListener('request', (_req, res) => {
     if (draining) res.setHeader('Connection', 'close');
   });
-  await listen(server, options.port ?? 8000, options.host ?? '127.0.0.1');
+  try {
+    await listen(server, options.port ?? 8000, options.host ?? '127.0.0.1');
+  } catch (error) {
+    if (!options.log) ownLog?.close();
+    throw error;
+  }
   const address = server.address() as AddressInfo;
   const host = options.host ?? '127.0.0.1';
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
@@ -124,9 +137,10 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       clearTimeout(deadline);
       await sweeper?.stop();
       await options.engine.close();
-      requestLines?.flush();
-      logger?.info('stopped');
-      logger?.flush();
+      logger?.info('flashsale stopped');
+      if (!ownLog) logger?.flush();
+      else if (options.log) ownLog.flush();
+      else ownLog.close();
     })();
     return closing;
   };
@@ -135,7 +149,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     process.once('SIGINT', onSignal);
   }
 
-  logger?.info({ url }, 'flashsale listening');
+  logger?.info({ url }, `flashsale listening on ${url}`);
   return { url, host, port: address.port, app, server, metrics, sweeper, close };
 }
 
@@ -175,14 +189,4 @@ function warnUnsignedWebhooks(logger: Logger | undefined): void {
     'POST /api/payments/webhook can mark orders paid. Set a Standard Webhooks secret (whsec_...) in production.';
   if (logger) logger.warn(message);
   else process.emitWarning(message, { code: 'FLASHSALE_UNSIGNED_WEBHOOKS' });
-}
-
-/**
- * The default logger writes stdout through a 4 KiB buffer instead of one write per line: with a
- * request line per hold, synchronous writes were a large share of a stampede's CPU. The buffer is
- * flushed on close; a process killed outright may lose its last few lines of log, never data.
- */
-function bufferedStdoutLog(): { logger: Logger; destination: ReturnType<typeof pino.destination> } {
-  const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
-  return { logger: pino(destination), destination };
 }

@@ -45,40 +45,38 @@ test('requestLog: false keeps the hot path silent', async () => {
   expect(lines.filter((line) => line.msg === 'request')).toEqual([]);
 });
 
-test('serve() writes request lines itself, exactly as its pino logger would, and obeys its level', async () => {
-  const viaPino: string[] = [];
-  const direct: string[] = [];
-  const logger = pino({}, { write: (text: string) => void viaPino.push(text) });
-  const write = destinationLineWriter(logger, { write: (text: string) => void direct.push(text) });
-  const lines = [
-    { method: 'POST', route: '/api/holds', status: 201, ms: 1.25, code: undefined },
-    { method: 'POST', route: '/api/holds', status: 409, ms: 0.5, code: 'insufficient_stock' },
-    { method: 'GET', route: 'unmatched', status: 503, ms: 12, code: 'storage_unavailable' },
-  ];
-  for (const line of lines) {
-    const level = line.status >= 500 ? 'error' : 'info';
-    loggerLineWriter(logger)(line, level);
-    write(line, level);
-  }
-  const withoutTime = (text: string) => {
-    expect(text.endsWith('\n')).toBe(true);
-    const { time, ...rest } = JSON.parse(text) as Record<string, unknown>;
-    expect(time).toEqual(expect.any(Number));
-    return rest;
-  };
-  // Lines of one event-loop turn leave in one write.
-  expect(direct).toEqual([]);
-  write.flush();
-  expect(direct).toHaveLength(1);
-  direct.splice(0, 1, ...direct[0]!.split(/(?<=\n)/));
-  expect(direct.map(withoutTime)).toEqual(viaPino.map(withoutTime));
-  // Same key order too, so a line-oriented log reader sees no difference.
-  expect(direct.map((t) => Object.keys(JSON.parse(t) as object))).toEqual(viaPino.map((t) => Object.keys(JSON.parse(t) as object)));
+test('serve() writes request lines itself, exactly as its pino logger would, child bindings included, and obeys its level', () => {
+  for (const bindings of [undefined, { worker: 2 }]) {
+    const viaPino: string[] = [];
+    const direct: string[] = [];
+    const root = pino({}, { write: (text: string) => void viaPino.push(text) });
+    const logger = bindings ? root.child(bindings) : root;
+    const write = destinationLineWriter(logger, { write: (text: string) => void direct.push(text) });
+    const lines = [
+      { method: 'POST', route: '/api/holds', status: 201, ms: 1.25, code: undefined },
+      { method: 'POST', route: '/api/holds', status: 409, ms: 0.5, code: 'insufficient_stock' },
+      { method: 'GET', route: 'unmatched', status: 503, ms: 12, code: 'storage_unavailable' },
+    ];
+    for (const line of lines) {
+      const level = line.status >= 500 ? 'error' : 'info';
+      loggerLineWriter(logger)(line, level);
+      write(line, level);
+    }
+    const withoutTime = (text: string) => {
+      expect(text.endsWith('\n')).toBe(true);
+      const { time, ...rest } = JSON.parse(text) as Record<string, unknown>;
+      expect(time).toEqual(expect.any(Number));
+      return rest;
+    };
+    expect(direct.map(withoutTime)).toEqual(viaPino.map(withoutTime));
+    if (bindings) expect(JSON.parse(direct[0]!)).toMatchObject({ pid: process.pid, worker: 2 });
+    // Same key order too, so a line-oriented log reader sees no difference.
+    expect(direct.map((t) => Object.keys(JSON.parse(t) as object))).toEqual(viaPino.map((t) => Object.keys(JSON.parse(t) as object)));
 
-  logger.level = 'error';
-  write(lines[0]!, 'info');
-  write(lines[2]!, 'error');
-  await new Promise((resolve) => setImmediate(resolve));
-  expect(direct).toHaveLength(4);
-  expect(JSON.parse(direct[3]!)).toMatchObject({ level: 50, status: 503 });
+    logger.level = 'error';
+    write(lines[0]!, 'info');
+    write(lines[2]!, 'error');
+    expect(direct).toHaveLength(4);
+    expect(JSON.parse(direct[3]!)).toMatchObject({ level: 50, status: 503 });
+  }
 });

@@ -1,7 +1,7 @@
 import { openSqliteStore } from '@flashsale/adapter-sqlite';
 import { createFlashSale, type FlashSaleStore } from '@flashsale/core';
 import { afterEach, describe, expect, test } from 'vitest';
-import { createMetrics, generateWebhookSecret, serve, signWebhook, type RunningServer, type ServeOptions } from '../src/index.js';
+import { createMetrics, createServerLog, generateWebhookSecret, serve, signWebhook, type RunningServer, type ServeOptions } from '../src/index.js';
 import { captureLogger, overrideStore } from './helpers.js';
 
 const running: RunningServer[] = [];
@@ -123,14 +123,38 @@ describe('serve()', () => {
 
   test('warns loudly at start-up when webhooks are unsigned, and not otherwise', async () => {
     const unsigned = captureLogger();
-    await start({ logger: unsigned.logger, webhookSecret: undefined });
+    const { server } = await start({ logger: unsigned.logger, webhookSecret: undefined });
     const warning = unsigned.lines.find((line) => line.level === 40);
     expect(warning?.msg).toMatch(/WEBHOOKS ARE UNAUTHENTICATED/);
-    expect(unsigned.lines.some((line) => line.msg === 'flashsale listening' && typeof line.url === 'string')).toBe(true);
+    expect(unsigned.lines).toContainEqual(expect.objectContaining({ msg: `flashsale listening on ${server.url}`, url: server.url }));
 
     const signed = captureLogger();
     await start({ logger: signed.logger });
     expect(signed.lines.filter((line) => line.level === 40)).toEqual([]);
+  });
+
+  test('its log shows request lines while it runs, and /metrics counts the lines an output that failed (EPIPE) gave up', async () => {
+    const written: string[] = [];
+    let broken = false;
+    const output = {
+      write(text: string, callback?: (error?: Error | null) => void) {
+        if (!broken) written.push(text);
+        const error = broken ? Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }) : null;
+        process.nextTick(() => callback?.(error));
+        return true;
+      },
+    };
+    const { server, engine } = await start({ logger: undefined, log: createServerLog({ output }) });
+    const { id } = await engine.createProduct({ name: 'P', price: '1.00', stock: 1 });
+    expect((await fetch(`${server.url}/api/products/${id}`)).status).toBe(200);
+    // Written by the log's timer, long before close().
+    await expect.poll(() => written.join(''), { timeout: 5_000 }).toMatch(/"route":"\/api\/products\/:id","status":200/);
+
+    broken = true;
+    for (let i = 0; i < 5; i++) await fetch(`${server.url}/api/products/${id}`);
+    const dropped = async () => /^flashsale_log_lines_dropped_total (\d+)$/m.exec(await (await fetch(`${server.url}/metrics`)).text())?.[1];
+    // Five product reads, and the /metrics reads before this one that were logged too.
+    await expect.poll(async () => Number(await dropped()), { timeout: 5_000 }).toBeGreaterThanOrEqual(5);
   });
 
   test('handleSignals installs SIGTERM/SIGINT handlers and removes them on close', async () => {

@@ -1,9 +1,10 @@
 import cluster, { type Worker } from 'node:cluster';
+import type { ServerLog } from '@flashsale/server';
 import { CliError } from '../cli-error.js';
 import type { ServeFlags } from '../commands/serve.js';
 import type { CliContext } from '../context.js';
 import type { DbTarget } from '../open-store.js';
-import { say, warn } from '../output.js';
+import { warn } from '../output.js';
 import { isMessage, WORKER_ENV, type PrimaryToWorker, type WorkerToPrimary } from './messages.js';
 
 /** A worker that lived less than this before dying counts towards the restart back-off. */
@@ -31,9 +32,9 @@ export interface Supervised {
  * every one is listening, and from then on restarts any that dies (saying so on stderr, with a
  * back-off for workers that keep dying young). SIGTERM or SIGINT stops them all gracefully; a
  * second signal kills them. Start-up fails (and stops the others) if a worker exits before it is
- * ready: its own error line says why.
+ * ready: its own error line says why. "worker N ready" and the stop line go to `logger`.
  */
-export function superviseWorkers(flags: ServeFlags, ctx: CliContext): Promise<Supervised> {
+export function superviseWorkers(flags: ServeFlags, ctx: CliContext, logger: ServerLog['logger']): Promise<Supervised> {
   const { io } = ctx;
   const tracked = new Map<number, Tracked>();
   const restartTimers = new Set<NodeJS.Timeout>();
@@ -60,7 +61,7 @@ export function superviseWorkers(flags: ServeFlags, ctx: CliContext): Promise<Su
     const entry = tracked.get(worker.id);
     if (!entry) return;
     entry.ready = true;
-    say(io, `worker ${worker.id} ready (pid ${worker.process.pid})`);
+    logger.info(`worker ${worker.id} ready (pid ${worker.process.pid})`);
     if (port !== undefined && message.port !== port) {
       // Only with --port 0 after every worker died at once: the shared socket was closed with them.
       warn(io, `WARNING: the workers now listen on port ${message.port}, not ${port}: every worker had stopped, and --port 0 picked a new port`);
@@ -135,7 +136,7 @@ export function superviseWorkers(flags: ServeFlags, ctx: CliContext): Promise<Su
       for (const { worker } of tracked.values()) worker.process.kill('SIGKILL');
       process.exit(1);
     }
-    say(io, `${signal}: stopping ${tracked.size} workers (finishing requests in flight)`);
+    logger.info({ signal }, `${signal}: stopping ${tracked.size} workers (finishing requests in flight)`);
     stopAll();
   };
 

@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import { signWebhook, startClusterLimiterPrimary, type RunningServer } from '@flashsale/server';
+import { createServerLog, LOG_LEVELS, signWebhook, startClusterLimiterPrimary, type LogLevel, type RunningServer, type ServerLog } from '@flashsale/server';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { UsageError } from '../cli-error.js';
 import { WORKER_ENV } from '../cluster/messages.js';
@@ -10,7 +10,7 @@ import type { CliContext } from '../context.js';
 import { formatDuration } from '../duration.js';
 import { describeDbTarget, type DbTarget } from '../open-store.js';
 import { dbOption, durationArg, intArg } from '../options.js';
-import { say, warn } from '../output.js';
+import { warn } from '../output.js';
 import { parseRateLimitSpec } from '../rate-limit-spec.js';
 import { registerSecret } from '../redact.js';
 import { limiterStoreFor } from '../limiter-store.js';
@@ -36,6 +36,7 @@ export interface ServeFlags {
   trustProxy?: boolean;
   seed: boolean;
   requestLog: boolean;
+  logLevel: LogLevel;
   poolSize?: number;
   /** SQLite only; unset means FULL. */
   synchronous?: 'FULL' | 'NORMAL';
@@ -63,6 +64,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .addOption(new Option('--trust-proxy', 'take the client address from X-Forwarded-For (only behind your own proxy)'))
     .addOption(new Option('--no-seed', 'do not create the demo product on an empty database'))
     .addOption(new Option('--no-request-log', 'do not log one line per request'))
+    .addOption(new Option('--log-level <level>', 'least severe log lines written').choices(LOG_LEVELS).env('LOG_LEVEL').default('info'))
     .addOption(new Option('--pool-size <n>', 'PostgreSQL connections in the pool of each process (default 10)').argParser(intArg(1, 1_000)))
     .addOption(new Option('--synchronous <mode>', 'SQLite durability: FULL keeps every answered commit through a power cut, NORMAL only through a crash (default: FULL)').choices(['FULL', 'NORMAL']))
     .addOption(new Option('--workers <n>', 'server processes sharing the port (node:cluster); the database and rate limits are shared').argParser(intArg(1, 256)).default(1))
@@ -71,8 +73,9 @@ export function registerServe(program: Command, ctx: CliContext): void {
       'after',
       [
         '',
-        'Prints "flashsale listening on http://HOST:PORT" once it accepts requests; logs are JSON lines',
-        'on stdout. SIGTERM or SIGINT stops it gracefully (exit 0); a second signal forces it (exit 1).',
+        'Logs JSON lines (pino) on stdout, written at least every 100 ms: start-up, one line per request,',
+        'shutdown. The line {"msg":"flashsale listening on http://HOST:PORT","url":…} says it accepts',
+        'requests. SIGTERM or SIGINT stops it gracefully (exit 0); a second signal forces it (exit 1).',
         '',
         'Examples:',
         '  flashsale serve',
@@ -108,12 +111,15 @@ async function runServe(flags: ServeFlags, ctx: CliContext): Promise<void> {
   if (cluster.isWorker && process.env[WORKER_ENV] === '1') return runWorker(flags, target, ctx);
   if (flags.workers > 1) return runPrimary(flags, target, ctx);
 
-  const { running, seeded } = await startServer(flags, target, { seed: flags.seed, limiterStore: limiterStoreFor(target, 1) });
-  if (seeded) say(io, `seeded the demo ${productLine(seeded)}`);
-  startupWarnings(flags, ctx);
-  say(io, `flashsale listening on ${running.url}`);
-  say(io, summaryLine(flags, target));
-  ctx.exitCode = await untilSignal(running, io);
+  const log = createServerLog({ level: flags.logLevel, output: io.stdout });
+  try {
+    const { running } = await startServer(flags, target, { seed: flags.seed, limiterStore: limiterStoreFor(target, 1), log });
+    startupWarnings(flags, ctx);
+    log.logger.info(summaryLine(flags, target));
+    ctx.exitCode = await untilSignal(running, log, io);
+  } finally {
+    log.close();
+  }
 }
 
 /**
@@ -125,17 +131,22 @@ async function runPrimary(flags: ServeFlags, target: DbTarget, ctx: CliContext):
   if (target.kind === 'sqlite' && target.filename === ':memory:') {
     throw new UsageError('--workers: every worker would get its own empty :memory: database; use a SQLite file or postgres://');
   }
-  const seeded = await prepareDatabase(flags, target, io);
-  if (seeded) say(io, `seeded the demo ${productLine(seeded)}`);
-  if (limiterStoreFor(target, flags.workers) === 'cluster' && flags.rateLimit !== false) {
-    startClusterLimiterPrimary();
+  const log = createServerLog({ level: flags.logLevel, output: io.stdout });
+  try {
+    const seeded = await prepareDatabase(flags, target, io);
+    if (seeded) log.logger.info(`seeded the demo ${productLine(seeded)}`);
+    if (limiterStoreFor(target, flags.workers) === 'cluster' && flags.rateLimit !== false) {
+      startClusterLimiterPrimary();
+    }
+    const { url, stopped } = await superviseWorkers(flags, ctx, log.logger);
+    startupWarnings(flags, ctx);
+    log.logger.info({ url }, `flashsale listening on ${url}`);
+    log.logger.info(summaryLine(flags, target));
+    ctx.exitCode = await stopped;
+    log.logger.info('flashsale stopped');
+  } finally {
+    log.close();
   }
-  const { url, stopped } = await superviseWorkers(flags, ctx);
-  startupWarnings(flags, ctx);
-  say(io, `flashsale listening on ${url}`);
-  say(io, summaryLine(flags, target));
-  ctx.exitCode = await stopped;
-  say(io, 'flashsale stopped');
 }
 
 function startupWarnings(flags: ServeFlags, ctx: CliContext): void {
@@ -162,8 +173,11 @@ function summaryLine(flags: ServeFlags, target: DbTarget): string {
   ].join('; ');
 }
 
-/** Waits for SIGTERM or SIGINT, then closes gracefully; a second signal ends the process at once. */
-function untilSignal(running: RunningServer, io: CliContext['io']): Promise<number> {
+/**
+ * Waits for SIGTERM or SIGINT, then closes gracefully (the server logs "flashsale stopped"); a
+ * second signal ends the process at once.
+ */
+function untilSignal(running: RunningServer, log: ServerLog, io: CliContext['io']): Promise<number> {
   return new Promise((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
       process.off('SIGTERM', onSignal);
@@ -174,12 +188,9 @@ function untilSignal(running: RunningServer, io: CliContext['io']): Promise<numb
       };
       process.once('SIGTERM', force);
       process.once('SIGINT', force);
-      say(io, `${signal}: shutting down (finishing requests in flight)`);
+      log.logger.info({ signal }, `${signal}: shutting down (finishing requests in flight)`);
       running.close().then(
-        () => {
-          say(io, 'flashsale stopped');
-          resolve(0);
-        },
+        () => resolve(0),
         (error: unknown) => {
           warn(io, `error: shutdown failed: ${(error as Error).message}`);
           resolve(1);

@@ -67,9 +67,9 @@ describe('flashsale serve --synchronous (SQLite durability)', () => {
 /** The line after "flashsale listening on …", which may arrive a moment after it. */
 async function summaryLine(server: RunningCli): Promise<string> {
   for (let waited = 0; waited < 5_000; waited += 20) {
-    const line = /^database .*$/m.exec(server.output().stdout);
+    const line = /^database .*$/m.exec(server.messages());
     if (line) return line[0];
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  return `no summary line in: ${server.output().stdout}`;
+  return `no summary line in: ${server.messages()}`;
 }
