@@ -3,7 +3,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { RouteDeps } from './deps.js';
 import { productBody } from './products.js';
 import { createRouter } from './router.js';
-import { idParam, problemResponses, ProductSchema } from './schemas.js';
+import { idParam, problemResponses, ProductSchema, textField } from './schemas.js';
 
 /** The security scheme name the admin routes declare in /openapi.json. */
 export const ADMIN_SECURITY = 'adminBearer';
@@ -25,7 +25,7 @@ const createProductRoute = (guards: RouteDeps['guards']) =>
           'application/json': {
             schema: z
               .strictObject({
-                name: z.string().trim().min(1).max(INPUT_LIMITS.productName.maxLength).openapi({ example: 'Limited Edition Product' }),
+                name: textField(INPUT_LIMITS.productName.maxLength, { trim: true }).openapi({ example: 'Limited Edition Product' }),
                 price: z
                   .string()
                   .regex(DECIMAL_PRICE, { error: 'must be a decimal string up to 9999999.99 with at most two places, like "99.99"' })

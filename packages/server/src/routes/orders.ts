@@ -2,7 +2,7 @@ import { INPUT_LIMITS } from '@flashsale/core';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { RouteDeps } from './deps.js';
 import { createRouter } from './router.js';
-import { idempotencyKey, OrderStatusSchema, positiveId, problemResponses } from './schemas.js';
+import { idempotencyKey, OrderStatusSchema, positiveId, problemResponses, textField } from './schemas.js';
 
 const orderRoute = (guards: RouteDeps['guards']) =>
   createRoute({
@@ -20,7 +20,7 @@ const orderRoute = (guards: RouteDeps['guards']) =>
             schema: z
               .strictObject({
                 hold_id: positiveId.openapi({ example: 123 }),
-                token: z.string().min(1).max(INPUT_LIMITS.token.maxLength).openapi({ example: 'your-hold-token' }),
+                token: textField(INPUT_LIMITS.token.maxLength).openapi({ example: 'your-hold-token' }),
               })
               .openapi('OrderRequest'),
           },

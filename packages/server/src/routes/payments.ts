@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
+import { INPUT_LIMITS } from '@flashsale/core';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { RouteDeps } from './deps.js';
 import { createRouter } from './router.js';
-import { idempotencyKey, OrderStatusSchema, positiveId, problemResponses } from './schemas.js';
+import { idempotencyKey, OrderStatusSchema, positiveId, problemResponses, textField } from './schemas.js';
 
 const webhookRoute = (guards: RouteDeps['guards'], signed: boolean) =>
   createRoute({
@@ -34,7 +35,7 @@ const webhookRoute = (guards: RouteDeps['guards'], signed: boolean) =>
               .strictObject({
                 order_id: positiveId.openapi({ example: 456 }),
                 status: z.enum(['success', 'failed']).openapi({ example: 'success' }),
-                txn_id: z.string().min(1).max(255).nullish().openapi({ example: 'TXN-789' }),
+                txn_id: textField(INPUT_LIMITS.txnId.maxLength).nullish().openapi({ example: 'TXN-789' }),
               })
               .openapi('PaymentWebhook'),
           },
