@@ -3,7 +3,7 @@ import { swaggerUI } from '@hono/swagger-ui';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { pino, type Logger } from 'pino';
-import { clientAddress, type ClientKey } from './client-address.js';
+import { clientAddress, type ClientKey, type TrustProxy } from './client-address.js';
 import type { AppEnv } from './env.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { adminAuth } from './middleware/admin-auth.js';
@@ -53,8 +53,13 @@ export interface AppOptions {
   requestLogWriter?: RequestLineWriter;
   /** Per-client limits; `false` turns all off (benchmarks). */
   rateLimit?: RateLimitOptions | false;
-  /** Take the client address from X-Forwarded-For (first address). Only behind a proxy you run. */
-  trustProxy?: boolean;
+  /**
+   * The proxies in front of the server, trusted to append the client's address to X-Forwarded-For:
+   * a number of hops, addresses and CIDR ranges (or `loopback`, `linklocal`, `uniquelocal`), or a
+   * function (see {@link TrustProxy}). The client is then the right-most address that is not a
+   * trusted proxy. Default `false`: the socket's peer, the header ignored.
+   */
+  trustProxy?: TrustProxy;
   /** Overrides how a client is identified for rate limits (default: {@link clientAddress}). */
   clientKey?: ClientKey;
   /** Standard Webhooks secret (`whsec_...`). When set, unsigned or badly signed webhooks get 401. */
@@ -85,7 +90,9 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   const metrics = options.metrics === false ? undefined : (options.metrics ?? createMetrics());
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const body = bodyLimit(maxBodyBytes);
-  const limit = rateLimiters(options, logger);
+  // Built even with rate limits off, so a bad trustProxy is refused at start-up all the same.
+  const clientKey = options.clientKey ?? clientAddress({ trustProxy: options.trustProxy ?? false });
+  const limit = rateLimiters(options, clientKey, logger);
 
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.onError(errorHandler({ logger }));
@@ -120,12 +127,11 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
 }
 
 /** Returns, per route, its rate-limit middleware (none when that limit is off). */
-function rateLimiters(options: AppOptions, logger: Logger | undefined): (route: RateLimitedRoute) => MiddlewareHandler<AppEnv>[] {
+function rateLimiters(options: AppOptions, clientKey: ClientKey, logger: Logger | undefined): (route: RateLimitedRoute) => MiddlewareHandler<AppEnv>[] {
   const settings = options.rateLimit;
   if (settings === false) return () => [];
   const windowSec = settings?.windowSec ?? 60;
   const create = settings?.createLimiter ?? memoryLimiter;
-  const clientKey = options.clientKey ?? clientAddress({ trustProxy: options.trustProxy ?? false });
   return (route) => {
     const points = settings?.limits?.[route] ?? DEFAULT_RATE_LIMITS[route];
     if (points === false) return [];

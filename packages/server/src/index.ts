@@ -9,7 +9,7 @@ export type { Metrics, MetricsOptions } from './metrics.js';
 export { generateWebhookSecret, signWebhook } from './webhook-signing.js';
 export type { WebhookSignatureHeaders } from './webhook-signing.js';
 export { clientAddress } from './client-address.js';
-export type { ClientKey } from './client-address.js';
+export type { ClientKey, TrustProxy } from './client-address.js';
 export { memoryLimiter } from './middleware/rate-limit.js';
 export { postgresLimiter } from './postgres-limiter.js';
 export type { PgPoolLike, PostgresLimiterOptions } from './postgres-limiter.js';
