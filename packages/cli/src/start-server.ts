@@ -6,6 +6,7 @@ import { seedDemoProduct } from './demo-product.js';
 import type { DbTarget } from './open-store.js';
 import { parseRateLimitSpec } from './rate-limit-spec.js';
 import { limiterFor, type LimiterStore } from './shared-limiter.js';
+import { parseTrustProxySpec } from './trust-proxy-spec.js';
 import { openTarget } from './with-sale.js';
 
 export interface StartOptions {
@@ -67,7 +68,7 @@ export async function startServer(flags: ServeFlags, target: DbTarget, options: 
               ...(flags.rateLimit === undefined ? {} : { limits: parseRateLimitSpec(flags.rateLimit) }),
               ...(createLimiter ? { createLimiter } : {}),
             },
-      trustProxy: flags.trustProxy ?? false,
+      trustProxy: typeof flags.trustProxy === 'string' ? parseTrustProxySpec(flags.trustProxy) : false,
       requestLog: flags.requestLog,
       shutdownTimeoutMs: flags.shutdownTimeout,
       handleSignals: false,
