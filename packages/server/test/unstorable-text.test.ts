@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, test } from 'vitest';
+import { INPUT_LIMITS } from '@flashsale/core';
 import { serve } from '../src/index.js';
 import { expectProblem, harness, type Harness } from './helpers.js';
 import { BACKENDS, type OpenedStore } from './support/backends.js';
@@ -98,6 +99,13 @@ describe.each(BACKENDS)('text a client sends, on $name', (backend) => {
     } finally {
       await server.close();
     }
+  });
+
+  test.skipIf(!backend.available)('/openapi.json states the rule as the pattern of every text field', async () => {
+    const { h } = await open();
+    const doc = (await (await h.get('/openapi.json')).json()) as { components: { schemas: Record<string, { properties: Record<string, { pattern?: string }> }> } };
+    const patterns = [['PaymentWebhook', 'txn_id'], ['OrderRequest', 'token'], ['CreateProductRequest', 'name']].map(([schema, field]) => doc.components.schemas[schema!]!.properties[field!]!.pattern);
+    expect(patterns).toEqual(Array(3).fill(INPUT_LIMITS.text.pattern.source));
   });
 
   test.skipIf(!backend.available)('text every store can keep comes back exactly: emoji, control characters, noncharacters', async () => {

@@ -46,7 +46,15 @@ export const idempotencyKey = z
  */
 export function textField(maxLength: number, options: { trim?: boolean } = {}) {
   const text = options.trim ? z.string().trim() : z.string();
-  return text.min(1).max(maxLength).regex(INPUT_LIMITS.text.pattern, { error: INPUT_LIMITS.text.message });
+  return (
+    text
+      .min(1)
+      .max(maxLength)
+      .regex(INPUT_LIMITS.text.pattern, { error: INPUT_LIMITS.text.message })
+      // zod-to-openapi writes a regex with flags as "source/u"; the source alone is the pattern
+      // (JSON Schema patterns are read as Unicode).
+      .openapi({ pattern: INPUT_LIMITS.text.pattern.source })
+  );
 }
 
 export const ProblemSchema = z
