@@ -79,7 +79,10 @@ async function checkAnswer(
     expect(answer.status).toBeGreaterThanOrEqual(200);
     expect(answer.status).toBeLessThan(300);
     count(`${answer.status} ${plan.endpoint}`);
-    expect(carriesUnstorableText(plan.body), `${plan.method} ${plan.path} accepted text no store keeps exactly`).toBe(false);
+    // Only a write reads its body (a raw request line may have made the plan a GET).
+    if (OPERATIONS[plan.endpoint]?.[1] === 'post') {
+      expect(carriesUnstorableText(plan.body), `${plan.method} ${plan.path} accepted text no store keeps exactly`).toBe(false);
+    }
     if (plan.endpoint in SUCCESS_SCHEMAS) {
       const body = expectSuccessAnswer(plan.endpoint as keyof typeof SUCCESS_SCHEMAS, answer);
       expectDocumented(doc, ...OPERATIONS[plan.endpoint]!, answer.status, body);
