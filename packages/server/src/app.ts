@@ -103,13 +103,14 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   const signed = options.webhookSecret !== undefined && options.webhookSecret !== '';
   app.route('/', productRoutes({ engine, guards: limit('products') }));
   app.route('/', holdRoutes({ engine, guards: limit('holds'), maxBodyBytes }));
-  app.route('/', orderRoutes({ engine, guards: [...limit('orders'), body] }));
+  app.route('/', orderRoutes({ engine, guards: [...limit('orders'), body], maxBodyBytes }));
   app.route('/', paymentRoutes({
     engine,
     signed,
+    maxBodyBytes,
     guards: [...limit('webhook'), body, ...(signed ? [webhookSignature({ secret: options.webhookSecret! })] : [])],
   }));
-  if (options.adminToken) app.route('/', adminRoutes({ engine, guards: [adminAuth({ token: options.adminToken }), body] }));
+  if (options.adminToken) app.route('/', adminRoutes({ engine, guards: [adminAuth({ token: options.adminToken }), body], maxBodyBytes }));
   app.route('/', opsRoutes({ engine, metrics, logger, readyTimeoutMs: options.readyTimeoutMs ?? 2_000 }));
 
   if (options.docs !== false) {

@@ -1,9 +1,19 @@
 import { createHash } from 'node:crypto';
 import { INPUT_LIMITS } from '@flashsale/core';
 import { createRoute, z } from '@hono/zod-openapi';
+import { readJsonBody } from '../json-input.js';
 import type { RouteDeps } from './deps.js';
+import { documentedRoute } from './json-route.js';
 import { createRouter } from './router.js';
 import { idempotencyKey, OrderStatusSchema, positiveId, problemResponses, textField } from './schemas.js';
+
+const PaymentWebhook = z
+  .strictObject({
+    order_id: positiveId.openapi({ example: 456 }),
+    status: z.enum(['success', 'failed']).openapi({ example: 'success' }),
+    txn_id: textField(INPUT_LIMITS.txnId.maxLength).nullish().openapi({ example: 'TXN-789' }),
+  })
+  .openapi('PaymentWebhook');
 
 const webhookRoute = (guards: RouteDeps['guards'], signed: boolean) =>
   createRoute({
@@ -30,15 +40,7 @@ const webhookRoute = (guards: RouteDeps['guards'], signed: boolean) =>
       body: {
         required: true,
         content: {
-          'application/json': {
-            schema: z
-              .strictObject({
-                order_id: positiveId.openapi({ example: 456 }),
-                status: z.enum(['success', 'failed']).openapi({ example: 'success' }),
-                txn_id: textField(INPUT_LIMITS.txnId.maxLength).nullish().openapi({ example: 'TXN-789' }),
-              })
-              .openapi('PaymentWebhook'),
-          },
+          'application/json': { schema: PaymentWebhook },
         },
       },
     },
@@ -74,9 +76,10 @@ const webhookRoute = (guards: RouteDeps['guards'], signed: boolean) =>
  * tolerance window is recognised even when its (unsigned) Idempotency-Key header was changed.
  * Unsigned, the key is the Idempotency-Key header, as in the seed API.
  */
-export function paymentRoutes({ engine, guards, signed }: RouteDeps & { signed: boolean }) {
-  return createRouter().openapi(webhookRoute(guards, signed), async (c) => {
-    const body = c.req.valid('json');
+export function paymentRoutes({ engine, guards, signed, maxBodyBytes }: RouteDeps & { signed: boolean; maxBodyBytes: number }) {
+  const router = createRouter();
+  return router.openapi(documentedRoute(router, webhookRoute(guards, signed)), async (c) => {
+    const body = await readJsonBody(c, PaymentWebhook, maxBodyBytes);
     // One of the two header schemas above validated, depending on `signed`.
     const headers = c.req.valid('header') as Record<string, string | undefined>;
     const payment = await engine.applyPayment({

@@ -106,6 +106,7 @@ export const contentType: fc.Arbitrary<string | undefined> = fc.oneof(
     arbitrary: fc.constantFrom(
       undefined, 'application/json; charset=utf-8', 'application/json;charset=UTF-8', 'application/json; charset=latin1',
       'application/json; charset=utf-16', 'APPLICATION/JSON', 'application/problem+json', 'application/vnd.api+json',
+      'application/json;', 'application/json ; charset=utf-8', 'application/json;;', 'application/+json', ';',
       'text/plain', 'text/json', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', '',
       'application/json, text/plain', 'json', 'application/jsonx', 'application/json; boundary=', '*/*',
     ),
