@@ -6,10 +6,10 @@ import { pino, type Logger } from 'pino';
 import { clientAddress, type ClientKey, type TrustProxy } from './client-address.js';
 import type { AppEnv } from './env.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { adminAuth } from './middleware/admin-auth.js';
+import { adminAuth, type AdminGuessLimit } from './middleware/admin-auth.js';
 import { bodyLimit, DEFAULT_MAX_BODY_BYTES } from './middleware/body-limit.js';
 import { errorHandler, notFoundHandler } from './middleware/error-handler.js';
-import { memoryLimiter, rateLimit, type LimiterFactory } from './middleware/rate-limit.js';
+import { memoryLimiter, rateLimit, type LimiterFactory, type RateLimitPolicy } from './middleware/rate-limit.js';
 import { observeRequests } from './middleware/observe-requests.js';
 import { loggerLineWriter, type RequestLineWriter } from './middleware/request-log.js';
 import { validationHook } from './middleware/validation-hook.js';
@@ -27,9 +27,18 @@ export type RateLimitedRoute = 'products' | 'holds' | 'orders' | 'webhook';
 /** The seed's limits: requests per client per minute. */
 export const DEFAULT_RATE_LIMITS: Readonly<Record<RateLimitedRoute, number>> = { products: 100, holds: 20, orders: 20, webhook: 1000 };
 
+/** Failed admin-token attempts per client per window, by default. */
+export const DEFAULT_ADMIN_FAILURES = 5;
+
 export interface RateLimitOptions {
   /** Requests per client per window, per route; `false` turns one route's limit off. Defaults: {@link DEFAULT_RATE_LIMITS}. */
   limits?: Partial<Record<RateLimitedRoute, number | false>>;
+  /**
+   * Failed admin-token attempts per client per window before every admin request of that client
+   * is 429 until the window ends. Default {@link DEFAULT_ADMIN_FAILURES}; `false` turns it off.
+   * Counted by `createLimiter`, like the route limits.
+   */
+  adminFailures?: number | false;
   /** The window in seconds. Default 60. */
   windowSec?: number;
   /**
@@ -110,7 +119,10 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
     maxBodyBytes,
     guards: [...limit('webhook'), body, ...(signed ? [webhookSignature({ secret: options.webhookSecret! })] : [])],
   }));
-  if (options.adminToken) app.route('/', adminRoutes({ engine, guards: [adminAuth({ token: options.adminToken }), body], maxBodyBytes }));
+  if (options.adminToken) {
+    const auth = adminAuth({ token: options.adminToken, guessLimit: adminGuessLimit(options, clientKey, logger) });
+    app.route('/', adminRoutes({ engine, guards: [auth, body], maxBodyBytes }));
+  }
   app.route('/', opsRoutes({ engine, metrics, logger, readyTimeoutMs: options.readyTimeoutMs ?? 2_000 }));
 
   if (options.docs !== false) {
@@ -131,13 +143,24 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
 function rateLimiters(options: AppOptions, clientKey: ClientKey, logger: Logger | undefined): (route: RateLimitedRoute) => MiddlewareHandler<AppEnv>[] {
   const settings = options.rateLimit;
   if (settings === false) return () => [];
-  const windowSec = settings?.windowSec ?? 60;
   const create = settings?.createLimiter ?? memoryLimiter;
   return (route) => {
-    const points = settings?.limits?.[route] ?? DEFAULT_RATE_LIMITS[route];
-    if (points === false) return [];
-    if (!Number.isSafeInteger(points) || points <= 0) throw new RangeError(`rate limit for ${route} must be a positive integer, got ${points}`);
-    const policy = { name: route, points, durationSec: windowSec };
-    return [rateLimit({ policy, limiter: create(policy), clientKey, logger })];
+    const policy = limitPolicy(settings, route, settings?.limits?.[route] ?? DEFAULT_RATE_LIMITS[route]);
+    return policy ? [rateLimit({ policy, limiter: create(policy), clientKey, logger })] : [];
   };
+}
+
+/** The failed-token limit of the admin API, counted where the route limits are; none when off. */
+function adminGuessLimit(options: AppOptions, clientKey: ClientKey, logger: Logger | undefined): AdminGuessLimit | undefined {
+  const settings = options.rateLimit;
+  if (settings === false) return undefined;
+  const policy = limitPolicy(settings, 'admin-auth', settings?.adminFailures ?? DEFAULT_ADMIN_FAILURES);
+  if (!policy) return undefined;
+  return { policy, limiter: (settings?.createLimiter ?? memoryLimiter)(policy), clientKey, logger };
+}
+
+function limitPolicy(settings: RateLimitOptions | undefined, name: string, points: number | false): RateLimitPolicy | undefined {
+  if (points === false) return undefined;
+  if (!Number.isSafeInteger(points) || points <= 0) throw new RangeError(`rate limit for ${name} must be a positive integer, got ${points}`);
+  return { name, points, durationSec: settings?.windowSec ?? 60 };
 }

@@ -1,4 +1,4 @@
-export { createApp, DEFAULT_RATE_LIMITS } from './app.js';
+export { createApp, DEFAULT_ADMIN_FAILURES, DEFAULT_RATE_LIMITS } from './app.js';
 export type { AppOptions, RateLimitedRoute, RateLimitOptions } from './app.js';
 export { serve } from './serve.js';
 export type { RunningServer, ServeOptions } from './serve.js';

@@ -1,24 +1,44 @@
 import type { MiddlewareHandler } from 'hono';
+import type { Logger } from 'pino';
+import type { ClientKey } from '../client-address.js';
 import type { AppEnv } from '../env.js';
 import { requestHeader } from '../node-request.js';
 import { HttpProblem } from '../problems/http-problem.js';
 import { secretMatcher } from '../secret-match.js';
+import { isLimiterResult, rateLimited, type RateLimiterLike, type RateLimitPolicy } from './rate-limit.js';
+
+/** How many failed admin-token attempts a client gets per window before it is refused. */
+export interface AdminGuessLimit {
+  policy: RateLimitPolicy;
+  limiter: RateLimiterLike;
+  clientKey: ClientKey;
+  /** Told when the limiter itself fails (its store is down); the request is then checked as usual. */
+  logger?: Logger | undefined;
+}
 
 /**
  * Bearer-token auth for the admin routes. The token is compared in constant time
  * ({@link secretMatcher}) and never appears in an answer or a log. The scheme name is
  * case-insensitive (RFC 7235); the token is not.
  *
+ * With `guessLimit`, each client has `policy.points` failed attempts per window: every request is
+ * charged one point before its token is looked at, and a right token gets its point back. So a
+ * client past its limit gets 429 whatever it sends (its next guess is never tried, however many
+ * it sends at once), while other clients, the real admin among them, are not affected.
+ *
  * @example admin.use('*', adminAuth({ token: process.env.FLASHSALE_ADMIN_TOKEN! }))
  */
-export function adminAuth(options: { token: string }): MiddlewareHandler<AppEnv> {
+export function adminAuth(options: { token: string; guessLimit?: AdminGuessLimit | undefined }): MiddlewareHandler<AppEnv> {
   // A token with a space, a control character or non-ASCII can never arrive intact in a Bearer
   // header, so the admin API would be locked for good: say so at start-up instead.
   if (!/^[\x21-\x7e]+$/.test(options.token ?? '')) {
     throw new TypeError('The admin token must be 1 or more visible ASCII characters (no spaces), as a Bearer token is.');
   }
   const matches = secretMatcher(options.token);
+  const limit = options.guessLimit;
   return async (c, next) => {
+    const key = limit?.clientKey(c);
+    const charged = limit && key !== undefined ? await charge(limit, key) : false;
     const header = requestHeader(c, 'authorization') ?? '';
     const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
     if (!match || !matches(match[1]!)) {
@@ -26,6 +46,26 @@ export function adminAuth(options: { token: string }): MiddlewareHandler<AppEnv>
         headers: { 'WWW-Authenticate': 'Bearer realm="flashsale-admin"' },
       });
     }
+    if (charged) await limit!.limiter.reward?.(key!, 1).catch(() => {});
     return next();
   };
+}
+
+/**
+ * Charges the client one attempt. Throws the 429 when it has none left; resolves true once
+ * charged, false when the limiter's store failed (the request is then let through to the check,
+ * as every other limit fails open).
+ */
+async function charge(limit: AdminGuessLimit, key: string): Promise<boolean> {
+  try {
+    await limit.limiter.consume(key, 1);
+    return true;
+  } catch (rejection) {
+    if (!isLimiterResult(rejection)) {
+      limit.logger?.warn({ err: rejection, policy: limit.policy.name }, 'rate limiter failed; admin request checked without it');
+      return false;
+    }
+    const { points, durationSec } = limit.policy;
+    throw rateLimited(limit.policy, rejection, `Too many failed admin-token attempts: at most ${points} per ${durationSec} s.`);
+  }
 }
