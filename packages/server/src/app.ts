@@ -6,7 +6,7 @@ import { pino, type Logger } from 'pino';
 import { clientAddress, type ClientKey, type TrustProxy } from './client-address.js';
 import type { AppEnv } from './env.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { adminAuth, type AdminGuessLimit } from './middleware/admin-auth.js';
+import { bearerAuth, type GuessLimit } from './middleware/bearer-auth.js';
 import { bodyLimit, DEFAULT_MAX_BODY_BYTES } from './middleware/body-limit.js';
 import { errorHandler, notFoundHandler } from './middleware/error-handler.js';
 import { memoryLimiter, rateLimit, type LimiterFactory, type RateLimitPolicy } from './middleware/rate-limit.js';
@@ -75,6 +75,11 @@ export interface AppOptions {
   webhookSecret?: string;
   /** Enables the admin API behind `Authorization: Bearer <token>`. Unset: the admin API is 404. */
   adminToken?: string;
+  /**
+   * When set, GET /metrics needs `Authorization: Bearer <token>` (401 otherwise), for /metrics
+   * reachable beyond the scraper's network. Unset (or empty): /metrics is open, as scrapes usually are.
+   */
+  metricsToken?: string;
   /** Largest accepted request body. Default 16 KiB. */
   maxBodyBytes?: number;
   /** Serve /openapi.json and the /docs page. Default true. */
@@ -120,10 +125,11 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
     guards: [...limit('webhook'), body, ...(signed ? [webhookSignature({ secret: options.webhookSecret! })] : [])],
   }));
   if (options.adminToken) {
-    const auth = adminAuth({ token: options.adminToken, guessLimit: adminGuessLimit(options, clientKey, logger) });
+    const auth = bearerAuth({ token: options.adminToken, name: 'admin', guessLimit: adminGuessLimit(options, clientKey, logger) });
     app.route('/', adminRoutes({ engine, guards: [auth, body], maxBodyBytes }));
   }
-  app.route('/', opsRoutes({ engine, metrics, logger, readyTimeoutMs: options.readyTimeoutMs ?? 2_000 }));
+  const metricsAuth = options.metricsToken ? bearerAuth({ token: options.metricsToken, name: 'metrics' }) : undefined;
+  app.route('/', opsRoutes({ engine, metrics, metricsAuth, logger, readyTimeoutMs: options.readyTimeoutMs ?? 2_000 }));
 
   if (options.docs !== false) {
     app.doc31('/openapi.json', {
@@ -151,7 +157,7 @@ function rateLimiters(options: AppOptions, clientKey: ClientKey, logger: Logger 
 }
 
 /** The failed-token limit of the admin API, counted where the route limits are; none when off. */
-function adminGuessLimit(options: AppOptions, clientKey: ClientKey, logger: Logger | undefined): AdminGuessLimit | undefined {
+function adminGuessLimit(options: AppOptions, clientKey: ClientKey, logger: Logger | undefined): GuessLimit | undefined {
   const settings = options.rateLimit;
   if (settings === false) return undefined;
   const policy = limitPolicy(settings, 'admin-auth', settings?.adminFailures ?? DEFAULT_ADMIN_FAILURES);
