@@ -74,6 +74,7 @@ export async function startServer(flags: ServeFlags, target: DbTarget, options: 
       handleSignals: false,
       ...(flags.webhookSecret ? { webhookSecret: flags.webhookSecret } : {}),
       ...(flags.adminToken ? { adminToken: flags.adminToken } : {}),
+      ...(flags.metricsToken ? { metricsToken: flags.metricsToken } : {}),
     });
     return { running, seeded };
   } catch (error) {
