@@ -21,8 +21,8 @@ export const INPUT_LIMITS = {
   /**
    * What every text a client sends must be, on top of its own limits: text every store keeps
    * exactly. NUL (U+0000) cannot be stored in a PostgreSQL text column at all, and an unpaired
-   * UTF-16 surrogate (which JSON lets a client write as "\ud800") has no UTF-8 form, so a driver
-   * would store U+FFFD in its place and give back another string. With the `u` flag the class
+   * UTF-16 surrogate (which JSON lets a client write as "\ud800") has no UTF-8 form, so a store
+   * would give back another string (U+FFFD in its place). With the `u` flag the class
    * sees a surrogate pair (an emoji) as one code point, outside the range, so pairs pass.
    */
   text: {

@@ -38,7 +38,7 @@ export const hostileString: fc.Arbitrary<string> = fc.oneof(
 /**
  * Text no store keeps exactly, hidden in otherwise plausible text: NUL (PostgreSQL's text type
  * refuses it: "invalid byte sequence for encoding UTF8: 0x00") and unpaired surrogates (no UTF-8
- * form; a driver writes U+FFFD instead). With a UTF-8 database these are all the text PostgreSQL
+ * form; stores give U+FFFD back instead). With a UTF-8 database these are all the text PostgreSQL
  * refuses or changes. They must be refused with 400 on every store, never stored, never a 500.
  */
 export const unstorableText: fc.Arbitrary<string> = fc
