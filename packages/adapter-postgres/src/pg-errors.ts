@@ -60,6 +60,14 @@ export function isConnectionError(err: unknown): boolean {
 }
 
 /**
+ * 22021 character_not_in_repertoire (a NUL, which no text column holds) and 22P05
+ * untranslatable_character (a character the database's encoding lacks, such as an emoji on a
+ * LATIN1 database). The engine refuses NUL before any store sees it; these stay a refusal of the
+ * input, not an unknown error, for callers of the store itself and for non-UTF-8 databases.
+ */
+const UNSTORABLE_TEXT = new Set(['22021', '22P05']);
+
+/**
  * The error a store method throws for `err`: flashsale errors pass through; unavailability,
  * timeouts and exhausted retries become `storage_unavailable`; values the schema cannot hold become
  * `invalid_input`. Anything else is a bug and is rethrown unchanged.
@@ -75,6 +83,9 @@ export function translatePgError(err: unknown): unknown {
   }
   if (code === '22003' || code === '23514') {
     return new FlashSaleError('invalid_input', 'A value is out of the range the store can hold.', { cause: err });
+  }
+  if (code !== undefined && UNSTORABLE_TEXT.has(code)) {
+    return new FlashSaleError('invalid_input', 'A text contains a character the database cannot store.', { cause: err });
   }
   return err;
 }

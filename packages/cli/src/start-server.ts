@@ -7,6 +7,7 @@ import { productLine } from './wire.js';
 import type { DbTarget } from './open-store.js';
 import { parseRateLimitSpec } from './rate-limit-spec.js';
 import { limiterFor, type LimiterStore } from './limiter-store.js';
+import { parseTrustProxySpec } from './trust-proxy-spec.js';
 import { openTarget } from './with-sale.js';
 
 export interface StartOptions {
@@ -73,13 +74,14 @@ export async function startServer(flags: ServeFlags, target: DbTarget, options: 
               ...(flags.rateLimit === undefined ? {} : { limits: parseRateLimitSpec(flags.rateLimit) }),
               ...(createLimiter ? { createLimiter } : {}),
             },
-      trustProxy: flags.trustProxy ?? false,
+      trustProxy: typeof flags.trustProxy === 'string' ? parseTrustProxySpec(flags.trustProxy) : false,
       requestLog: flags.requestLog,
       shutdownTimeoutMs: flags.shutdownTimeout,
       handleSignals: false,
       log: options.log,
       ...(flags.webhookSecret ? { webhookSecret: flags.webhookSecret } : {}),
       ...(flags.adminToken ? { adminToken: flags.adminToken } : {}),
+      ...(flags.metricsToken ? { metricsToken: flags.metricsToken } : {}),
     });
     return { running, seeded };
   } catch (error) {

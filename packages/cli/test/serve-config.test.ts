@@ -7,6 +7,7 @@ import { freshSqlite, type TestDatabase } from './helpers/databases.js';
 describe('flashsale serve configuration', () => {
   const secret = generateWebhookSecret();
   const adminToken = 'admin-token-for-tests-0123456789';
+  const metricsToken = 'metrics-token-for-tests-0123456789';
   let database: TestDatabase;
   let server: RunningCli;
   let base: string;
@@ -16,7 +17,7 @@ describe('flashsale serve configuration', () => {
   beforeAll(async () => {
     database = freshSqlite();
     server = await startServe(['--port', '0', '--db', database.db, '--no-seed', '--rate-limit', 'holds=2', '--max-hold-qty', '5'], {
-      env: { FLASHSALE_WEBHOOK_SECRET: secret, FLASHSALE_ADMIN_TOKEN: adminToken },
+      env: { FLASHSALE_WEBHOOK_SECRET: secret, FLASHSALE_ADMIN_TOKEN: adminToken, FLASHSALE_METRICS_TOKEN: metricsToken },
     });
     base = server.url;
   });
@@ -39,6 +40,14 @@ describe('flashsale serve configuration', () => {
     const created = await post('/api/admin/products', body, { Authorization: `Bearer ${adminToken}` });
     expect(created.status).toBe(201);
     expect(await created.json()).toEqual({ id: 1, name: 'Admin made', price: '12.50', available_stock: 10 });
+  });
+
+  it('FLASHSALE_METRICS_TOKEN puts /metrics behind that token', async () => {
+    expect((await fetch(`${base}/metrics`)).status).toBe(401);
+    expect((await fetch(`${base}/metrics`, { headers: { Authorization: `Bearer ${adminToken}` } })).status).toBe(401);
+    const scraped = await fetch(`${base}/metrics`, { headers: { Authorization: `Bearer ${metricsToken}` } });
+    expect(scraped.status).toBe(200);
+    expect(await scraped.text()).toMatch(/^flashsale_http_requests_total\{/m);
   });
 
   let hold: { hold_id: number; token: string };
@@ -69,7 +78,9 @@ describe('flashsale serve configuration', () => {
     const { stdout, stderr } = server.output();
     expect(stderr).not.toMatch(/WARNING: webhooks are unauthenticated/);
     expect(stdout).toContain('admin API on');
+    expect(stdout).toContain('/metrics behind a token');
     expect(stdout + stderr).not.toContain(secret);
     expect(stdout + stderr).not.toContain(adminToken);
+    expect(stdout + stderr).not.toContain(metricsToken);
   });
 });

@@ -9,6 +9,7 @@ import { requestOnce } from './helpers/http-once.js';
  */
 
 const WORKER_HEADER = 'flashsale-worker';
+const ADMIN_TOKEN = 'admin-token-for-workers-0123456789';
 
 async function stopServer(server: RunningCli | undefined): Promise<void> {
   if (server && server.child.exitCode === null && server.child.signalCode === null) {
@@ -23,7 +24,7 @@ describe.each(DATABASE_KINDS)('flashsale serve --workers 2 on $kind with default
 
   beforeAll(async () => {
     database = fresh();
-    server = await startServe(['--workers', '2', '--port', '0', '--db', database.db, '--pool-size', '5', '--no-request-log']);
+    server = await startServe(['--workers', '2', '--port', '0', '--db', database.db, '--pool-size', '5', '--no-request-log', '--admin-token', ADMIN_TOKEN]);
   });
   afterAll(async () => {
     await stopServer(server);
@@ -51,6 +52,17 @@ describe.each(DATABASE_KINDS)('flashsale serve --workers 2 on $kind with default
 
     // Only the 20 allowed holds took stock.
     expect((await requestOnce(`${server.url}/api/products/1`)).body).toMatchObject({ available_stock: 30 });
+  });
+
+  it('refuses the 6th failed admin-token attempt from one client, though its guesses landed on both workers', async () => {
+    const guess = (token: string) =>
+      requestOnce(`${server.url}/api/admin/products`, { body: { name: 'P', price: '1.00', stock: 1 }, headers: { Authorization: `Bearer ${token}` } });
+    const answers = [];
+    for (let i = 0; i < 8; i++) answers.push(await guess(`guess-${i}`));
+    expect(answers.map((r) => r.status)).toEqual([401, 401, 401, 401, 401, 429, 429, 429]);
+    expect(new Set(answers.slice(0, 5).map((r) => r.headers[WORKER_HEADER]))).toEqual(new Set(['1', '2']));
+    expect(answers[5]!.body).toMatchObject({ code: 'rate_limited' });
+    expect(answers[5]!.headers['ratelimit-policy']).toBe('"admin-auth";q=5;w=60');
   });
 
   it('SIGTERM stops it with exit 0', async () => {

@@ -71,6 +71,6 @@ describe('help', () => {
     const io = memoryIo();
     await main(['serve', '--help'], io);
     const help = io.out().replace(/\s+/g, ' '); // help wraps at 80 columns
-    for (const name of ['DATABASE_URL', 'FLASHSALE_WEBHOOK_SECRET', 'FLASHSALE_ADMIN_TOKEN']) expect(help).toContain(`env: ${name}`);
+    for (const name of ['DATABASE_URL', 'FLASHSALE_WEBHOOK_SECRET', 'FLASHSALE_ADMIN_TOKEN', 'FLASHSALE_METRICS_TOKEN']) expect(help).toContain(`env: ${name}`);
   });
 });

@@ -16,7 +16,25 @@ export const INPUT_LIMITS = {
   token: { maxLength: 512 },
   /** A product name. */
   productName: { maxLength: 200 },
+  /** A payment provider's transaction id. */
+  txnId: { maxLength: 255 },
+  /**
+   * What every text a client sends must be, on top of its own limits: text every store keeps
+   * exactly. NUL (U+0000) cannot be stored in a PostgreSQL text column at all, and an unpaired
+   * UTF-16 surrogate (which JSON lets a client write as "\ud800") has no UTF-8 form, so a store
+   * would give back another string (U+FFFD in its place). With the `u` flag the class
+   * sees a surrogate pair (an emoji) as one code point, outside the range, so pairs pass.
+   */
+  text: {
+    pattern: /^[^\u0000\ud800-\udfff]*$/u,
+    message: 'must not contain NUL (U+0000) or an unpaired UTF-16 surrogate (U+D800 to U+DFFF)',
+  },
 } as const;
+
+/** A string every store keeps exactly (see {@link INPUT_LIMITS}.text), of at most `maxLength` characters. */
+function storableText(maxLength: number) {
+  return z.string().min(1).max(maxLength).regex(INPUT_LIMITS.text.pattern, INPUT_LIMITS.text.message);
+}
 
 export const idempotencyKeySchema = z
   .string()
@@ -53,19 +71,19 @@ export function isPlainHoldInput(input: unknown, maxHoldQty: number): input is {
 
 export const orderInputSchema = z.strictObject({
   holdId: idSchema,
-  token: z.string().min(1).max(INPUT_LIMITS.token.maxLength),
+  token: storableText(INPUT_LIMITS.token.maxLength),
   idempotencyKey: idempotencyKeySchema.optional(),
 });
 
 export const paymentInputSchema = z.strictObject({
   orderId: idSchema,
   status: z.enum(['success', 'failed']),
-  txnId: z.string().min(1).max(255).nullish(),
+  txnId: storableText(INPUT_LIMITS.txnId.maxLength).nullish(),
   idempotencyKey: idempotencyKeySchema,
 });
 
 export const createProductInputSchema = z.strictObject({
-  name: z.string().trim().min(1).max(INPUT_LIMITS.productName.maxLength),
+  name: z.string().trim().min(1).max(INPUT_LIMITS.productName.maxLength).regex(INPUT_LIMITS.text.pattern, INPUT_LIMITS.text.message),
   /** Integer cents, or a decimal string such as "99.99". */
   price: z.union([z.int().nonnegative().max(MAX_PRICE_CENTS), z.string().min(1).max(20)]),
   stock: z.int().nonnegative().max(1_000_000_000),

@@ -2,15 +2,15 @@ import type { FlashSale } from '@flashsale/core';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { pino, type Logger } from 'pino';
-import { clientAddress, type ClientKey } from './client-address.js';
+import { clientAddress, type ClientKey, type TrustProxy } from './client-address.js';
 import { docsRoutes, OPENAPI_PATH } from './api-docs/docs-routes.js';
 import { registerOpenApiDocument } from './api-docs/openapi-document.js';
 import type { AppEnv } from './env.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { adminAuth } from './middleware/admin-auth.js';
+import { bearerAuth, type GuessLimit } from './middleware/bearer-auth.js';
 import { bodyLimit, DEFAULT_MAX_BODY_BYTES } from './middleware/body-limit.js';
 import { errorHandler, notFoundHandler } from './middleware/error-handler.js';
-import { memoryLimiter, rateLimit, type LimiterFactory } from './middleware/rate-limit.js';
+import { memoryLimiter, rateLimit, type LimiterFactory, type RateLimitPolicy } from './middleware/rate-limit.js';
 import { observeRequests } from './middleware/observe-requests.js';
 import { loggerLineWriter, type RequestLineWriter } from './middleware/request-log.js';
 import { validationHook } from './middleware/validation-hook.js';
@@ -28,9 +28,18 @@ export type RateLimitedRoute = 'products' | 'holds' | 'orders' | 'webhook';
 /** The seed's limits: requests per client per minute. */
 export const DEFAULT_RATE_LIMITS: Readonly<Record<RateLimitedRoute, number>> = { products: 100, holds: 20, orders: 20, webhook: 1000 };
 
+/** Failed admin-token attempts per client per window, by default. */
+export const DEFAULT_ADMIN_FAILURES = 5;
+
 export interface RateLimitOptions {
   /** Requests per client per window, per route; `false` turns one route's limit off. Defaults: {@link DEFAULT_RATE_LIMITS}. */
   limits?: Partial<Record<RateLimitedRoute, number | false>>;
+  /**
+   * Failed admin-token attempts per client per window before every admin request of that client
+   * is 429 until the window ends. Default {@link DEFAULT_ADMIN_FAILURES}; `false` turns it off.
+   * Counted by `createLimiter`, like the route limits.
+   */
+  adminFailures?: number | false;
   /** The window in seconds. Default 60. */
   windowSec?: number;
   /**
@@ -54,14 +63,24 @@ export interface AppOptions {
   requestLogWriter?: RequestLineWriter;
   /** Per-client limits; `false` turns all off (benchmarks). */
   rateLimit?: RateLimitOptions | false;
-  /** Take the client address from X-Forwarded-For (first address). Only behind a proxy you run. */
-  trustProxy?: boolean;
+  /**
+   * The proxies in front of the server, trusted to append the client's address to X-Forwarded-For:
+   * a number of hops, addresses and CIDR ranges (or `loopback`, `linklocal`, `uniquelocal`), or a
+   * function (see {@link TrustProxy}). The client is then the right-most address that is not a
+   * trusted proxy. Default `false`: the socket's peer, the header ignored.
+   */
+  trustProxy?: TrustProxy;
   /** Overrides how a client is identified for rate limits (default: {@link clientAddress}). */
   clientKey?: ClientKey;
   /** Standard Webhooks secret (`whsec_...`). When set, unsigned or badly signed webhooks get 401. */
   webhookSecret?: string;
   /** Enables the admin API behind `Authorization: Bearer <token>`. Unset: the admin API is 404. */
   adminToken?: string;
+  /**
+   * When set, GET /metrics needs `Authorization: Bearer <token>` (401 otherwise), for /metrics
+   * reachable beyond the scraper's network. Unset (or empty): /metrics is open, as scrapes usually are.
+   */
+  metricsToken?: string;
   /** Largest accepted request body. Default 16 KiB. */
   maxBodyBytes?: number;
   /** Serve /openapi.json and the /docs page (Swagger UI from this server's own files, no network needed). Default true. */
@@ -86,7 +105,9 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   const metrics = options.metrics === false ? undefined : (options.metrics ?? createMetrics());
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const body = bodyLimit(maxBodyBytes);
-  const limit = rateLimiters(options, logger);
+  // Built even with rate limits off, so a bad trustProxy is refused at start-up all the same.
+  const clientKey = options.clientKey ?? clientAddress({ trustProxy: options.trustProxy ?? false });
+  const limit = rateLimiters(options, clientKey, logger);
 
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.onError(errorHandler({ logger }));
@@ -97,14 +118,19 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   const signed = options.webhookSecret !== undefined && options.webhookSecret !== '';
   app.route('/', productRoutes({ engine, guards: limit('products') }));
   app.route('/', holdRoutes({ engine, guards: limit('holds'), maxBodyBytes }));
-  app.route('/', orderRoutes({ engine, guards: [...limit('orders'), body] }));
+  app.route('/', orderRoutes({ engine, guards: [...limit('orders'), body], maxBodyBytes }));
   app.route('/', paymentRoutes({
     engine,
     signed,
+    maxBodyBytes,
     guards: [...limit('webhook'), body, ...(signed ? [webhookSignature({ secret: options.webhookSecret! })] : [])],
   }));
-  if (options.adminToken) app.route('/', adminRoutes({ engine, guards: [adminAuth({ token: options.adminToken }), body] }));
-  app.route('/', opsRoutes({ engine, metrics, logger, readyTimeoutMs: options.readyTimeoutMs ?? 2_000 }));
+  if (options.adminToken) {
+    const auth = bearerAuth({ token: options.adminToken, name: 'admin', guessLimit: adminGuessLimit(options, clientKey, logger) });
+    app.route('/', adminRoutes({ engine, guards: [auth, body], maxBodyBytes }));
+  }
+  const metricsAuth = options.metricsToken ? bearerAuth({ token: options.metricsToken, name: 'metrics' }) : undefined;
+  app.route('/', opsRoutes({ engine, metrics, metricsAuth, logger, readyTimeoutMs: options.readyTimeoutMs ?? 2_000 }));
 
   if (options.docs !== false) {
     registerOpenApiDocument(app, OPENAPI_PATH, { admin: Boolean(options.adminToken) });
@@ -114,17 +140,27 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
 }
 
 /** Returns, per route, its rate-limit middleware (none when that limit is off). */
-function rateLimiters(options: AppOptions, logger: Logger | undefined): (route: RateLimitedRoute) => MiddlewareHandler<AppEnv>[] {
+function rateLimiters(options: AppOptions, clientKey: ClientKey, logger: Logger | undefined): (route: RateLimitedRoute) => MiddlewareHandler<AppEnv>[] {
   const settings = options.rateLimit;
   if (settings === false) return () => [];
-  const windowSec = settings?.windowSec ?? 60;
   const create = settings?.createLimiter ?? memoryLimiter;
-  const clientKey = options.clientKey ?? clientAddress({ trustProxy: options.trustProxy ?? false });
   return (route) => {
-    const points = settings?.limits?.[route] ?? DEFAULT_RATE_LIMITS[route];
-    if (points === false) return [];
-    if (!Number.isSafeInteger(points) || points <= 0) throw new RangeError(`rate limit for ${route} must be a positive integer, got ${points}`);
-    const policy = { name: route, points, durationSec: windowSec };
-    return [rateLimit({ policy, limiter: create(policy), clientKey, logger })];
+    const policy = limitPolicy(settings, route, settings?.limits?.[route] ?? DEFAULT_RATE_LIMITS[route]);
+    return policy ? [rateLimit({ policy, limiter: create(policy), clientKey, logger })] : [];
   };
+}
+
+/** The failed-token limit of the admin API, counted where the route limits are; none when off. */
+function adminGuessLimit(options: AppOptions, clientKey: ClientKey, logger: Logger | undefined): GuessLimit | undefined {
+  const settings = options.rateLimit;
+  if (settings === false) return undefined;
+  const policy = limitPolicy(settings, 'admin-auth', settings?.adminFailures ?? DEFAULT_ADMIN_FAILURES);
+  if (!policy) return undefined;
+  return { policy, limiter: (settings?.createLimiter ?? memoryLimiter)(policy), clientKey, logger };
+}
+
+function limitPolicy(settings: RateLimitOptions | undefined, name: string, points: number | false): RateLimitPolicy | undefined {
+  if (points === false) return undefined;
+  if (!Number.isSafeInteger(points) || points <= 0) throw new RangeError(`rate limit for ${name} must be a positive integer, got ${points}`);
+  return { name, points, durationSec: settings?.windowSec ?? 60 };
 }

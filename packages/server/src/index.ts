@@ -1,4 +1,4 @@
-export { createApp, DEFAULT_RATE_LIMITS } from './app.js';
+export { createApp, DEFAULT_ADMIN_FAILURES, DEFAULT_RATE_LIMITS } from './app.js';
 export type { AppOptions, RateLimitedRoute, RateLimitOptions } from './app.js';
 export { serve } from './serve.js';
 export type { RunningServer, ServeOptions } from './serve.js';
@@ -9,7 +9,7 @@ export type { Metrics, MetricsOptions } from './metrics.js';
 export { generateWebhookSecret, signWebhook } from './webhook-signing.js';
 export type { WebhookSignatureHeaders } from './webhook-signing.js';
 export { clientAddress } from './client-address.js';
-export type { ClientKey } from './client-address.js';
+export type { ClientKey, TrustProxy } from './client-address.js';
 export { memoryLimiter } from './middleware/rate-limit.js';
 export { postgresLimiter } from './postgres-limiter.js';
 export type { PgPoolLike, PostgresLimiterOptions } from './postgres-limiter.js';

@@ -39,7 +39,9 @@ export function readBodyText(c: Context<AppEnv>, maxBytes: number): Promise<stri
     return Promise.reject(bodyTooLarge(maxBytes));
   }
   const incoming = nodeRequest(c);
-  return incoming ? readIncoming(incoming, maxBytes) : readWebBody(c, maxBytes);
+  // Once something read the body another way (a signature check, Hono's body limit on a chunked
+  // body), Hono holds it; the Node stream has nothing left.
+  return incoming && !incoming.readableDidRead ? readIncoming(incoming, maxBytes) : readWebBody(c, maxBytes);
 }
 
 function readIncoming(incoming: IncomingMessage, maxBytes: number): Promise<string> {

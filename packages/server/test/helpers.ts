@@ -1,4 +1,4 @@
-import { openSqliteStore, type SqliteStore } from '@flashsale/adapter-sqlite';
+import { openSqliteStore } from '@flashsale/adapter-sqlite';
 import { createFlashSale, type FlashSale, type FlashSaleOptions, type FlashSaleStore } from '@flashsale/core';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
@@ -20,7 +20,7 @@ export function manualClock(start = START) {
 export interface Harness {
   app: ReturnType<typeof createApp>;
   engine: FlashSale;
-  store: SqliteStore;
+  store: FlashSaleStore;
   metrics: Metrics;
   clock: ReturnType<typeof manualClock>;
   get(path: string, headers?: Record<string, string>): Promise<Response>;
@@ -32,17 +32,17 @@ export interface Harness {
 }
 
 /**
- * A real engine on an in-memory SQLite store, a manual clock, and the app. Rate limits are off
- * unless a test turns them on: app.request() calls all share one client address.
+ * A real engine on a store (default: SQLite in memory), a manual clock, and the app. Rate limits
+ * are off unless a test turns them on: app.request() calls all share one client address.
  */
 export function harness(
   options: Partial<AppOptions> = {},
   engineOptions: Partial<FlashSaleOptions> = {},
   wrapStore: (store: FlashSaleStore) => FlashSaleStore = (s) => s,
+  store: FlashSaleStore = openSqliteStore({ filename: ':memory:' }),
 ): Harness {
   const clock = manualClock();
   const metrics = createMetrics();
-  const store = openSqliteStore({ filename: ':memory:' });
   const engine = createFlashSale({ store: wrapStore(store), clock, onEvent: metrics.onEvent, ...engineOptions });
   const app = createApp({ engine, metrics, logger: false, rateLimit: false, ...options });
   const get = (path: string, headers: Record<string, string> = {}) => Promise.resolve(app.request(path, { headers }));

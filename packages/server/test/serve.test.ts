@@ -57,7 +57,7 @@ describe('serve()', () => {
   });
 
   test('trustProxy takes the client from X-Forwarded-For', async () => {
-    const { server, engine } = await start({ trustProxy: true, rateLimit: { limits: { holds: 1 } } });
+    const { server, engine } = await start({ trustProxy: 1, rateLimit: { limits: { holds: 1 } } });
     const { id } = await engine.createProduct({ name: 'P', price: '1.00', stock: 10 });
     const send = (xff: string) => fetch(`${server.url}/api/holds`, json({ product_id: id, qty: 1 }, { 'x-forwarded-for': xff }));
     expect([(await send('198.51.100.1')).status, (await send('198.51.100.2')).status, (await send('198.51.100.1')).status]).toEqual([201, 201, 429]);

@@ -15,6 +15,7 @@ import { parseRateLimitSpec } from '../rate-limit-spec.js';
 import { registerSecret } from '../redact.js';
 import { limiterStoreFor } from '../limiter-store.js';
 import { startServer } from '../start-server.js';
+import { parseTrustProxySpec, TRUST_PROXY_USAGE } from '../trust-proxy-spec.js';
 import { productLine } from '../wire.js';
 import { dbTargetFrom } from '../with-sale.js';
 
@@ -33,7 +34,9 @@ export interface ServeFlags {
   rateLimit?: string | false;
   webhookSecret?: string;
   adminToken?: string;
-  trustProxy?: boolean;
+  metricsToken?: string;
+  /** The proxies spec as given (see trust-proxy-spec.ts); `true` when the flag came without one. */
+  trustProxy?: string | true;
   seed: boolean;
   requestLog: boolean;
   logLevel: LogLevel;
@@ -61,7 +64,8 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .addOption(new Option('--no-rate-limit', 'turn every rate limit off (benchmarks)'))
     .addOption(new Option('--webhook-secret <secret>', 'Standard Webhooks secret (whsec_…); webhooks must then be signed').env('FLASHSALE_WEBHOOK_SECRET'))
     .addOption(new Option('--admin-token <token>', 'enable the admin API (create products, restock) behind this bearer token').env('FLASHSALE_ADMIN_TOKEN'))
-    .addOption(new Option('--trust-proxy', 'take the client address from X-Forwarded-For (only behind your own proxy)'))
+    .addOption(new Option('--metrics-token <token>', 'GET /metrics then needs this bearer token (default: /metrics is open)').env('FLASHSALE_METRICS_TOKEN'))
+    .addOption(new Option('--trust-proxy [proxies]', 'behind your own proxies: how many (1), or their addresses/CIDR ranges (10.0.0.0/8,loopback); the client is the right-most X-Forwarded-For address that is not one of them').argParser(trustProxyArg))
     .addOption(new Option('--no-seed', 'do not create the demo product on an empty database'))
     .addOption(new Option('--no-request-log', 'do not log one line per request'))
     .addOption(new Option('--log-level <level>', 'least severe log lines written').choices(LOG_LEVELS).env('LOG_LEVEL').default('info'))
@@ -96,14 +100,27 @@ function rateLimitArg(value: string): string {
   return value;
 }
 
+function trustProxyArg(value: string): string {
+  try {
+    parseTrustProxySpec(value);
+  } catch (error) {
+    throw new InvalidArgumentError(`${(error as Error).message}.`);
+  }
+  return value;
+}
+
 async function runServe(flags: ServeFlags, ctx: CliContext): Promise<void> {
   const { io } = ctx;
   const target = dbTargetFrom(flags.db);
   flags.webhookSecret = flags.webhookSecret || undefined;
   flags.adminToken = flags.adminToken || undefined;
+  flags.metricsToken = flags.metricsToken || undefined;
   registerSecret(flags.webhookSecret);
   registerSecret(flags.adminToken);
+  registerSecret(flags.metricsToken);
   if (flags.webhookSecret) assertWebhookSecret(flags.webhookSecret);
+  // Bare, the flag once meant "believe the left-most X-Forwarded-For", which the client writes.
+  if (flags.trustProxy === true) throw new UsageError(`--trust-proxy needs to know your proxies: ${TRUST_PROXY_USAGE}`);
   if (flags.synchronous && target.kind !== 'sqlite') {
     throw new UsageError("--synchronous is for SQLite; PostgreSQL's durability is its own synchronous_commit setting (on by default)");
   }
@@ -158,6 +175,7 @@ function startupWarnings(flags: ServeFlags, ctx: CliContext): void {
     );
   }
   if (flags.adminToken && flags.adminToken.length < 16) warn(ctx.io, 'WARNING: the admin token is shorter than 16 characters: easy to guess.');
+  if (flags.metricsToken && flags.metricsToken.length < 16) warn(ctx.io, 'WARNING: the metrics token is shorter than 16 characters: easy to guess.');
 }
 
 function summaryLine(flags: ServeFlags, target: DbTarget): string {
@@ -170,6 +188,7 @@ function summaryLine(flags: ServeFlags, target: DbTarget): string {
     `holds ${formatDuration(flags.holdTtl)}, payment ${formatDuration(flags.paymentTtl)}, sweep every ${formatDuration(flags.sweepInterval)}`,
     `rate limits ${limits}${counted}`,
     `admin API ${flags.adminToken ? 'on' : 'off'}`,
+    `/metrics ${flags.metricsToken ? 'behind a token' : 'open'}`,
   ].join('; ');
 }
 

@@ -7,6 +7,7 @@ import { paymentCases } from './cases/payments.js';
 import { productAndHoldCases } from './cases/products-and-holds.js';
 import { raceCases } from './cases/races.js';
 import { soldOutCases } from './cases/sold-out.js';
+import { textCases } from './cases/text.js';
 import { tryCreateHoldCases } from './cases/try-create-hold.js';
 import { useSale, type StoreHarness } from './harness.js';
 import type { FlashSaleStore } from '../store.js';
@@ -43,6 +44,7 @@ export function runStoreConformance(harness: ConformanceHarness): void {
     expiryCases(setup, harness.connectAgain);
     soldOutCases(setup);
     tryCreateHoldCases(setup);
+    textCases(setup);
     auditCases(setup, harness.tamperAvailable);
   });
 }

@@ -26,6 +26,8 @@ export interface RateLimitState {
  */
 export interface RateLimiterLike {
   consume(key: string, points?: number): Promise<RateLimitState>;
+  /** Gives points back. Used to refund an admin request charged before its token was checked. */
+  reward?(key: string, points?: number): Promise<unknown>;
 }
 
 /** Builds the limiter of one policy. The seam for a shared store across server processes. */
@@ -74,14 +76,7 @@ export function rateLimit(options: RateLimitMiddlewareOptions): MiddlewareHandle
         logger?.warn({ err: rejection, policy: policy.name }, 'rate limiter failed; request let through');
         return next();
       }
-      const retryAfter = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-      throw new HttpProblem('rate_limited', `Too many requests: at most ${policy.points} per ${policy.durationSec} s. Retry in ${retryAfter} s.`, {
-        headers: {
-          'Retry-After': String(retryAfter),
-          'RateLimit-Policy': policyHeader,
-          RateLimit: `"${policy.name}";r=0;t=${retryAfter}`,
-        },
-      });
+      throw rateLimited(policy, rejection, `Too many requests: at most ${policy.points} per ${policy.durationSec} s.`);
     }
     c.header('RateLimit-Policy', policyHeader);
     c.header('RateLimit', rateHeader(state));
@@ -89,8 +84,20 @@ export function rateLimit(options: RateLimitMiddlewareOptions): MiddlewareHandle
   };
 }
 
+/** The 429 for a client over `policy`, saying why and when to retry, with the draft's headers. */
+export function rateLimited(policy: RateLimitPolicy, state: RateLimitState, why: string): HttpProblem {
+  const retryAfter = Math.max(1, Math.ceil(state.msBeforeNext / 1000));
+  return new HttpProblem('rate_limited', `${why} Retry in ${retryAfter} s.`, {
+    headers: {
+      'Retry-After': String(retryAfter),
+      'RateLimit-Policy': `"${policy.name}";q=${policy.points};w=${policy.durationSec}`,
+      RateLimit: `"${policy.name}";r=0;t=${retryAfter}`,
+    },
+  });
+}
+
 /** A limiter rejects with its result when over the limit, and with an Error when its store fails. */
-function isLimiterResult(value: unknown): value is RateLimitState {
+export function isLimiterResult(value: unknown): value is RateLimitState {
   return (
     typeof value === 'object' &&
     value !== null &&

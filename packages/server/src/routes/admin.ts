@@ -1,14 +1,33 @@
 import { DECIMAL_PRICE, INPUT_LIMITS } from '@flashsale/core';
 import { createRoute, z } from '@hono/zod-openapi';
+import { readJsonBody } from '../json-input.js';
 import type { RouteDeps } from './deps.js';
+import { documentedRoute } from './json-route.js';
 import { productBody } from './products.js';
 import { createRouter } from './router.js';
-import { idParam, problemResponses, ProductSchema } from './schemas.js';
+import { idParam, problemResponses, ProductSchema, textField } from './schemas.js';
 
 /** The security scheme name the admin routes declare in /openapi.json. */
 export const ADMIN_SECURITY = 'adminBearer';
 
 const security = [{ [ADMIN_SECURITY]: [] }];
+
+const CreateProductRequest = z
+  .strictObject({
+    name: textField(INPUT_LIMITS.productName.maxLength, { trim: true }).openapi({ example: 'Limited Edition Product' }),
+    price: z
+      .string()
+      .regex(DECIMAL_PRICE, { error: 'must be a decimal string up to 9999999.99 with at most two places, like "99.99"' })
+      .openapi({ example: '99.99' }),
+    stock: z.int({ error: 'must be a non-negative integer' }).nonnegative({ error: 'must be a non-negative integer' }).openapi({ example: 50 }),
+  })
+  .openapi('CreateProductRequest');
+
+const RestockRequest = z
+  .strictObject({
+    qty: z.int({ error: 'must be a positive integer' }).positive({ error: 'must be a positive integer' }).openapi({ example: 10 }),
+  })
+  .openapi('RestockRequest');
 
 const createProductRoute = (guards: RouteDeps['guards']) =>
   createRoute({
@@ -23,18 +42,7 @@ const createProductRoute = (guards: RouteDeps['guards']) =>
       body: {
         required: true,
         content: {
-          'application/json': {
-            schema: z
-              .strictObject({
-                name: z.string().trim().min(1).max(INPUT_LIMITS.productName.maxLength).openapi({ example: 'Limited Edition Product' }),
-                price: z
-                  .string()
-                  .regex(DECIMAL_PRICE, { error: 'must be a decimal string up to 9999999.99 with at most two places, like "99.99"' })
-                  .openapi({ example: '99.99' }),
-                stock: z.int({ error: 'must be a non-negative integer' }).nonnegative({ error: 'must be a non-negative integer' }).openapi({ example: 50 }),
-              })
-              .openapi('CreateProductRequest'),
-          },
+          'application/json': { schema: CreateProductRequest },
         },
       },
     },
@@ -58,13 +66,7 @@ const restockRoute = (guards: RouteDeps['guards']) =>
       body: {
         required: true,
         content: {
-          'application/json': {
-            schema: z
-              .strictObject({
-                qty: z.int({ error: 'must be a positive integer' }).positive({ error: 'must be a positive integer' }).openapi({ example: 10 }),
-              })
-              .openapi('RestockRequest'),
-          },
+          'application/json': { schema: RestockRequest },
         },
       },
     },
@@ -75,16 +77,17 @@ const restockRoute = (guards: RouteDeps['guards']) =>
   });
 
 /** The admin API; mounted only when an admin token is configured. */
-export function adminRoutes({ engine, guards }: RouteDeps) {
+export function adminRoutes({ engine, guards, maxBodyBytes }: RouteDeps & { maxBodyBytes: number }) {
   const router = createRouter();
   router.openAPIRegistry.registerComponent('securitySchemes', ADMIN_SECURITY, { type: 'http', scheme: 'bearer' });
   return router
-    .openapi(createProductRoute(guards), async (c) => {
-      const product = await engine.createProduct(c.req.valid('json'));
+    .openapi(documentedRoute(router, createProductRoute(guards)), async (c) => {
+      const product = await engine.createProduct(await readJsonBody(c, CreateProductRequest, maxBodyBytes));
       return c.json(productBody(product), 201);
     })
-    .openapi(restockRoute(guards), async (c) => {
-      const product = await engine.restock({ productId: Number(c.req.valid('param').id), qty: c.req.valid('json').qty });
+    .openapi(documentedRoute(router, restockRoute(guards)), async (c) => {
+      const { qty } = await readJsonBody(c, RestockRequest, maxBodyBytes);
+      const product = await engine.restock({ productId: Number(c.req.valid('param').id), qty });
       return c.json(productBody(product), 200);
     });
 }

@@ -1,6 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { FlashSale } from '@flashsale/core';
+import type { Handler, MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
+import type { AppEnv } from '../env.js';
 import type { Metrics } from '../metrics.js';
 import { isProblemCode, PROBLEM_CATALOG } from '../problems/catalog.js';
 import { HttpProblem } from '../problems/http-problem.js';
@@ -11,6 +13,8 @@ import { problemResponses, PUBLIC } from './schemas.js';
 export interface OpsDeps {
   engine: FlashSale;
   metrics: Metrics | undefined;
+  /** Guards /metrics when it has a token of its own. */
+  metricsAuth?: MiddlewareHandler<AppEnv> | undefined;
   logger: Logger | undefined;
   /** How long /readyz waits for the store before answering 503. */
   readyTimeoutMs: number;
@@ -73,7 +77,7 @@ const metricsRoute = createRoute({
 });
 
 /** /healthz, /readyz, /metrics and /problems/{code}. */
-export function opsRoutes({ engine, metrics, logger, readyTimeoutMs }: OpsDeps) {
+export function opsRoutes({ engine, metrics, metricsAuth, logger, readyTimeoutMs }: OpsDeps) {
   const router = createRouter()
     .openapi(healthRoute, (c) => c.json({ status: 'ok' as const }, 200))
     .openapi(readyRoute, async (c) => {
@@ -93,7 +97,9 @@ export function opsRoutes({ engine, metrics, logger, readyTimeoutMs }: OpsDeps) 
     });
   if (metrics) {
     router.openAPIRegistry.registerPath(metricsRoute);
-    router.get(metricsRoute.path, async (c) => c.body(await metrics.render(), 200, { 'Content-Type': metrics.contentType }));
+    const render: Handler<AppEnv> = async (c) => c.body(await metrics.render(), 200, { 'Content-Type': metrics.contentType });
+    if (metricsAuth) router.get(metricsRoute.path, metricsAuth, render);
+    else router.get(metricsRoute.path, render);
   }
   return router;
 }

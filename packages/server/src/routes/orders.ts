@@ -1,8 +1,17 @@
 import { INPUT_LIMITS } from '@flashsale/core';
 import { createRoute, z } from '@hono/zod-openapi';
+import { readJsonBody } from '../json-input.js';
 import type { RouteDeps } from './deps.js';
+import { documentedRoute } from './json-route.js';
 import { createRouter } from './router.js';
-import { idempotencyKey, OrderStatusSchema, positiveId, problemResponses, PUBLIC } from './schemas.js';
+import { idempotencyKey, OrderStatusSchema, positiveId, problemResponses, PUBLIC, textField } from './schemas.js';
+
+const OrderRequest = z
+  .strictObject({
+    hold_id: positiveId.openapi({ example: 123 }),
+    token: textField(INPUT_LIMITS.token.maxLength).openapi({ example: 'your-hold-token' }),
+  })
+  .openapi('OrderRequest');
 
 const orderRoute = (guards: RouteDeps['guards']) =>
   createRoute({
@@ -18,14 +27,7 @@ const orderRoute = (guards: RouteDeps['guards']) =>
       body: {
         required: true,
         content: {
-          'application/json': {
-            schema: z
-              .strictObject({
-                hold_id: positiveId.openapi({ example: 123 }),
-                token: z.string().min(1).max(INPUT_LIMITS.token.maxLength).openapi({ example: 'your-hold-token' }),
-              })
-              .openapi('OrderRequest'),
-          },
+          'application/json': { schema: OrderRequest },
         },
       },
     },
@@ -59,9 +61,10 @@ const orderRoute = (guards: RouteDeps['guards']) =>
   });
 
 /** POST /api/orders. An unknown hold and a wrong token get the same 403. */
-export function orderRoutes({ engine, guards }: RouteDeps) {
-  return createRouter().openapi(orderRoute(guards), async (c) => {
-    const body = c.req.valid('json');
+export function orderRoutes({ engine, guards, maxBodyBytes }: RouteDeps & { maxBodyBytes: number }) {
+  const router = createRouter();
+  return router.openapi(documentedRoute(router, orderRoute(guards)), async (c) => {
+    const body = await readJsonBody(c, OrderRequest, maxBodyBytes);
     const key = c.req.valid('header')['idempotency-key'];
     const order = await engine.createOrder({
       holdId: body.hold_id,

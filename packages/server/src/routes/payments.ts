@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
+import { INPUT_LIMITS } from '@flashsale/core';
 import { createRoute, z } from '@hono/zod-openapi';
+import { readJsonBody } from '../json-input.js';
 import type { RouteDeps } from './deps.js';
+import { documentedRoute } from './json-route.js';
 import { createRouter } from './router.js';
-import { idempotencyKey, OrderStatusSchema, positiveId, problemResponses, PUBLIC } from './schemas.js';
+import { idempotencyKey, OrderStatusSchema, positiveId, problemResponses, PUBLIC, textField } from './schemas.js';
 
 /** The security scheme name of the signed webhook in /openapi.json. */
 export const WEBHOOK_SECURITY = 'webhookSignature';
@@ -19,6 +22,14 @@ const webhookSecurityScheme = {
     'Standard Webhooks: `v1,<base64 HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{body}">` under the webhook secret ' +
     '(`whsec_...`, base64 after the prefix), over the exact body bytes. Several space-separated signatures may be sent; one must match.',
 } as const;
+
+const PaymentWebhook = z
+  .strictObject({
+    order_id: positiveId.openapi({ example: 456 }),
+    status: z.enum(['success', 'failed']).openapi({ example: 'success' }),
+    txn_id: textField(INPUT_LIMITS.txnId.maxLength).nullish().openapi({ example: 'TXN-789' }),
+  })
+  .openapi('PaymentWebhook');
 
 const webhookRoute = (guards: RouteDeps['guards'], signed: boolean) =>
   createRoute({
@@ -46,15 +57,7 @@ const webhookRoute = (guards: RouteDeps['guards'], signed: boolean) =>
       body: {
         required: true,
         content: {
-          'application/json': {
-            schema: z
-              .strictObject({
-                order_id: positiveId.openapi({ example: 456 }),
-                status: z.enum(['success', 'failed']).openapi({ example: 'success' }),
-                txn_id: z.string().min(1).max(255).nullish().openapi({ example: 'TXN-789' }),
-              })
-              .openapi('PaymentWebhook'),
-          },
+          'application/json': { schema: PaymentWebhook },
         },
       },
     },
@@ -91,11 +94,11 @@ const webhookRoute = (guards: RouteDeps['guards'], signed: boolean) =>
  * tolerance window is recognised even when its (unsigned) Idempotency-Key header was changed.
  * Unsigned, the key is the Idempotency-Key header, as in the original API.
  */
-export function paymentRoutes({ engine, guards, signed }: RouteDeps & { signed: boolean }) {
+export function paymentRoutes({ engine, guards, signed, maxBodyBytes }: RouteDeps & { signed: boolean; maxBodyBytes: number }) {
   const router = createRouter();
   if (signed) router.openAPIRegistry.registerComponent('securitySchemes', WEBHOOK_SECURITY, webhookSecurityScheme);
-  return router.openapi(webhookRoute(guards, signed), async (c) => {
-    const body = c.req.valid('json');
+  return router.openapi(documentedRoute(router, webhookRoute(guards, signed)), async (c) => {
+    const body = await readJsonBody(c, PaymentWebhook, maxBodyBytes);
     // One of the two header schemas above validated, depending on `signed`.
     const headers = c.req.valid('header') as Record<string, string | undefined>;
     const payment = await engine.applyPayment({

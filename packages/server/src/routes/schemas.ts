@@ -42,6 +42,24 @@ export const idempotencyKey = z
   .regex(INPUT_LIMITS.idempotencyKey.pattern, { error: KEY_FORMAT })
   .openapi({ example: 'unique-payment-id-123' });
 
+/**
+ * A text field of a request body: its length limit, and the engine's rule for every text a client
+ * sends (INPUT_LIMITS.text: no NUL, no unpaired surrogate), so the server refuses what no store
+ * can keep with the same words the engine would, naming the wire field.
+ */
+export function textField(maxLength: number, options: { trim?: boolean } = {}) {
+  const text = options.trim ? z.string().trim() : z.string();
+  return (
+    text
+      .min(1)
+      .max(maxLength)
+      .regex(INPUT_LIMITS.text.pattern, { error: INPUT_LIMITS.text.message })
+      // zod-to-openapi writes a regex with flags as "source/u"; the source alone is the pattern
+      // (JSON Schema patterns are read as Unicode).
+      .openapi({ pattern: INPUT_LIMITS.text.pattern.source })
+  );
+}
+
 export const ProblemSchema = z
   .object({
     type: z.string().openapi({ example: '/problems/insufficient_stock' }),

@@ -59,6 +59,28 @@ export function expectSuccessAnswer(endpoint: keyof typeof SUCCESS_SCHEMAS, answ
   return SUCCESS_SCHEMAS[endpoint].parse(JSON.parse(answer.text));
 }
 
+/** NUL, or a surrogate not part of a pair (the `u` flag reads a pair as one code point). */
+const UNSTORABLE = /[\u0000\ud800-\udfff]/u;
+
+/**
+ * True when the body, as the server reads it (UTF-8 bytes on the wire, then JSON), carries a
+ * string with text no store keeps exactly. A request that does must never be answered 2xx.
+ */
+export function carriesUnstorableText(body: string | Uint8Array | undefined): boolean {
+  if (body === undefined) return false;
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(body).toString('utf8'));
+  } catch {
+    return false;
+  }
+  const visit = (node: unknown): boolean =>
+    typeof node === 'string'
+      ? UNSTORABLE.test(node)
+      : typeof node === 'object' && node !== null && Object.entries(node).some(([key, child]) => UNSTORABLE.test(key) || visit(child));
+  return visit(value);
+}
+
 interface OpenApiSchema {
   $ref?: string;
   properties?: Record<string, OpenApiSchema>;

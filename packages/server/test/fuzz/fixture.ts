@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { FlashSaleStore } from '@flashsale/core';
 import { generateWebhookSecret } from '../../src/index.js';
 import { harness, type Harness } from '../helpers.js';
 
@@ -25,11 +26,13 @@ export const FIXTURE = {
   orderIds: [1, 2, 3, 4, 5, 9999],
 } as const;
 
-export async function fixtureHarness(signed: boolean): Promise<Harness> {
+export async function fixtureHarness(signed: boolean, store: FlashSaleStore): Promise<Harness> {
   let tokens = 0;
   const h = harness(
     { adminToken: ADMIN_TOKEN, ...(signed ? { webhookSecret: WEBHOOK_SECRET } : {}) },
     { generateToken: () => tokenOf(++tokens) },
+    (s) => s,
+    store,
   );
   const plenty = await h.product(1_000_000);
   await h.product(3, '0.01');

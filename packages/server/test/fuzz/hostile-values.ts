@@ -35,9 +35,24 @@ export const hostileString: fc.Arbitrary<string> = fc.oneof(
   fc.tuple(fc.constantFrom('x', '9', 'é', '\u0000', '😀'), fc.integer({ min: 200, max: 3_000 })).map(([c, n]) => c.repeat(n)),
 );
 
+/**
+ * Text no store keeps exactly, hidden in otherwise plausible text: NUL (PostgreSQL's text type
+ * refuses it: "invalid byte sequence for encoding UTF8: 0x00") and unpaired surrogates (no UTF-8
+ * form; stores give U+FFFD back instead). With a UTF-8 database these are all the text PostgreSQL
+ * refuses or changes. They must be refused with 400 on every store, never stored, never a 500.
+ */
+export const unstorableText: fc.Arbitrary<string> = fc
+  .tuple(
+    fc.constantFrom('TXN-789', 'Sneaker', 'a', '', '😀', 'x'.repeat(100)),
+    fc.constantFrom('\u0000', '\u0000\u0000', '\ud800', '\udbff', '\udc00', '\udfff', '\udc00\ud800', '\ud83d'),
+    fc.constantFrom('', '789', 'X', '😀'),
+  )
+  .map(([before, bad, after]) => `${before}${bad}${after}`);
+
 /** A JSON string literal. JSON.stringify escapes lone surrogates, so they arrive as \udxxx. */
 export const rawString: fc.Arbitrary<string> = fc.oneof(
   { weight: 9, arbitrary: hostileString.map((s) => JSON.stringify(s)) },
+  { weight: 2, arbitrary: unstorableText.map((s) => JSON.stringify(s)) },
   // Raw control characters and bad escapes inside a literal: invalid JSON.
   { weight: 1, arbitrary: fc.constantFrom('"a\u0001b"', '"tab\there"', '"\\x41"', '"\\ud800"', '"\\u00"', "'single'") },
 );
@@ -91,6 +106,7 @@ export const contentType: fc.Arbitrary<string | undefined> = fc.oneof(
     arbitrary: fc.constantFrom(
       undefined, 'application/json; charset=utf-8', 'application/json;charset=UTF-8', 'application/json; charset=latin1',
       'application/json; charset=utf-16', 'APPLICATION/JSON', 'application/problem+json', 'application/vnd.api+json',
+      'application/json;', 'application/json ; charset=utf-8', 'application/json;;', 'application/+json', ';',
       'text/plain', 'text/json', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', '',
       'application/json, text/plain', 'json', 'application/jsonx', 'application/json; boundary=', '*/*',
     ),

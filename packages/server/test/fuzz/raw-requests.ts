@@ -12,7 +12,11 @@ export interface RawRequest {
   endpoint: Endpoint;
   method: string;
   path: string;
+  /** The body as planned (framing may have cut it on the wire). */
+  body: string | Uint8Array | undefined;
   bytes: Buffer;
+  /** True when the server must wait for bytes that never come (a Content-Length past the body). */
+  incomplete: boolean;
 }
 
 type Framing = 'exact' | 'none' | 'short' | 'long' | 'chunked' | 'bad-chunk' | 'cl-and-te' | 'two-lengths' | 'negative';
@@ -22,6 +26,8 @@ const rawHeader: fc.Arbitrary<[string, string]> = fc.oneof(
   fc.tuple(fc.constant('Idempotency-Key'), fc.integer({ min: 8 * 1024, max: 20 * 1024 }).map((n) => 'k'.repeat(n))),
   fc.constantFrom<[string, string]>(
     ['X-Nul', 'a\u0000b'],
+    ['Idempotency-Key', 'key-1\u0000'],
+    ['Webhook-Id', 'msg_1\u0000'],
     ['X-Cr', 'a\rb'],
     ['X-Fold', 'a\r\n continued'],
     ['Bad Name', 'x'],
@@ -113,6 +119,8 @@ export const rawRequest: fc.Arbitrary<RawRequest> = fc
       endpoint: line === undefined ? plan.endpoint : line[1],
       method: plan.method,
       path: plan.path,
+      body: plan.body,
+      incomplete: framing === 'long',
       // Header text goes out as UTF-8, as a careless client would write it.
       bytes: Buffer.concat([Buffer.from(head, 'utf8'), payload]),
     };

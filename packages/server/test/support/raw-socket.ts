@@ -47,11 +47,28 @@ export async function openRaw(port: number, host = '127.0.0.1'): Promise<RawConn
   };
 }
 
-/** Sends `request` bytes on a fresh connection, half-closes, and resolves with the whole answer. */
-export async function rawExchange(port: number, request: string | Buffer): Promise<string> {
+/**
+ * Sends `request` bytes on a fresh connection, half-closes, and resolves with the whole answer.
+ *
+ * Node's HTTP server drops an answer still being computed when the client half-closes (it aborts
+ * the request on the client's FIN), so a request whose answer waits for I/O, a database round
+ * trip, would get none. With `halfCloseAfterMs` the client half-closes only if the server has not
+ * closed by then: a complete request (with `Connection: close`) is answered and closed first,
+ * and one the server still waits on (a body shorter than its Content-Length) is then ended.
+ */
+export async function rawExchange(port: number, request: string | Buffer, options: { halfCloseAfterMs?: number } = {}): Promise<string> {
   const connection = await openRaw(port);
-  connection.socket.end(request);
-  return connection.closed;
+  if (options.halfCloseAfterMs === undefined) {
+    connection.socket.end(request);
+    return connection.closed;
+  }
+  connection.socket.write(request);
+  const halfClose = setTimeout(() => connection.socket.end(), options.halfCloseAfterMs);
+  try {
+    return await connection.closed;
+  } finally {
+    clearTimeout(halfClose);
+  }
 }
 
 /** Splits a raw HTTP/1.1 answer into status, lower-cased headers and body. */
