@@ -1,11 +1,8 @@
 import cluster from 'node:cluster';
-import { signWebhook, startClusterLimiterPrimary, type RunningServer } from '@flashsale/server';
+import type { RunningServer } from '@flashsale/server';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { UsageError } from '../cli-error.js';
 import { WORKER_ENV } from '../cluster/messages.js';
-import { prepareDatabase } from '../cluster/prepare-database.js';
-import { superviseWorkers } from '../cluster/serve-primary.js';
-import { runWorker } from '../cluster/serve-worker.js';
 import type { CliContext } from '../context.js';
 import { formatDuration } from '../duration.js';
 import { describeDbTarget, type DbTarget } from '../open-store.js';
@@ -14,7 +11,6 @@ import { say, warn } from '../output.js';
 import { parseRateLimitSpec } from '../rate-limit-spec.js';
 import { registerSecret } from '../redact.js';
 import { limiterStoreFor } from '../shared-limiter.js';
-import { startServer } from '../start-server.js';
 import { productLine } from '../wire.js';
 import { dbTargetFrom } from '../with-sale.js';
 
@@ -100,14 +96,17 @@ async function runServe(flags: ServeFlags, ctx: CliContext): Promise<void> {
   flags.adminToken = flags.adminToken || undefined;
   registerSecret(flags.webhookSecret);
   registerSecret(flags.adminToken);
-  if (flags.webhookSecret) assertWebhookSecret(flags.webhookSecret);
+  if (flags.webhookSecret) await assertWebhookSecret(flags.webhookSecret);
   if (flags.synchronous && target.kind !== 'sqlite') {
     throw new UsageError("--synchronous is for SQLite; PostgreSQL's durability is its own synchronous_commit setting (on by default)");
   }
 
-  if (cluster.isWorker && process.env[WORKER_ENV] === '1') return runWorker(flags, target, ctx);
+  // The HTTP server and what it needs load here, when serve runs, not when the command line is
+  // built: `holds:release` from cron must not pay for them.
+  if (cluster.isWorker && process.env[WORKER_ENV] === '1') return (await import('../cluster/serve-worker.js')).runWorker(flags, target, ctx);
   if (flags.workers > 1) return runPrimary(flags, target, ctx);
 
+  const { startServer } = await import('../start-server.js');
   const { running, seeded } = await startServer(flags, target, { seed: flags.seed, limiterStore: limiterStoreFor(target, 1) });
   if (seeded) say(io, `seeded the demo ${productLine(seeded)}`);
   startupWarnings(flags, ctx);
@@ -125,6 +124,11 @@ async function runPrimary(flags: ServeFlags, target: DbTarget, ctx: CliContext):
   if (target.kind === 'sqlite' && target.filename === ':memory:') {
     throw new UsageError('--workers: every worker would get its own empty :memory: database; use a SQLite file or postgres://');
   }
+  const [{ prepareDatabase }, { superviseWorkers }, { startClusterLimiterPrimary }] = await Promise.all([
+    import('../cluster/prepare-database.js'),
+    import('../cluster/serve-primary.js'),
+    import('@flashsale/server'),
+  ]);
   const seeded = await prepareDatabase(flags, target, io);
   if (seeded) say(io, `seeded the demo ${productLine(seeded)}`);
   if (limiterStoreFor(target, flags.workers) === 'cluster' && flags.rateLimit !== false) {
@@ -194,7 +198,8 @@ function untilSignal(running: RunningServer, io: CliContext['io']): Promise<numb
   });
 }
 
-function assertWebhookSecret(secret: string): void {
+async function assertWebhookSecret(secret: string): Promise<void> {
+  const { signWebhook } = await import('@flashsale/server');
   try {
     signWebhook(secret, '');
   } catch {

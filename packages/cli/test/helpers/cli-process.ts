@@ -5,7 +5,8 @@ const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const BIN = fileURLToPath(new URL('../../src/bin.ts', import.meta.url));
 
 /** Exactly what `pnpm flashsale` runs: the TypeScript sources through tsx, with the source condition. */
-const NODE_ARGS = ['--conditions=@flashsale/source', '--import', 'tsx', BIN];
+const NODE_FLAGS = ['--conditions=@flashsale/source', '--import', 'tsx'];
+const NODE_ARGS = [...NODE_FLAGS, BIN];
 
 export interface CliResult {
   code: number | null;
@@ -25,10 +26,14 @@ function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return env;
 }
 
-/** Runs `flashsale <args>` as its own process and resolves when it exits. */
-export function runCli(args: string[], options: { env?: Record<string, string> } = {}): Promise<CliResult> {
+/**
+ * Runs `flashsale <args>` as its own process and resolves when it exits. `nodeFlags` go to Node
+ * after the ones `pnpm flashsale` passes; `cwd` defaults to the repository root.
+ */
+export function runCli(args: string[], options: { env?: Record<string, string>; nodeFlags?: string[]; cwd?: string } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...NODE_ARGS, ...args], { cwd: ROOT, env: childEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const nodeArgs = [...NODE_FLAGS, ...(options.nodeFlags ?? []), BIN, ...args];
+    const child = spawn(process.execPath, nodeArgs, { cwd: options.cwd ?? ROOT, env: childEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
