@@ -4,8 +4,11 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const BIN = fileURLToPath(new URL('../../src/bin.ts', import.meta.url));
 
-/** Exactly what `pnpm flashsale` runs: the TypeScript sources through tsx, with the source condition. */
-const NODE_FLAGS = ['--conditions=@flashsale/source', '--import', 'tsx'];
+/**
+ * Exactly what `pnpm flashsale` runs: the TypeScript sources through tsx, with the source
+ * condition. tsx by its resolved URL, so a child may run in any working directory.
+ */
+const NODE_FLAGS = ['--conditions=@flashsale/source', '--import', import.meta.resolve('tsx')];
 const NODE_ARGS = [...NODE_FLAGS, BIN];
 
 export interface CliResult {
@@ -18,7 +21,7 @@ export interface CliResult {
 /** Environment for a child: the test's, minus anything that would pick a database or a secret for it. */
 function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env = { ...process.env, ...extra };
-  for (const name of ['DATABASE_URL', 'FLASHSALE_WEBHOOK_SECRET', 'FLASHSALE_ADMIN_TOKEN']) {
+  for (const name of ['DATABASE_URL', 'FLASHSALE_WEBHOOK_SECRET', 'FLASHSALE_ADMIN_TOKEN', 'PORT', 'HOST']) {
     if (!(name in extra)) delete env[name];
   }
   // Progress lines are for terminals; children here write to pipes, but be explicit.
