@@ -1,6 +1,6 @@
 import type { PostgresStore } from '@flashsale/adapter-postgres';
 import type { FlashSaleStore } from '@flashsale/core';
-import { clusterLimiter, postgresLimiter, type LimiterFactory } from '@flashsale/server';
+import type { LimiterFactory } from '@flashsale/server';
 import type { DbTarget } from './open-store.js';
 
 /**
@@ -26,6 +26,8 @@ export function limiterStoreFor(target: DbTarget, workers: number): LimiterStore
  */
 export async function limiterFor(kind: LimiterStore, store: FlashSaleStore): Promise<LimiterFactory | undefined> {
   if (kind === 'memory') return undefined;
+  // Loaded here, not at the top: `serve` imports this module while building the command line.
+  const { clusterLimiter, postgresLimiter } = await import('@flashsale/server');
   if (kind === 'cluster') return clusterLimiter();
   const pg = store as PostgresStore;
   return postgresLimiter({ pool: pg.pool, schema: pg.schema });

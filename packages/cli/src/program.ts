@@ -9,6 +9,7 @@ import { registerServe } from './commands/serve.js';
 import { registerVerify } from './commands/verify.js';
 import { registerBench } from './commands/bench.js';
 import type { CliContext } from './context.js';
+import { loadEnvFile } from './env-file.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -24,6 +25,8 @@ export function createProgram(ctx: CliContext): Command {
   program
     .description('Sell a limited stock to a stampede without overselling: the HTTP server and its tools.')
     .version(VERSION, '-V, --version')
+    // A program option, so it is taken before or after the command name (`flashsale serve --env-file x`).
+    .option('--env-file <path>', 'read environment variables (DATABASE_URL, PORT…) from this file; variables already set win (default: ./.env when present)')
     .exitOverride()
     .showSuggestionAfterError(true)
     .configureOutput({
@@ -37,13 +40,16 @@ export function createProgram(ctx: CliContext): Command {
       [
         '',
         'Every command takes --db (a file path, sqlite:path, :memory: or postgres://…; env DATABASE_URL;',
-        'default ./flashsale.db) and --help.',
+        'default ./flashsale.db) and --help. A flag beats its environment variable, which beats the',
+        '--env-file (or ./.env) value.',
         '',
         'Exit status: 0 done, 1 failed (refused, storage unavailable, verify found a violation), 2 bad command line.',
         '',
         'Start here:\n  flashsale serve                 # http://localhost:8000, SQLite in ./flashsale.db',
       ].join('\n'),
-    );
+    )
+    // Before the command parses its options, which read their environment variables.
+    .hook('preSubcommand', (command) => loadEnvFile(command.opts<{ envFile?: string }>().envFile));
   registerServe(program, ctx);
   registerMigrate(program, ctx);
   registerSeed(program, ctx);

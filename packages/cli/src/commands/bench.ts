@@ -1,5 +1,7 @@
 import { writeFileSync } from 'node:fs';
-import { BENCH_DEFAULTS, BENCH_DESCRIPTION, commandLauncher, exitCodeFor, renderHtml, renderJson, renderTable, runBench, STRATEGIES, type BenchOptions } from '@flashsale/bench';
+import type { BenchOptions } from '@flashsale/bench';
+// Only the defaults and names, for the options and help: the load generator loads when bench runs.
+import { BENCH_DEFAULTS, BENCH_DESCRIPTION, STRATEGIES } from '@flashsale/bench/options';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { CliError, UsageError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
@@ -80,6 +82,7 @@ async function runBenchCommand(flags: BenchFlags, ctx: CliContext): Promise<void
   // Checked here for the CLI's one-line usage error; the bench takes the string as it is.
   if (flags.db !== undefined) dbTargetFrom(flags.db);
   registerSecret(flags.adminToken);
+  const { commandLauncher, exitCodeFor, renderHtml, renderJson, renderTable, runBench } = await import('@flashsale/bench');
   const [command, prefix] = selfCommand();
   const options: BenchOptions = {
     ...defined({

@@ -1,11 +1,8 @@
 import cluster from 'node:cluster';
-import { createServerLog, LOG_LEVELS, signWebhook, startClusterLimiterPrimary, type LogLevel, type RunningServer, type ServerLog } from '@flashsale/server';
+import type { LogLevel, RunningServer, ServerLog } from '@flashsale/server';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { UsageError } from '../cli-error.js';
 import { WORKER_ENV } from '../cluster/messages.js';
-import { prepareDatabase } from '../cluster/prepare-database.js';
-import { superviseWorkers } from '../cluster/serve-primary.js';
-import { runWorker } from '../cluster/serve-worker.js';
 import type { CliContext } from '../context.js';
 import { formatDuration } from '../duration.js';
 import { describeDbTarget, type DbTarget } from '../open-store.js';
@@ -14,10 +11,12 @@ import { warn } from '../output.js';
 import { parseRateLimitSpec } from '../rate-limit-spec.js';
 import { registerSecret } from '../redact.js';
 import { limiterStoreFor } from '../limiter-store.js';
-import { startServer } from '../start-server.js';
 import { parseTrustProxySpec, TRUST_PROXY_USAGE } from '../trust-proxy-spec.js';
 import { productLine } from '../wire.js';
 import { dbTargetFrom } from '../with-sale.js';
+
+/** pino's levels, the server's `LogLevel`: listed here so building the command line loads no server code. */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const satisfies readonly LogLevel[];
 
 /** The longest delay a Node timer takes (about 24.8 days); longer ones fire at once. */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -53,8 +52,8 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .command('serve')
     .description('run the HTTP API (migrates, seeds the demo product on an empty database, sweeps expired holds)')
     .addOption(dbOption())
-    .addOption(new Option('--port <n>', 'port to listen on; 0 picks a free one (printed)').argParser(intArg(0, 65_535)).default(8000))
-    .addOption(new Option('--host <address>', 'interface to bind; 0.0.0.0 or :: to accept outside connections').default('127.0.0.1'))
+    .addOption(new Option('--port <n>', 'port to listen on; 0 picks a free one (printed)').env('PORT').argParser(intArg(0, 65_535)).default(8000))
+    .addOption(new Option('--host <address>', 'interface to bind; 0.0.0.0 or :: to accept outside connections').env('HOST').default('127.0.0.1'))
     .addOption(new Option('--hold-ttl <duration>', 'how long a hold keeps its stock').argParser(durationArg()).default(120_000, '2m'))
     .addOption(new Option('--payment-ttl <duration>', 'how long a pending order waits for payment').argParser(durationArg()).default(900_000, '15m'))
     .addOption(new Option('--sweep-interval <duration>', 'time between expiry passes').argParser(durationArg(MAX_TIMER_MS)).default(5_000, '5s'))
@@ -118,23 +117,30 @@ async function runServe(flags: ServeFlags, ctx: CliContext): Promise<void> {
   registerSecret(flags.webhookSecret);
   registerSecret(flags.adminToken);
   registerSecret(flags.metricsToken);
-  if (flags.webhookSecret) assertWebhookSecret(flags.webhookSecret);
+  if (flags.webhookSecret) await assertWebhookSecret(flags.webhookSecret);
   // Bare, the flag once meant "believe the left-most X-Forwarded-For", which the client writes.
   if (flags.trustProxy === true) throw new UsageError(`--trust-proxy needs to know your proxies: ${TRUST_PROXY_USAGE}`);
   if (flags.synchronous && target.kind !== 'sqlite') {
     throw new UsageError("--synchronous is for SQLite; PostgreSQL's durability is its own synchronous_commit setting (on by default)");
   }
 
-  if (cluster.isWorker && process.env[WORKER_ENV] === '1') return runWorker(flags, target, ctx);
+  // The HTTP server and what it needs load here, when serve runs, not when the command line is
+  // built: `holds:release` from cron must not pay for them.
+  if (cluster.isWorker && process.env[WORKER_ENV] === '1') return (await import('../cluster/serve-worker.js')).runWorker(flags, target, ctx);
   if (flags.workers > 1) return runPrimary(flags, target, ctx);
 
+  const [{ startServer }, { createServerLog }] = await Promise.all([import('../start-server.js'), import('@flashsale/server')]);
   const log = createServerLog({ level: flags.logLevel, output: io.stdout });
+  // Listening for signals before the server starts: one sent right after "listening" is a
+  // graceful stop, never the default kill.
+  const stop = stopSignal(io);
   try {
     const { running } = await startServer(flags, target, { seed: flags.seed, limiterStore: limiterStoreFor(target, 1), log });
     startupWarnings(flags, ctx);
     log.logger.info(summaryLine(flags, target));
-    ctx.exitCode = await untilSignal(running, log, io);
+    ctx.exitCode = await shutDownOn(stop.signal, running, log, io);
   } finally {
+    stop.dispose();
     log.close();
   }
 }
@@ -148,6 +154,11 @@ async function runPrimary(flags: ServeFlags, target: DbTarget, ctx: CliContext):
   if (target.kind === 'sqlite' && target.filename === ':memory:') {
     throw new UsageError('--workers: every worker would get its own empty :memory: database; use a SQLite file or postgres://');
   }
+  const [{ prepareDatabase }, { superviseWorkers }, { createServerLog, startClusterLimiterPrimary }] = await Promise.all([
+    import('../cluster/prepare-database.js'),
+    import('../cluster/serve-primary.js'),
+    import('@flashsale/server'),
+  ]);
   const log = createServerLog({ level: flags.logLevel, output: io.stdout });
   try {
     const seeded = await prepareDatabase(flags, target, io);
@@ -192,39 +203,50 @@ function summaryLine(flags: ServeFlags, target: DbTarget): string {
   ].join('; ');
 }
 
-/**
- * Waits for SIGTERM or SIGINT, then closes gracefully (the server logs "flashsale stopped"); a
- * second signal ends the process at once.
- */
-function untilSignal(running: RunningServer, log: ServerLog, io: CliContext['io']): Promise<number> {
-  return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
+/** The first SIGTERM or SIGINT; from then on a second one ends the process at once. */
+function stopSignal(io: CliContext['io']): { signal: Promise<NodeJS.Signals>; dispose(): void } {
+  const force = (again: NodeJS.Signals) => {
+    warn(io, `${again} again: stopping now, without waiting for requests in flight`);
+    process.exit(1);
+  };
+  let onSignal: (signal: NodeJS.Signals) => void = () => {};
+  const signal = new Promise<NodeJS.Signals>((resolve) => {
+    onSignal = (received) => {
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
-      const force = (again: NodeJS.Signals) => {
-        warn(io, `${again} again: stopping now, without waiting for requests in flight`);
-        process.exit(1);
-      };
       process.once('SIGTERM', force);
       process.once('SIGINT', force);
-      log.logger.info({ signal }, `${signal}: shutting down (finishing requests in flight)`);
-      running.close().then(
-        () => resolve(0),
-        (error: unknown) => {
-          warn(io, `error: shutdown failed: ${(error as Error).message}`);
-          resolve(1);
-        },
-      ).finally(() => {
-        process.off('SIGTERM', force);
-        process.off('SIGINT', force);
-      });
+      resolve(received);
     };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
   });
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  return {
+    signal,
+    dispose() {
+      for (const listener of [onSignal, force]) {
+        process.off('SIGTERM', listener);
+        process.off('SIGINT', listener);
+      }
+    },
+  };
 }
 
-function assertWebhookSecret(secret: string): void {
+/** Waits for the stop signal, then closes gracefully (the server logs "flashsale stopped"). */
+async function shutDownOn(signal: Promise<NodeJS.Signals>, running: RunningServer, log: ServerLog, io: CliContext['io']): Promise<number> {
+  const received = await signal;
+  log.logger.info({ signal: received }, `${received}: shutting down (finishing requests in flight)`);
+  try {
+    await running.close();
+    return 0;
+  } catch (error) {
+    warn(io, `error: shutdown failed: ${(error as Error).message}`);
+    return 1;
+  }
+}
+
+async function assertWebhookSecret(secret: string): Promise<void> {
+  const { signWebhook } = await import('@flashsale/server');
   try {
     signWebhook(secret, '');
   } catch {

@@ -4,8 +4,12 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const BIN = fileURLToPath(new URL('../../src/bin.ts', import.meta.url));
 
-/** Exactly what `pnpm flashsale` runs: the TypeScript sources through tsx, with the source condition. */
-const NODE_ARGS = ['--conditions=@flashsale/source', '--import', 'tsx', BIN];
+/**
+ * Exactly what `pnpm flashsale` runs: the TypeScript sources through tsx, with the source
+ * condition. tsx by its resolved URL, so a child may run in any working directory.
+ */
+const NODE_FLAGS = ['--conditions=@flashsale/source', '--import', import.meta.resolve('tsx')];
+const NODE_ARGS = [...NODE_FLAGS, BIN];
 
 export interface CliResult {
   code: number | null;
@@ -17,7 +21,7 @@ export interface CliResult {
 /** Environment for a child: the test's, minus anything that would pick a database or a secret for it. */
 function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env = { ...process.env, ...extra };
-  for (const name of ['DATABASE_URL', 'FLASHSALE_WEBHOOK_SECRET', 'FLASHSALE_ADMIN_TOKEN', 'FLASHSALE_METRICS_TOKEN']) {
+  for (const name of ['DATABASE_URL', 'FLASHSALE_WEBHOOK_SECRET', 'FLASHSALE_ADMIN_TOKEN', 'FLASHSALE_METRICS_TOKEN', 'PORT', 'HOST', 'LOG_LEVEL']) {
     if (!(name in extra)) delete env[name];
   }
   // Progress lines are for terminals; children here write to pipes, but be explicit.
@@ -25,10 +29,14 @@ function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return env;
 }
 
-/** Runs `flashsale <args>` as its own process and resolves when it exits. */
-export function runCli(args: string[], options: { env?: Record<string, string> } = {}): Promise<CliResult> {
+/**
+ * Runs `flashsale <args>` as its own process and resolves when it exits. `nodeFlags` go to Node
+ * after the ones `pnpm flashsale` passes; `cwd` defaults to the repository root.
+ */
+export function runCli(args: string[], options: { env?: Record<string, string>; nodeFlags?: string[]; cwd?: string } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...NODE_ARGS, ...args], { cwd: ROOT, env: childEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const nodeArgs = [...NODE_FLAGS, ...(options.nodeFlags ?? []), BIN, ...args];
+    const child = spawn(process.execPath, nodeArgs, { cwd: options.cwd ?? ROOT, env: childEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
