@@ -4,13 +4,19 @@ export type {
   FlashSaleOptions,
   HoldAttempt,
   HoldCreated,
+  HoldInput,
   HoldRefusalCode,
   OrderCreated,
+  OrderInput,
   PaymentApplied,
+  PaymentInput,
   Product,
+  ProductInput,
   ReleaseSummary,
+  RestockInput,
   VerifyReport,
-} from './engine.js';
+} from './api.js';
+export { ENGINE_DEFAULTS, type EngineSettings } from './options.js';
 export { ERROR_CODES, errorMessage, FlashSaleError, flashSaleError } from './errors.js';
 export type { ErrorCode, InputIssue } from './errors.js';
 export type { FlashSaleEvent, EventListener, ReleaseCause } from './events.js';

@@ -1,4 +1,5 @@
-import { createFlashSale, type FlashSale } from '../../engine.js';
+import type { FlashSale } from '../../api.js';
+import { createFlashSale } from '../../engine.js';
 import type { FlashSaleStore } from '../../store.js';
 import type { StoreHarness } from '../harness.js';
 import { manualClock, type ManualClock } from '../manual-clock.js';
