@@ -82,6 +82,12 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   // What createAdaptorServer does, plus an errorHandler for requests the adapter cannot read.
   const server = createServer(serverOptions, getRequestListener(app.fetch, { errorHandler: requestErrorHandler(logger) }));
   server.on('clientError', clientErrorHandler(logger));
+  // A client may send its whole request and half-close (FIN) before the answer is ready. Node's
+  // default then aborts the request and closes, so an answer that waits for the store (a batch,
+  // a PostgreSQL round trip) never reaches it. With half-open allowed, Node still ends the socket
+  // once the answer is written, and an unfinished request still gets its 400 from the parser.
+  // `httpAllowHalfOpen` is the http.Server field that `socketOnEnd` reads; Node does not document it.
+  (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   let draining = false;
   // While draining, answer in-flight requests with Connection: close so keep-alive sockets end.
   server.prependListener('request', (_req, res) => {
