@@ -1,4 +1,4 @@
-import { flashSaleError, type IdempotencyScope, type IdempotencyWrite, type StoredReplay } from '@flashsale/core';
+import { flashSaleError, type IdempotencyScope, type IdempotencyKey, type StoredReplay } from '@flashsale/core';
 import { RetryUnit, type Query } from './executor.js';
 import { isLockTimeout } from './pg-errors.js';
 import { sql } from './statement.js';
@@ -33,7 +33,7 @@ export function keyOf(write: { scope: IdempotencyScope; keyHash: string }): stri
   return `${write.scope}\u0000${write.keyHash}`;
 }
 
-export function claimFor(write: IdempotencyWrite<unknown>, createdAt: number): KeyClaim {
+export function claimFor(write: IdempotencyKey, createdAt: number): KeyClaim {
   return { scope: write.scope, keyHash: write.keyHash, fingerprint: write.fingerprint, createdAt };
 }
 

@@ -2,11 +2,14 @@ import Database from 'better-sqlite3';
 import {
   decideOrder,
   decidePayment,
+  storedAnswer,
+  type IdempotencyScope,
+  type OutcomeOfScope,
   flashSaleError,
   type AuditSnapshot,
   type CreateOrderOutcome,
   type FlashSaleStore,
-  type IdempotencyWrite,
+  type IdempotencyKey,
   type PaymentOutcome,
   type ProductAudit,
   type Replayable,
@@ -59,13 +62,13 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   const st = prepareStatements(db);
 
   /** Looks the key up, acts only when it is new, and stores the answer in the same transaction. */
-  function keyed<T>(write: IdempotencyWrite<T> | undefined, now: number, act: () => T): Replayable<T> {
+  function keyed<S extends IdempotencyScope>(write: IdempotencyKey<S> | undefined, now: number, act: () => OutcomeOfScope[S]): Replayable<OutcomeOfScope[S]> {
     if (write) {
       const found = st.getIdempotency.get(write.scope, write.keyHash) as { fingerprint: string; body: string } | undefined;
       if (found) return { kind: 'replay', fingerprint: found.fingerprint, body: found.body };
     }
     const outcome = act();
-    const body = write?.encode(outcome);
+    const body = write && storedAnswer(write, outcome);
     if (write && body !== undefined) {
       st.insertIdempotency.run({ scope: write.scope, keyHash: write.keyHash, fingerprint: write.fingerprint, body, createdAt: now });
     }
@@ -81,7 +84,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   const reserveHolds = db.transaction((requests: readonly ReserveRequest[]) => {
     const stock = new Map<number, { left: number; taken: number } | null>();
     const results = requests.map((request) =>
-      keyed<ReserveOutcome>(request.idempotency, request.createdAt, () => {
+      keyed<'hold'>(request.idempotency, request.createdAt, () => {
         let product = stock.get(request.productId);
         if (product === undefined) {
           const available = st.availableStock.get(request.productId) as number | undefined;
@@ -109,7 +112,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   });
 
   const createOrder = db.transaction((request: Parameters<FlashSaleStore['createOrder']>[0]) =>
-    keyed<CreateOrderOutcome>(request.idempotency, request.now, () => {
+    keyed<'order'>(request.idempotency, request.now, () => {
       const row = st.getHold.get(request.holdId) as HoldRow | undefined;
       const decision = decideOrder(row && toHold(row), request.tokenHash, request.now);
       if (decision !== 'create') return { kind: 'refused', code: decision };
@@ -120,7 +123,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   );
 
   const applyPayment = db.transaction((request: Parameters<FlashSaleStore['applyPayment']>[0]) =>
-    keyed<PaymentOutcome>(request.idempotency, request.now, () => {
+    keyed<'payment'>(request.idempotency, request.now, () => {
       const row = st.getOrder.get(request.orderId) as OrderRow | undefined;
       if (!row) return { kind: 'refused', code: 'order_not_found' };
       const settle = (status: OrderRow['status']) =>

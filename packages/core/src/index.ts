@@ -34,8 +34,9 @@ export type {
   ReserveOutcome,
   ReserveRequest,
 } from './store.js';
-export type { IdempotencyScope, IdempotencyWrite, Replayable, StoredReplay } from './idempotency.js';
-export { decideOrder, decidePayment } from './rules.js';
+export type { IdempotencyKey, IdempotencyScope, Replayable, StoredReplay } from './idempotency.js';
+export { readStoredAnswer, storedAnswer, type OutcomeOfScope, type ReadAnswer } from './stored-answer.js';
+export { decideOrder, decidePayment, isRemembered } from './rules.js';
 export type { OrderDecision, PaymentAction } from './rules.js';
 export { findViolations } from './audit.js';
 export type { Violation } from './audit.js';

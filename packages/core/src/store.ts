@@ -1,5 +1,5 @@
 import type { EpochMs, HoldRecord, OrderRecord, PaymentStatus, ProductRecord } from './domain.js';
-import type { IdempotencyWrite, Replayable } from './idempotency.js';
+import type { IdempotencyKey, Replayable } from './idempotency.js';
 
 /**
  * The storage port: everything the engine needs from a database. Every method is ONE atomic unit;
@@ -55,7 +55,7 @@ export interface ReserveRequest {
   tokenHash: string;
   createdAt: EpochMs;
   expiresAt: EpochMs;
-  idempotency?: IdempotencyWrite<ReserveOutcome>;
+  idempotency?: IdempotencyKey<'hold'>;
 }
 
 /**
@@ -73,7 +73,7 @@ export interface CreateOrderRequest {
   tokenHash: string;
   now: EpochMs;
   paymentDeadline: EpochMs;
-  idempotency?: IdempotencyWrite<CreateOrderOutcome>;
+  idempotency?: IdempotencyKey<'order'>;
 }
 
 export type CreateOrderOutcome =
@@ -85,7 +85,7 @@ export interface ApplyPaymentRequest {
   status: PaymentStatus;
   txnId: string | null;
   now: EpochMs;
-  idempotency: IdempotencyWrite<PaymentOutcome>;
+  idempotency: IdempotencyKey<'payment'>;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { HoldRecord, Replayable, ReserveOutcome, ReserveRequest, StoredReplay } from '@flashsale/core';
+import { isRemembered, storedAnswer, type HoldRecord, type Replayable, type ReserveOutcome, type ReserveRequest, type StoredReplay } from '@flashsale/core';
 import type { Executor, Query } from '../executor.js';
 import { claimFor, claimKeys, finishKeys, keyOf, type KeyAnswer } from '../idempotency-records.js';
 import { int } from '../rows.js';
@@ -128,9 +128,8 @@ async function reserveBatch(query: Query, requests: readonly ReserveRequest[]): 
       step = { kind: 'grant', request, stockLeft: left - request.qty };
     } else step = { kind: 'short', stockLeft: left };
     steps.push(step);
-    // Whether an answer is remembered depends on its kind, not on the hold id, so a placeholder
-    // id decides here whether a later request with this key replays it.
-    if (key !== undefined && request.idempotency!.encode(outcomeOf(step, 0)) !== undefined) recordedBy.set(key, i);
+    // Whether a later request with this key replays this answer is the core's rule on its kind.
+    if (key !== undefined && isRemembered(answerKind(step))) recordedBy.set(key, i);
   });
 
   const grants = steps.flatMap((s) => (s.kind === 'grant' ? [s.request] : []));
@@ -153,19 +152,14 @@ async function reserveBatch(query: Query, requests: readonly ReserveRequest[]): 
   steps.forEach((step, i) => {
     if (step.kind === 'replay') return void results.push(step.replay);
     if (step.kind === 'repeat') {
-      const first = bodies.get(step.of);
-      if (!first) throw new Error('idempotency encode changed its mind between two calls');
-      return void results.push({ kind: 'replay', ...first });
+      return void results.push({ kind: 'replay', ...bodies.get(step.of)! });
     }
     const outcome = outcomeOf(step, step.kind === 'grant' ? ids[granted++]! : 0);
     results.push({ kind: 'done', outcome });
     const write = requests[i]!.idempotency;
     if (!write) return;
-    const body = write.encode(outcome);
-    if (recordedBy.get(keyOf(write)) === i) {
-      if (body === undefined) throw new Error('idempotency encode changed its mind between two calls');
-      bodies.set(i, { fingerprint: write.fingerprint, body });
-    }
+    const body = storedAnswer(write, outcome);
+    if (body !== undefined && recordedBy.get(keyOf(write)) === i) bodies.set(i, { fingerprint: write.fingerprint, body });
     // The key's last owner in the batch decides what is stored: a recorded answer always wins,
     // because nothing after it with that key acts.
     const answer = answers.get(keyOf(write));
@@ -174,6 +168,12 @@ async function reserveBatch(query: Query, requests: readonly ReserveRequest[]): 
   // Only keys this transaction claimed are written; replayed keys already have their answer.
   await finishKeys(query, [...answers.entries()].filter(([key]) => !stored.has(key)).map(([, answer]) => answer));
   return results;
+}
+
+/** The kind and code of a step's answer: all the rule of what is remembered looks at. */
+function answerKind(step: Step): { kind: ReserveOutcome['kind']; code?: string } {
+  if (step.kind === 'grant') return { kind: 'held' };
+  return { kind: 'refused', code: step.kind === 'missing' ? 'product_not_found' : 'insufficient_stock' };
 }
 
 function outcomeOf(step: Step, holdId: number): ReserveOutcome {

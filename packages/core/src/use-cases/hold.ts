@@ -3,8 +3,7 @@ import type { EngineContext } from '../engine-context.js';
 import { errorMessage, flashSaleError } from '../errors.js';
 import { HoldCoalescer } from '../hold-coalescer.js';
 import { openWithKey, sealWithKey } from '../idempotency.js';
-import { idempotencyFor, resolveReplay } from '../replay.js';
-import type { ReserveOutcome } from '../store.js';
+import { idempotencyKeyFor, resolveReplay } from '../replay.js';
 import { hashToken } from '../tokens.js';
 import { holdInputSchema, isPlainHoldInput, parseInput } from '../validation.js';
 
@@ -28,37 +27,30 @@ export function holdUseCases(ctx: EngineContext): { tryCreateHold(input: HoldInp
       : parseInput(holdSchema, input);
     const now = ctx.clock();
     const token = ctx.generateToken();
-    const write =
-      idempotencyKey === undefined
-        ? undefined
-        : idempotencyFor<ReserveOutcome>('hold', idempotencyKey, { productId, qty }, (outcome) =>
-            outcome.kind === 'held'
-              ? JSON.stringify({ ...outcome, hold: { ...outcome.hold, tokenHash: '' }, sealedToken: sealWithKey(idempotencyKey, token) })
-              : undefined,
-          );
+    // The token rides with the stored answer, sealed under the raw key, so a retry gets it back.
+    const key = idempotencyKey === undefined ? undefined : idempotencyKeyFor('hold', idempotencyKey, { productId, qty }, sealWithKey(idempotencyKey, token));
     const result = await coalescer.reserve({
       productId,
       qty,
       tokenHash: hashToken(token),
       createdAt: now,
       expiresAt: now + settings.holdTtlMs,
-      ...(write ? { idempotency: write } : {}),
+      ...(key ? { idempotency: key } : {}),
     });
-    const resolved = resolveReplay(result, write);
+    const resolved = resolveReplay('hold', result, key);
     if (!resolved) return holdRefusal('idempotency_key_reuse', false);
-    const { outcome, replayed } = resolved;
+    const { outcome, replayed, attachment } = resolved;
     if (outcome.kind === 'refused') {
       emit({ type: 'hold_rejected', productId, reason: outcome.code });
       return holdRefusal(outcome.code, replayed);
     }
     const hold = outcome.hold;
     if (!replayed) emit({ type: 'hold_created', productId, qty });
-    const sealed = (outcome as { sealedToken?: string }).sealedToken;
     return {
       ok: true,
       hold: {
         holdId: hold.id,
-        token: replayed && sealed && idempotencyKey ? openWithKey(idempotencyKey, sealed) : token,
+        token: replayed && attachment !== undefined && idempotencyKey !== undefined ? openWithKey(idempotencyKey, attachment) : token,
         productId: hold.productId,
         qty: hold.qty,
         expiresAt: hold.expiresAt,

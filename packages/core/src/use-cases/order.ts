@@ -2,8 +2,7 @@ import type { OrderCreated, OrderInput } from '../api.js';
 import type { EngineContext } from '../engine-context.js';
 import { flashSaleError } from '../errors.js';
 import { toOrderCreated } from '../records.js';
-import { idempotencyFor, replayOrThrow } from '../replay.js';
-import type { CreateOrderOutcome } from '../store.js';
+import { idempotencyKeyFor, replayOrThrow } from '../replay.js';
 import { hashToken } from '../tokens.js';
 import { orderInputSchema, parseInput } from '../validation.js';
 
@@ -13,20 +12,15 @@ export function orderUseCases(ctx: EngineContext): { createOrder(input: OrderInp
     const { holdId, token, idempotencyKey } = parseInput(orderInputSchema, input);
     const now = ctx.clock();
     const tokenHash = hashToken(token);
-    const write =
-      idempotencyKey === undefined
-        ? undefined
-        : idempotencyFor<CreateOrderOutcome>('order', idempotencyKey, { holdId, tokenHash }, (outcome) =>
-            outcome.kind === 'created' ? JSON.stringify(outcome) : undefined,
-          );
+    const key = idempotencyKey === undefined ? undefined : idempotencyKeyFor('order', idempotencyKey, { holdId, tokenHash });
     const result = await ctx.store.createOrder({
       holdId,
       tokenHash,
       now,
       paymentDeadline: now + ctx.settings.paymentTtlMs,
-      ...(write ? { idempotency: write } : {}),
+      ...(key ? { idempotency: key } : {}),
     });
-    const { outcome, replayed } = replayOrThrow(result, write);
+    const { outcome, replayed } = replayOrThrow('order', result, key);
     if (outcome.kind === 'refused') throw flashSaleError(outcome.code, { replayed });
     return toOrderCreated(outcome.order, replayed);
   }
