@@ -175,6 +175,8 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
 
   return {
     kind: 'sqlite',
+    // One writer at a time: a release pass waits for the write lock, it never skips rows.
+    capabilities: { reportsStockLeft: true, skipsLockedRows: false },
     db,
     getProduct: async (id) => guard(() => {
       const row = st.getProduct.get(id) as ProductRow | undefined;

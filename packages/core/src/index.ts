@@ -33,6 +33,9 @@ export type {
   ReleaseCounts,
   ReserveOutcome,
   ReserveRequest,
+  SharedDatabase,
+  SqlPoolLike,
+  StoreCapabilities,
 } from './store.js';
 export type { IdempotencyKey, IdempotencyScope, Replayable, StoredReplay } from './idempotency.js';
 export { readStoredAnswer, storedAnswer, type OutcomeOfScope, type ReadAnswer } from './stored-answer.js';
