@@ -47,3 +47,5 @@ export { DECIMAL_PRICE, formatCents, MAX_PRICE_CENTS, parseCents } from './money
 export { INPUT_LIMITS } from './validation.js';
 export { digestsEqual, generateHoldToken, hashToken } from './tokens.js';
 export { HoldCoalescer, type HoldCoalescerOptions } from './hold-coalescer.js';
+export { holdOf, idempotencyKeyId, planReservations, reservationOutcome } from './reservation-plan.js';
+export type { ReservationDecision, ReservationPlan } from './reservation-plan.js';
