@@ -2,7 +2,6 @@ import Database from 'better-sqlite3';
 import {
   decideOrder,
   decidePayment,
-  flashSaleError,
   type AuditSnapshot,
   type CreateOrderOutcome,
   type FlashSaleStore,
@@ -15,6 +14,7 @@ import {
 } from '@flashsale/core';
 import { migrate } from './migrate.js';
 import { toHold, toOrder, toProduct, type HoldRow, type OrderRow, type ProductRow } from './rows.js';
+import { translateSqliteError } from './sqlite-errors.js';
 import { prepareStatements } from './statements.js';
 
 export interface SqliteStoreOptions {
@@ -195,16 +195,12 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     },
   };
 
-  /** Translates the driver's "cannot now" errors into the core's storage_unavailable. */
+  /** Runs one store method's work, with driver errors translated into flashsale errors. */
   function guard<T>(work: () => T): T {
     try {
       return work();
     } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      if ((typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') || code === 'SQLITE_IOERR' || code === 'SQLITE_FULL')) || !db.open) {
-        throw flashSaleError('storage_unavailable', { cause: error });
-      }
-      throw error;
+      throw translateSqliteError(error, db.open);
     }
   }
 }
