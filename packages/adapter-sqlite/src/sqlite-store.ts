@@ -14,7 +14,7 @@ import {
 } from '@flashsale/core';
 import { migrate } from './migrate.js';
 import { toHold, toOrder, toProduct, type HoldRow, type OrderRow, type ProductRow } from './rows.js';
-import { translateSqliteError } from './sqlite-errors.js';
+import { Connection } from './connection.js';
 import { prepareStatements } from './statements.js';
 
 export interface SqliteStoreOptions {
@@ -56,6 +56,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     db.close();
     throw error;
   }
+  const conn = new Connection(db);
   const st = prepareStatements(db);
 
   /** Looks the key up, acts only when it is new, and stores the answer in the same transaction. */
@@ -78,7 +79,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
    * hold INSERTs. Nothing else can write between the read and the write: the whole batch runs in
    * one BEGIN IMMEDIATE transaction, holding SQLite's write lock.
    */
-  const reserveHolds = db.transaction((requests: readonly ReserveRequest[]) => {
+  const reserveHolds = conn.writeTransaction((requests: readonly ReserveRequest[]) => {
     const stock = new Map<number, { left: number; taken: number } | null>();
     const results = requests.map((request) =>
       keyed<ReserveOutcome>(request.idempotency, request.createdAt, () => {
@@ -108,7 +109,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     return results;
   });
 
-  const createOrder = db.transaction((request: Parameters<FlashSaleStore['createOrder']>[0]) =>
+  const createOrder = conn.writeTransaction((request: Parameters<FlashSaleStore['createOrder']>[0]) =>
     keyed<CreateOrderOutcome>(request.idempotency, request.now, () => {
       const row = st.getHold.get(request.holdId) as HoldRow | undefined;
       const decision = decideOrder(row && toHold(row), request.tokenHash, request.now);
@@ -119,7 +120,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     }),
   );
 
-  const applyPayment = db.transaction((request: Parameters<FlashSaleStore['applyPayment']>[0]) =>
+  const applyPayment = conn.writeTransaction((request: Parameters<FlashSaleStore['applyPayment']>[0]) =>
     keyed<PaymentOutcome>(request.idempotency, request.now, () => {
       const row = st.getOrder.get(request.orderId) as OrderRow | undefined;
       if (!row) return { kind: 'refused', code: 'order_not_found' };
@@ -144,7 +145,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     }),
   );
 
-  const releaseExpired = db.transaction(({ now, limit }: { now: number; limit: number }) => {
+  const releaseExpired = conn.writeTransaction(({ now, limit }: { now: number; limit: number }) => {
     const release = (rows: { id: number; product_id: number; qty: number }[], expire: { run(id: number): { changes: number } }) => {
       let units = 0;
       for (const row of rows) {
@@ -160,7 +161,8 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     return { holds: holds.length, holdUnits: release(holds, st.expireHold), orders: orders.length, orderUnits: release(orders, st.expireOrder) };
   });
 
-  const auditSnapshot = db.transaction(
+  // A deferred transaction reads one consistent snapshot (WAL) while writers go on.
+  const auditSnapshot = conn.readTransaction(
     (): AuditSnapshot => ({
       products: st.auditProducts.all() as ProductAudit[],
       convertedHoldsWithoutOrder: st.convertedHoldsWithoutOrder.all() as number[],
@@ -173,34 +175,22 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   return {
     kind: 'sqlite',
     db,
-    getProduct: async (id) => guard(() => {
+    getProduct: conn.statement((id: number) => {
       const row = st.getProduct.get(id) as ProductRow | undefined;
       return row && toProduct(row);
     }),
-    reserveHolds: async (requests) => guard(() => reserveHolds.immediate(requests)),
-    createOrder: async (request) => guard(() => createOrder.immediate(request)),
-    applyPayment: async (request) => guard(() => applyPayment.immediate(request)),
-    releaseExpired: async (request) => guard(() => releaseExpired.immediate(request)),
-    purgeIdempotency: async ({ before, limit }) => guard(() => st.purgeIdempotency.run(before, limit).changes),
-    createProduct: async (request) => guard(() => toProduct(st.insertProduct.get({ ...request }) as ProductRow)),
-    restock: async (request) => guard(() => {
+    reserveHolds,
+    createOrder,
+    applyPayment,
+    releaseExpired,
+    purgeIdempotency: conn.statement(({ before, limit }: { before: number; limit: number }) => st.purgeIdempotency.run(before, limit).changes),
+    createProduct: conn.statement((request: { name: string; priceCents: number; stock: number }) => toProduct(st.insertProduct.get({ ...request }) as ProductRow)),
+    restock: conn.statement((request: { productId: number; qty: number }) => {
       const row = st.restock.get(request) as ProductRow | undefined;
       return row && toProduct(row);
     }),
-    // A deferred transaction reads one consistent snapshot (WAL) while writers go on.
-    auditSnapshot: async () => guard(() => auditSnapshot.deferred()),
-    ping: async () => guard(() => void db.prepare('SELECT 1').get()),
-    close: async () => {
-      if (db.open) db.close();
-    },
+    auditSnapshot,
+    ping: conn.ping,
+    close: () => conn.close(),
   };
-
-  /** Runs one store method's work, with driver errors translated into flashsale errors. */
-  function guard<T>(work: () => T): T {
-    try {
-      return work();
-    } catch (error) {
-      throw translateSqliteError(error, db.open);
-    }
-  }
 }
