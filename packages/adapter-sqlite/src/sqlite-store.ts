@@ -5,13 +5,12 @@ import {
   type AuditSnapshot,
   type CreateOrderOutcome,
   type FlashSaleStore,
-  type IdempotencyWrite,
   type PaymentOutcome,
   type ProductAudit,
-  type Replayable,
   type ReserveOutcome,
   type ReserveRequest,
 } from '@flashsale/core';
+import { prepareIdempotencyRecords } from './idempotency-records.js';
 import { migrate } from './migrate.js';
 import { toHold, toOrder, toProduct, type HoldRow, type OrderRow, type ProductRow } from './rows.js';
 import { Connection } from './connection.js';
@@ -58,20 +57,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   }
   const conn = new Connection(db);
   const st = prepareStatements(db);
-
-  /** Looks the key up, acts only when it is new, and stores the answer in the same transaction. */
-  function keyed<T>(write: IdempotencyWrite<T> | undefined, now: number, act: () => T): Replayable<T> {
-    if (write) {
-      const found = st.getIdempotency.get(write.scope, write.keyHash) as { fingerprint: string; body: string } | undefined;
-      if (found) return { kind: 'replay', fingerprint: found.fingerprint, body: found.body };
-    }
-    const outcome = act();
-    const body = write?.encode(outcome);
-    if (write && body !== undefined) {
-      st.insertIdempotency.run({ scope: write.scope, keyHash: write.keyHash, fingerprint: write.fingerprint, body, createdAt: now });
-    }
-    return { kind: 'done', outcome };
-  }
+  const records = prepareIdempotencyRecords(conn);
 
   /**
    * One batch, first-fit in array order. Each product's stock is read once and written once per
@@ -82,7 +68,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   const reserveHolds = conn.writeTransaction((requests: readonly ReserveRequest[]) => {
     const stock = new Map<number, { left: number; taken: number } | null>();
     const results = requests.map((request) =>
-      keyed<ReserveOutcome>(request.idempotency, request.createdAt, () => {
+      records.keyed<ReserveOutcome>(request.idempotency, request.createdAt, () => {
         let product = stock.get(request.productId);
         if (product === undefined) {
           const available = st.availableStock.get(request.productId) as number | undefined;
@@ -110,7 +96,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   });
 
   const createOrder = conn.writeTransaction((request: Parameters<FlashSaleStore['createOrder']>[0]) =>
-    keyed<CreateOrderOutcome>(request.idempotency, request.now, () => {
+    records.keyed<CreateOrderOutcome>(request.idempotency, request.now, () => {
       const row = st.getHold.get(request.holdId) as HoldRow | undefined;
       const decision = decideOrder(row && toHold(row), request.tokenHash, request.now);
       if (decision !== 'create') return { kind: 'refused', code: decision };
@@ -121,7 +107,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   );
 
   const applyPayment = conn.writeTransaction((request: Parameters<FlashSaleStore['applyPayment']>[0]) =>
-    keyed<PaymentOutcome>(request.idempotency, request.now, () => {
+    records.keyed<PaymentOutcome>(request.idempotency, request.now, () => {
       const row = st.getOrder.get(request.orderId) as OrderRow | undefined;
       if (!row) return { kind: 'refused', code: 'order_not_found' };
       const settle = (status: OrderRow['status']) =>

@@ -23,9 +23,6 @@ const SQL = {
   expireHold: `UPDATE holds SET status = 'expired' WHERE id = ? AND status = 'active'`,
   overdueOrders: `SELECT id, product_id, qty FROM orders WHERE status = 'pending' AND payment_deadline <= ? ORDER BY payment_deadline LIMIT ?`,
   expireOrder: `UPDATE orders SET status = 'expired' WHERE id = ? AND status = 'pending'`,
-  getIdempotency: 'SELECT fingerprint, body FROM idempotency_records WHERE scope = ? AND key_hash = ?',
-  insertIdempotency: `INSERT INTO idempotency_records (scope, key_hash, fingerprint, body, created_at)
-                          VALUES (@scope, @keyHash, @fingerprint, @body, @createdAt)`,
   purgeIdempotency: `DELETE FROM idempotency_records WHERE (scope, key_hash) IN
                        (SELECT scope, key_hash FROM idempotency_records WHERE created_at < ? LIMIT ?)`,
   insertProduct: `INSERT INTO products (name, price_cents, available, initial_stock, restocked)
