@@ -2,18 +2,19 @@ import Database from 'better-sqlite3';
 import {
   decideOrder,
   decidePayment,
-  type AuditSnapshot,
   type CreateOrderOutcome,
   type FlashSaleStore,
   type PaymentOutcome,
-  type ProductAudit,
   type ReserveOutcome,
   type ReserveRequest,
 } from '@flashsale/core';
 import { prepareIdempotencyRecords } from './idempotency-records.js';
 import { migrate } from './migrate.js';
-import { toHold, toOrder, toProduct, type HoldRow, type OrderRow, type ProductRow } from './rows.js';
 import { Connection } from './connection.js';
+import { prepareAuditSnapshot } from './operations/audit-snapshot.js';
+import { prepareProducts } from './operations/products.js';
+import { preparePurgeIdempotency } from './operations/purge-idempotency.js';
+import { toHold, toOrder, type HoldRow, type OrderRow } from './rows.js';
 import { prepareStatements } from './statements.js';
 
 export interface SqliteStoreOptions {
@@ -147,35 +148,16 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     return { holds: holds.length, holdUnits: release(holds, st.expireHold), orders: orders.length, orderUnits: release(orders, st.expireOrder) };
   });
 
-  // A deferred transaction reads one consistent snapshot (WAL) while writers go on.
-  const auditSnapshot = conn.readTransaction(
-    (): AuditSnapshot => ({
-      products: st.auditProducts.all() as ProductAudit[],
-      convertedHoldsWithoutOrder: st.convertedHoldsWithoutOrder.all() as number[],
-      ordersOnUnconvertedHolds: st.ordersOnUnconvertedHolds.all() as number[],
-      holdsWithSeveralOrders: st.holdsWithSeveralOrders.all() as number[],
-      ordersNotMatchingHold: st.ordersNotMatchingHold.all() as number[],
-    }),
-  );
-
   return {
     kind: 'sqlite',
     db,
-    getProduct: conn.statement((id: number) => {
-      const row = st.getProduct.get(id) as ProductRow | undefined;
-      return row && toProduct(row);
-    }),
+    ...prepareProducts(conn),
     reserveHolds,
     createOrder,
     applyPayment,
     releaseExpired,
-    purgeIdempotency: conn.statement(({ before, limit }: { before: number; limit: number }) => st.purgeIdempotency.run(before, limit).changes),
-    createProduct: conn.statement((request: { name: string; priceCents: number; stock: number }) => toProduct(st.insertProduct.get({ ...request }) as ProductRow)),
-    restock: conn.statement((request: { productId: number; qty: number }) => {
-      const row = st.restock.get(request) as ProductRow | undefined;
-      return row && toProduct(row);
-    }),
-    auditSnapshot,
+    purgeIdempotency: preparePurgeIdempotency(conn),
+    auditSnapshot: prepareAuditSnapshot(conn),
     ping: conn.ping,
     close: () => conn.close(),
   };

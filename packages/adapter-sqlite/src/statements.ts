@@ -5,7 +5,6 @@ import type { Database, Statement } from 'better-sqlite3';
  * WHERE clause is both selector and guard: stock can never go below zero, whatever the caller does.
  */
 const SQL = {
-  getProduct: 'SELECT id, name, price_cents, available FROM products WHERE id = ?',
   availableStock: 'SELECT available FROM products WHERE id = ?',
   takeStock: 'UPDATE products SET available = available - @qty WHERE id = @productId AND available >= @qty RETURNING available',
   returnStock: 'UPDATE products SET available = available + @qty WHERE id = @productId',
@@ -23,28 +22,10 @@ const SQL = {
   expireHold: `UPDATE holds SET status = 'expired' WHERE id = ? AND status = 'active'`,
   overdueOrders: `SELECT id, product_id, qty FROM orders WHERE status = 'pending' AND payment_deadline <= ? ORDER BY payment_deadline LIMIT ?`,
   expireOrder: `UPDATE orders SET status = 'expired' WHERE id = ? AND status = 'pending'`,
-  purgeIdempotency: `DELETE FROM idempotency_records WHERE (scope, key_hash) IN
-                       (SELECT scope, key_hash FROM idempotency_records WHERE created_at < ? LIMIT ?)`,
-  insertProduct: `INSERT INTO products (name, price_cents, available, initial_stock, restocked)
-                      VALUES (@name, @priceCents, @stock, @stock, 0) RETURNING id, name, price_cents, available`,
-  restock: `UPDATE products SET available = available + @qty, restocked = restocked + @qty WHERE id = @productId
-                RETURNING id, name, price_cents, available`,
-  auditProducts: `SELECT p.id AS productId, p.initial_stock AS initialStock, p.restocked, p.available,
-        coalesce((SELECT sum(qty) FROM holds h WHERE h.product_id = p.id AND h.status = 'active'), 0) AS activeHoldQty,
-        coalesce((SELECT sum(qty) FROM orders o WHERE o.product_id = p.id AND o.status = 'pending'), 0) AS pendingOrderQty,
-        coalesce((SELECT sum(qty) FROM orders o WHERE o.product_id = p.id AND o.status = 'completed'), 0) AS completedOrderQty
-      FROM products p ORDER BY p.id`,
-  convertedHoldsWithoutOrder: `SELECT h.id FROM holds h WHERE h.status = 'converted'
-        AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.hold_id = h.id) ORDER BY h.id`,
-  ordersOnUnconvertedHolds: `SELECT o.id FROM orders o LEFT JOIN holds h ON h.id = o.hold_id
-        WHERE h.id IS NULL OR h.status <> 'converted' ORDER BY o.id`,
-  holdsWithSeveralOrders: 'SELECT hold_id FROM orders GROUP BY hold_id HAVING count(*) > 1 ORDER BY hold_id',
-  ordersNotMatchingHold: `SELECT o.id FROM orders o JOIN holds h ON h.id = o.hold_id
-        WHERE o.product_id <> h.product_id OR o.qty <> h.qty ORDER BY o.id`,
 } as const;
 
 /** Statements that return the first column of each row rather than row objects. */
-const PLUCKED: ReadonlySet<keyof typeof SQL> = new Set(['availableStock', 'convertedHoldsWithoutOrder', 'ordersOnUnconvertedHolds', 'holdsWithSeveralOrders', 'ordersNotMatchingHold'] as const);
+const PLUCKED: ReadonlySet<keyof typeof SQL> = new Set(['availableStock'] as const);
 
 export type Statements = Record<keyof typeof SQL, Statement>;
 
