@@ -14,6 +14,7 @@ import { Connection } from './connection.js';
 import { prepareAuditSnapshot } from './operations/audit-snapshot.js';
 import { prepareProducts } from './operations/products.js';
 import { preparePurgeIdempotency } from './operations/purge-idempotency.js';
+import { prepareReleaseExpired } from './operations/release-expired.js';
 import { toHold, toOrder, type HoldRow, type OrderRow } from './rows.js';
 import { prepareStatements } from './statements.js';
 
@@ -132,22 +133,6 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     }),
   );
 
-  const releaseExpired = conn.writeTransaction(({ now, limit }: { now: number; limit: number }) => {
-    const release = (rows: { id: number; product_id: number; qty: number }[], expire: { run(id: number): { changes: number } }) => {
-      let units = 0;
-      for (const row of rows) {
-        if (expire.run(row.id).changes === 1) {
-          st.returnStock.run({ productId: row.product_id, qty: row.qty });
-          units += row.qty;
-        }
-      }
-      return units;
-    };
-    const holds = st.expiredHolds.all(now, limit) as { id: number; product_id: number; qty: number }[];
-    const orders = st.overdueOrders.all(now, limit) as { id: number; product_id: number; qty: number }[];
-    return { holds: holds.length, holdUnits: release(holds, st.expireHold), orders: orders.length, orderUnits: release(orders, st.expireOrder) };
-  });
-
   return {
     kind: 'sqlite',
     db,
@@ -155,7 +140,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     reserveHolds,
     createOrder,
     applyPayment,
-    releaseExpired,
+    releaseExpired: prepareReleaseExpired(conn),
     purgeIdempotency: preparePurgeIdempotency(conn),
     auditSnapshot: prepareAuditSnapshot(conn),
     ping: conn.ping,

@@ -18,10 +18,6 @@ const SQL = {
                     RETURNING *`,
   getOrder: 'SELECT * FROM orders WHERE id = ?',
   setOrderStatus: `UPDATE orders SET status = @status, txn_id = coalesce(@txnId, txn_id) WHERE id = @id RETURNING *`,
-  expiredHolds: `SELECT id, product_id, qty FROM holds WHERE status = 'active' AND expires_at <= ? ORDER BY expires_at LIMIT ?`,
-  expireHold: `UPDATE holds SET status = 'expired' WHERE id = ? AND status = 'active'`,
-  overdueOrders: `SELECT id, product_id, qty FROM orders WHERE status = 'pending' AND payment_deadline <= ? ORDER BY payment_deadline LIMIT ?`,
-  expireOrder: `UPDATE orders SET status = 'expired' WHERE id = ? AND status = 'pending'`,
 } as const;
 
 /** Statements that return the first column of each row rather than row objects. */
