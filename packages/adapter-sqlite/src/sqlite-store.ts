@@ -1,21 +1,18 @@
 import Database from 'better-sqlite3';
 import {
-  decideOrder,
-  decidePayment,
-  type CreateOrderOutcome,
   type FlashSaleStore,
-  type PaymentOutcome,
   type ReserveOutcome,
   type ReserveRequest,
 } from '@flashsale/core';
 import { prepareIdempotencyRecords } from './idempotency-records.js';
 import { migrate } from './migrate.js';
 import { Connection } from './connection.js';
+import { prepareApplyPayment } from './operations/apply-payment.js';
 import { prepareAuditSnapshot } from './operations/audit-snapshot.js';
+import { prepareCreateOrder } from './operations/create-order.js';
 import { prepareProducts } from './operations/products.js';
 import { preparePurgeIdempotency } from './operations/purge-idempotency.js';
 import { prepareReleaseExpired } from './operations/release-expired.js';
-import { toHold, toOrder, type HoldRow, type OrderRow } from './rows.js';
 import { prepareStatements } from './statements.js';
 
 export interface SqliteStoreOptions {
@@ -97,49 +94,13 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     return results;
   });
 
-  const createOrder = conn.writeTransaction((request: Parameters<FlashSaleStore['createOrder']>[0]) =>
-    records.keyed<CreateOrderOutcome>(request.idempotency, request.now, () => {
-      const row = st.getHold.get(request.holdId) as HoldRow | undefined;
-      const decision = decideOrder(row && toHold(row), request.tokenHash, request.now);
-      if (decision !== 'create') return { kind: 'refused', code: decision };
-      st.convertHold.run(request.holdId);
-      const order = st.insertOrder.get(request) as OrderRow;
-      return { kind: 'created', order: toOrder(order) };
-    }),
-  );
-
-  const applyPayment = conn.writeTransaction((request: Parameters<FlashSaleStore['applyPayment']>[0]) =>
-    records.keyed<PaymentOutcome>(request.idempotency, request.now, () => {
-      const row = st.getOrder.get(request.orderId) as OrderRow | undefined;
-      if (!row) return { kind: 'refused', code: 'order_not_found' };
-      const settle = (status: OrderRow['status']) =>
-        toOrder(st.setOrderStatus.get({ id: row.id, status, txnId: request.txnId }) as OrderRow);
-      switch (decidePayment(row.status, request.status)) {
-        case 'complete':
-          return { kind: 'applied', effect: 'completed', order: settle('completed') };
-        case 'fail':
-          st.returnStock.run({ productId: row.product_id, qty: row.qty });
-          return { kind: 'applied', effect: 'failed', order: settle('failed') };
-        case 'retake':
-          if (st.takeStock.get({ productId: row.product_id, qty: row.qty })) {
-            return { kind: 'applied', effect: 'retaken', order: settle('completed') };
-          }
-          return { kind: 'applied', effect: 'refund_due', order: settle('refund_due') };
-        case 'none':
-          return { kind: 'applied', effect: 'none', order: toOrder(row) };
-        case 'conflict':
-          return { kind: 'refused', code: 'payment_conflict', order: toOrder(row) };
-      }
-    }),
-  );
-
   return {
     kind: 'sqlite',
     db,
     ...prepareProducts(conn),
     reserveHolds,
-    createOrder,
-    applyPayment,
+    createOrder: prepareCreateOrder(conn, records),
+    applyPayment: prepareApplyPayment(conn, records),
     releaseExpired: prepareReleaseExpired(conn),
     purgeIdempotency: preparePurgeIdempotency(conn),
     auditSnapshot: prepareAuditSnapshot(conn),

@@ -7,17 +7,8 @@ import type { Database, Statement } from 'better-sqlite3';
 const SQL = {
   availableStock: 'SELECT available FROM products WHERE id = ?',
   takeStock: 'UPDATE products SET available = available - @qty WHERE id = @productId AND available >= @qty RETURNING available',
-  returnStock: 'UPDATE products SET available = available + @qty WHERE id = @productId',
   insertHold: `INSERT INTO holds (product_id, qty, status, token_hash, created_at, expires_at)
                    VALUES (?, ?, 'active', ?, ?, ?)`,
-  getHold: 'SELECT * FROM holds WHERE id = ?',
-  convertHold: `UPDATE holds SET status = 'converted' WHERE id = ? AND status = 'active'`,
-  insertOrder: `INSERT INTO orders (hold_id, product_id, qty, amount_cents, status, created_at, payment_deadline)
-                    SELECT h.id, h.product_id, h.qty, h.qty * p.price_cents, 'pending', @now, @paymentDeadline
-                    FROM holds h JOIN products p ON p.id = h.product_id WHERE h.id = @holdId
-                    RETURNING *`,
-  getOrder: 'SELECT * FROM orders WHERE id = ?',
-  setOrderStatus: `UPDATE orders SET status = @status, txn_id = coalesce(@txnId, txn_id) WHERE id = @id RETURNING *`,
 } as const;
 
 /** Statements that return the first column of each row rather than row objects. */
