@@ -1,4 +1,4 @@
-import { flashSaleError, type IdempotencyScope, type IdempotencyWrite, type StoredReplay } from '@flashsale/core';
+import { flashSaleError, idempotencyKeyId, type IdempotencyScope, type IdempotencyKey, type StoredReplay } from '@flashsale/core';
 import { RetryUnit, type Query } from './executor.js';
 import { isLockTimeout } from './pg-errors.js';
 import { sql } from './statement.js';
@@ -29,11 +29,10 @@ export interface KeyAnswer {
   body: string | undefined;
 }
 
-export function keyOf(write: { scope: IdempotencyScope; keyHash: string }): string {
-  return `${write.scope}\u0000${write.keyHash}`;
-}
+/** One string per key: the core's, so this module and the core's planner agree. */
+export const keyOf = idempotencyKeyId;
 
-export function claimFor(write: IdempotencyWrite<unknown>, createdAt: number): KeyClaim {
+export function claimFor(write: IdempotencyKey, createdAt: number): KeyClaim {
   return { scope: write.scope, keyHash: write.keyHash, fingerprint: write.fingerprint, createdAt };
 }
 

@@ -46,6 +46,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   }
   return {
     kind: 'postgres',
+    capabilities: { reportsStockLeft: true, skipsLockedRows: true },
+    sharedDatabase: { dialect: 'postgres', pool, schema: resolved.schema },
     pool,
     schema: resolved.schema,
     getProduct: (id) => getProduct(ex, id),

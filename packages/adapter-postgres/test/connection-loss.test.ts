@@ -141,7 +141,7 @@ describe.skipIf(!PG_URL)('postgres when connections die or wait', () => {
       tokenHash: 'ab'.repeat(32),
       createdAt: 0,
       expiresAt: 1_000,
-      idempotency: { scope: 'hold' as const, keyHash: 'key-a', fingerprint: 'second', encode: (o: unknown) => JSON.stringify(o) },
+      idempotency: { scope: 'hold' as const, keyHash: 'key-a', fingerprint: 'second' },
     };
     const second = store.reserveHolds([request]);
     await waitingBackend(adminPool(), store.schema);
@@ -159,7 +159,7 @@ describe.skipIf(!PG_URL)('postgres when connections die or wait', () => {
       tokenHash: 'ab'.repeat(32),
       createdAt: 0,
       expiresAt: 1_000,
-      idempotency: { scope: 'hold' as const, keyHash: 'key-b', fingerprint: 'fp', encode: (o: unknown) => JSON.stringify(o) },
+      idempotency: { scope: 'hold' as const, keyHash: 'key-b', fingerprint: 'fp' },
     };
     const first = await holdKey(store.schema, 'hold', 'key-b');
     try {

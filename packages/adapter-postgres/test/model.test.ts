@@ -14,6 +14,5 @@ describe.skipIf(!PG_URL)('postgres', () => {
     destroyStore: (store) => closeTestStore(store as PostgresStore),
     // The release pass takes due rows FOR UPDATE SKIP LOCKED: a row a concurrent request holds
     // locked is left for the next pass, which the concurrent check must allow.
-    skipsLockedRows: true,
   });
 });

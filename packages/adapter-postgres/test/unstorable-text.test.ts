@@ -48,7 +48,7 @@ describe.skipIf(!PG_URL)('postgres store: text the database refuses', () => {
         status: 'failed',
         txnId,
         now: 0,
-        idempotency: { scope: 'payment', keyHash: 'k1', fingerprint: `f-${txnId}`, encode: () => '{}' },
+        idempotency: { scope: 'payment', keyHash: 'k1', fingerprint: `f-${txnId}` },
       });
     await expect(payment('TXN\u0000789')).rejects.toMatchObject({ code: 'invalid_input' });
     // The failed statement rolled its transaction back, idempotency claim included.

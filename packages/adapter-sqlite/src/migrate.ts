@@ -23,7 +23,9 @@ export function listMigrations(): { version: number; name: string; sql: string }
 export function migrate(db: Database): { applied: string[] } {
   const pending = (current: number) => listMigrations().filter((m) => m.version > current);
   const apply = db.transaction(() => {
-    const current = db.pragma('user_version', { simple: true }) as number;
+    const current = db.pragma('user_version', { simple: true });
+    // The driver types a pragma's answer as unknown; user_version is always an integer.
+    if (typeof current !== 'number') throw new TypeError(`PRAGMA user_version answered ${String(current)}`);
     const todo = pending(current);
     for (const migration of todo) {
       db.exec(migration.sql);

@@ -2,6 +2,10 @@ import type { HoldRecord, HoldStatus, OrderRecord, OrderStatus, ProductRecord } 
 
 /** Row shapes as SQLite returns them, and their mapping to the core's records. */
 
+export const PRODUCT_COLUMNS = 'id, name, price_cents, available';
+export const HOLD_COLUMNS = 'id, product_id, qty, status, token_hash, created_at, expires_at';
+export const ORDER_COLUMNS = 'id, hold_id, product_id, qty, amount_cents, status, created_at, payment_deadline, txn_id';
+
 export interface ProductRow {
   id: number;
   name: string;
@@ -59,3 +63,12 @@ export const toOrder = (row: OrderRow): OrderRecord => ({
   paymentDeadline: row.payment_deadline,
   txnId: row.txn_id,
 });
+
+/**
+ * The row of a statement that always returns one (an INSERT … RETURNING, or an UPDATE … RETURNING
+ * of a row read in the same transaction); throws rather than answering without it.
+ */
+export function returnedRow<T>(row: T | undefined, statement: string): T {
+  if (row === undefined) throw new Error(`${statement} returned no row`);
+  return row;
+}

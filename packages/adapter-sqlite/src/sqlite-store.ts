@@ -1,21 +1,15 @@
 import Database from 'better-sqlite3';
-import {
-  decideOrder,
-  decidePayment,
-  flashSaleError,
-  type AuditSnapshot,
-  type CreateOrderOutcome,
-  type FlashSaleStore,
-  type IdempotencyWrite,
-  type PaymentOutcome,
-  type ProductAudit,
-  type Replayable,
-  type ReserveOutcome,
-  type ReserveRequest,
-} from '@flashsale/core';
+import type { FlashSaleStore } from '@flashsale/core';
+import { Connection } from './connection.js';
+import { prepareIdempotencyRecords } from './idempotency-records.js';
 import { migrate } from './migrate.js';
-import { toHold, toOrder, toProduct, type HoldRow, type OrderRow, type ProductRow } from './rows.js';
-import { prepareStatements } from './statements.js';
+import { prepareApplyPayment } from './operations/apply-payment.js';
+import { prepareAuditSnapshot } from './operations/audit-snapshot.js';
+import { prepareCreateOrder } from './operations/create-order.js';
+import { prepareProducts } from './operations/products.js';
+import { preparePurgeIdempotency } from './operations/purge-idempotency.js';
+import { prepareReleaseExpired } from './operations/release-expired.js';
+import { prepareReserveHolds } from './operations/reserve-holds.js';
 
 export interface SqliteStoreOptions {
   /** A file path, or ':memory:'. */
@@ -56,155 +50,22 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     db.close();
     throw error;
   }
-  const st = prepareStatements(db);
-
-  /** Looks the key up, acts only when it is new, and stores the answer in the same transaction. */
-  function keyed<T>(write: IdempotencyWrite<T> | undefined, now: number, act: () => T): Replayable<T> {
-    if (write) {
-      const found = st.getIdempotency.get(write.scope, write.keyHash) as { fingerprint: string; body: string } | undefined;
-      if (found) return { kind: 'replay', fingerprint: found.fingerprint, body: found.body };
-    }
-    const outcome = act();
-    const body = write?.encode(outcome);
-    if (write && body !== undefined) {
-      st.insertIdempotency.run({ scope: write.scope, keyHash: write.keyHash, fingerprint: write.fingerprint, body, createdAt: now });
-    }
-    return { kind: 'done', outcome };
-  }
-
-  /**
-   * One batch, first-fit in array order. Each product's stock is read once and written once per
-   * batch: with a stampede on one product, an UPDATE of its row per request was as costly as the
-   * hold INSERTs. Nothing else can write between the read and the write: the whole batch runs in
-   * one BEGIN IMMEDIATE transaction, holding SQLite's write lock.
-   */
-  const reserveHolds = db.transaction((requests: readonly ReserveRequest[]) => {
-    const stock = new Map<number, { left: number; taken: number } | null>();
-    const results = requests.map((request) =>
-      keyed<ReserveOutcome>(request.idempotency, request.createdAt, () => {
-        let product = stock.get(request.productId);
-        if (product === undefined) {
-          const available = st.availableStock.get(request.productId) as number | undefined;
-          product = available === undefined ? null : { left: available, taken: 0 };
-          stock.set(request.productId, product);
-        }
-        if (product === null) return { kind: 'refused', code: 'product_not_found' };
-        if (product.left < request.qty) return { kind: 'refused', code: 'insufficient_stock', stockLeft: product.left };
-        product.left -= request.qty;
-        product.taken += request.qty;
-        const { lastInsertRowid } = st.insertHold.run(request.productId, request.qty, request.tokenHash, request.createdAt, request.expiresAt);
-        return {
-          kind: 'held',
-          stockLeft: product.left,
-          hold: { id: Number(lastInsertRowid), productId: request.productId, qty: request.qty, status: 'active', tokenHash: request.tokenHash, createdAt: request.createdAt, expiresAt: request.expiresAt },
-        };
-      }),
-    );
-    for (const [productId, product] of stock) {
-      if (!product || product.taken === 0) continue;
-      // The guard cannot fail under the write lock; if it ever did, the whole batch rolls back.
-      if (!st.takeStock.get({ productId, qty: product.taken })) throw new Error(`stock of product ${productId} changed inside a write transaction`);
-    }
-    return results;
-  });
-
-  const createOrder = db.transaction((request: Parameters<FlashSaleStore['createOrder']>[0]) =>
-    keyed<CreateOrderOutcome>(request.idempotency, request.now, () => {
-      const row = st.getHold.get(request.holdId) as HoldRow | undefined;
-      const decision = decideOrder(row && toHold(row), request.tokenHash, request.now);
-      if (decision !== 'create') return { kind: 'refused', code: decision };
-      st.convertHold.run(request.holdId);
-      const order = st.insertOrder.get(request) as OrderRow;
-      return { kind: 'created', order: toOrder(order) };
-    }),
-  );
-
-  const applyPayment = db.transaction((request: Parameters<FlashSaleStore['applyPayment']>[0]) =>
-    keyed<PaymentOutcome>(request.idempotency, request.now, () => {
-      const row = st.getOrder.get(request.orderId) as OrderRow | undefined;
-      if (!row) return { kind: 'refused', code: 'order_not_found' };
-      const settle = (status: OrderRow['status']) =>
-        toOrder(st.setOrderStatus.get({ id: row.id, status, txnId: request.txnId }) as OrderRow);
-      switch (decidePayment(row.status, request.status)) {
-        case 'complete':
-          return { kind: 'applied', effect: 'completed', order: settle('completed') };
-        case 'fail':
-          st.returnStock.run({ productId: row.product_id, qty: row.qty });
-          return { kind: 'applied', effect: 'failed', order: settle('failed') };
-        case 'retake':
-          if (st.takeStock.get({ productId: row.product_id, qty: row.qty })) {
-            return { kind: 'applied', effect: 'retaken', order: settle('completed') };
-          }
-          return { kind: 'applied', effect: 'refund_due', order: settle('refund_due') };
-        case 'none':
-          return { kind: 'applied', effect: 'none', order: toOrder(row) };
-        case 'conflict':
-          return { kind: 'refused', code: 'payment_conflict', order: toOrder(row) };
-      }
-    }),
-  );
-
-  const releaseExpired = db.transaction(({ now, limit }: { now: number; limit: number }) => {
-    const release = (rows: { id: number; product_id: number; qty: number }[], expire: { run(id: number): { changes: number } }) => {
-      let units = 0;
-      for (const row of rows) {
-        if (expire.run(row.id).changes === 1) {
-          st.returnStock.run({ productId: row.product_id, qty: row.qty });
-          units += row.qty;
-        }
-      }
-      return units;
-    };
-    const holds = st.expiredHolds.all(now, limit) as { id: number; product_id: number; qty: number }[];
-    const orders = st.overdueOrders.all(now, limit) as { id: number; product_id: number; qty: number }[];
-    return { holds: holds.length, holdUnits: release(holds, st.expireHold), orders: orders.length, orderUnits: release(orders, st.expireOrder) };
-  });
-
-  const auditSnapshot = db.transaction(
-    (): AuditSnapshot => ({
-      products: st.auditProducts.all() as ProductAudit[],
-      convertedHoldsWithoutOrder: st.convertedHoldsWithoutOrder.all() as number[],
-      ordersOnUnconvertedHolds: st.ordersOnUnconvertedHolds.all() as number[],
-      holdsWithSeveralOrders: st.holdsWithSeveralOrders.all() as number[],
-      ordersNotMatchingHold: st.ordersNotMatchingHold.all() as number[],
-    }),
-  );
+  const conn = new Connection(db);
+  const records = prepareIdempotencyRecords(conn);
 
   return {
     kind: 'sqlite',
+    // One writer at a time: a release pass waits for the write lock, it never skips rows.
+    capabilities: { reportsStockLeft: true, skipsLockedRows: false },
     db,
-    getProduct: async (id) => guard(() => {
-      const row = st.getProduct.get(id) as ProductRow | undefined;
-      return row && toProduct(row);
-    }),
-    reserveHolds: async (requests) => guard(() => reserveHolds.immediate(requests)),
-    createOrder: async (request) => guard(() => createOrder.immediate(request)),
-    applyPayment: async (request) => guard(() => applyPayment.immediate(request)),
-    releaseExpired: async (request) => guard(() => releaseExpired.immediate(request)),
-    purgeIdempotency: async ({ before, limit }) => guard(() => st.purgeIdempotency.run(before, limit).changes),
-    createProduct: async (request) => guard(() => toProduct(st.insertProduct.get({ ...request }) as ProductRow)),
-    restock: async (request) => guard(() => {
-      const row = st.restock.get(request) as ProductRow | undefined;
-      return row && toProduct(row);
-    }),
-    // A deferred transaction reads one consistent snapshot (WAL) while writers go on.
-    auditSnapshot: async () => guard(() => auditSnapshot.deferred()),
-    ping: async () => guard(() => void db.prepare('SELECT 1').get()),
-    close: async () => {
-      if (db.open) db.close();
-    },
+    ...prepareProducts(conn),
+    reserveHolds: prepareReserveHolds(conn, records),
+    createOrder: prepareCreateOrder(conn, records),
+    applyPayment: prepareApplyPayment(conn, records),
+    releaseExpired: prepareReleaseExpired(conn),
+    purgeIdempotency: preparePurgeIdempotency(conn),
+    auditSnapshot: prepareAuditSnapshot(conn),
+    ping: conn.ping,
+    close: () => conn.close(),
   };
-
-  /** Translates the driver's "cannot now" errors into the core's storage_unavailable. */
-  function guard<T>(work: () => T): T {
-    try {
-      return work();
-    } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      if ((typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') || code === 'SQLITE_IOERR' || code === 'SQLITE_FULL')) || !db.open) {
-        throw flashSaleError('storage_unavailable', { cause: error });
-      }
-      throw error;
-    }
-  }
 }

@@ -1,4 +1,3 @@
-import type { PostgresStore } from '@flashsale/adapter-postgres';
 import type { FlashSaleStore } from '@flashsale/core';
 import type { LimiterFactory } from '@flashsale/server';
 import type { DbTarget } from './open-store.js';
@@ -29,6 +28,7 @@ export async function limiterFor(kind: LimiterStore, store: FlashSaleStore): Pro
   // Loaded here, not at the top: `serve` imports this module while building the command line.
   const { clusterLimiter, postgresLimiter } = await import('@flashsale/server');
   if (kind === 'cluster') return clusterLimiter();
-  const pg = store as PostgresStore;
-  return postgresLimiter({ pool: pg.pool, schema: pg.schema });
+  const shared = store.sharedDatabase;
+  if (shared?.dialect !== 'postgres') throw new Error(`the ${store.kind} store lends no database for shared rate-limit counters`);
+  return postgresLimiter({ pool: shared.pool, schema: shared.schema });
 }

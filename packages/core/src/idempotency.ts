@@ -4,17 +4,22 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 export type IdempotencyScope = 'hold' | 'order' | 'payment';
 
 /**
- * What the engine hands a store with a keyed request. The store looks the key up inside the same
- * atomic unit as the effect; when it is new, it stores `encode(outcome)` together with the effect
- * (unless `encode` returns undefined: refusals that changed nothing are not remembered).
+ * What the engine hands a store with a keyed request: data only. The store looks the key up inside
+ * the same atomic unit as the effect; when it is new, it stores `storedAnswer(key, outcome)`
+ * together with the effect (`stored-answer.ts`; `undefined` when the rule of `rules.ts` says the
+ * answer is not remembered).
  */
-export interface IdempotencyWrite<TOutcome> {
-  scope: IdempotencyScope;
+export interface IdempotencyKey<S extends IdempotencyScope = IdempotencyScope> {
+  scope: S;
   /** SHA-256 of scope and key: the raw key is never stored. */
   keyHash: string;
   /** SHA-256 of the request, to tell a replay from a reuse of the key with another request. */
   fingerprint: string;
-  encode(outcome: TOutcome): string | undefined;
+  /**
+   * Kept with the stored answer and given back with its replay; opaque to the store. A hold's
+   * token, sealed under the raw key (see `sealWithKey`), so a retry gets its token back.
+   */
+  attachment?: string;
 }
 
 /** A stored answer the store found instead of acting. */

@@ -4,13 +4,19 @@ export type {
   FlashSaleOptions,
   HoldAttempt,
   HoldCreated,
+  HoldInput,
   HoldRefusalCode,
   OrderCreated,
+  OrderInput,
   PaymentApplied,
+  PaymentInput,
   Product,
+  ProductInput,
   ReleaseSummary,
+  RestockInput,
   VerifyReport,
-} from './engine.js';
+} from './api.js';
+export { ENGINE_DEFAULTS, type EngineSettings } from './options.js';
 export { ERROR_CODES, errorMessage, FlashSaleError, flashSaleError } from './errors.js';
 export type { ErrorCode, InputIssue } from './errors.js';
 export type { FlashSaleEvent, EventListener, ReleaseCause } from './events.js';
@@ -27,9 +33,13 @@ export type {
   ReleaseCounts,
   ReserveOutcome,
   ReserveRequest,
+  SharedDatabase,
+  SqlPoolLike,
+  StoreCapabilities,
 } from './store.js';
-export type { IdempotencyScope, IdempotencyWrite, Replayable, StoredReplay } from './idempotency.js';
-export { decideOrder, decidePayment } from './rules.js';
+export type { IdempotencyKey, IdempotencyScope, Replayable, StoredReplay } from './idempotency.js';
+export { readStoredAnswer, storedAnswer, type OutcomeOfScope, type ReadAnswer } from './stored-answer.js';
+export { decideOrder, decidePayment, isRemembered } from './rules.js';
 export type { OrderDecision, PaymentAction } from './rules.js';
 export { findViolations } from './audit.js';
 export type { Violation } from './audit.js';
@@ -37,3 +47,5 @@ export { DECIMAL_PRICE, formatCents, MAX_PRICE_CENTS, parseCents } from './money
 export { INPUT_LIMITS } from './validation.js';
 export { digestsEqual, generateHoldToken, hashToken } from './tokens.js';
 export { HoldCoalescer, type HoldCoalescerOptions } from './hold-coalescer.js';
+export { holdOf, idempotencyKeyId, planReservations, reservationOutcome } from './reservation-plan.js';
+export type { ReservationDecision, ReservationPlan } from './reservation-plan.js';

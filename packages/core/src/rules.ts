@@ -54,3 +54,14 @@ export function decidePayment(order: OrderStatus, payment: PaymentStatus): Payme
       return 'conflict';
   }
 }
+
+/**
+ * Does an idempotency record remember this answer? Answers that changed something do, and so does
+ * a payment conflict (the order stays settled the other way, so the answer stays true). A refusal
+ * that changed nothing (sold out, unknown order, used or expired hold, wrong token) does not: a
+ * retry with the same key is processed afresh. Decided by the answer's kind and code alone, so a
+ * store can apply it to a decision before the rows it will write exist.
+ */
+export function isRemembered(answer: { kind: string; code?: string }): boolean {
+  return answer.kind !== 'refused' || answer.code === 'payment_conflict';
+}

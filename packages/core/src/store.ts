@@ -1,5 +1,5 @@
 import type { EpochMs, HoldRecord, OrderRecord, PaymentStatus, ProductRecord } from './domain.js';
-import type { IdempotencyWrite, Replayable } from './idempotency.js';
+import type { IdempotencyKey, Replayable } from './idempotency.js';
 
 /**
  * The storage port: everything the engine needs from a database. Every method is ONE atomic unit;
@@ -10,6 +10,16 @@ import type { IdempotencyWrite, Replayable } from './idempotency.js';
 export interface FlashSaleStore {
   /** A short name for logs and reports, such as "sqlite" or "postgres". */
   readonly kind: string;
+
+  /** What this store does beyond the port's minimum, declared rather than found out. */
+  readonly capabilities: StoreCapabilities;
+
+  /**
+   * The store's database, lent to parts that keep state of their own beside its tables and must
+   * share it with every process on that database (the HTTP server's rate-limit counters). Absent
+   * when the database is this process's alone (SQLite).
+   */
+  readonly sharedDatabase?: SharedDatabase;
 
   getProduct(id: number): Promise<ProductRecord | undefined>;
 
@@ -49,13 +59,45 @@ export interface FlashSaleStore {
   close(): Promise<void>;
 }
 
+/**
+ * Capabilities a store declares. The engine and the conformance suite read them; a suite case
+ * that depends on one checks the behaviour the store declares, so nothing is silently skipped.
+ */
+export interface StoreCapabilities {
+  /**
+   * Every decided `reserveHolds` outcome carries `stockLeft`. The coalescer then knows when a
+   * product sold out and lets the next requests for it gather into one call.
+   */
+  readonly reportsStockLeft: boolean;
+  /**
+   * `releaseExpired` skips rows another transaction holds (`FOR UPDATE SKIP LOCKED`) instead of
+   * waiting for them: concurrent passes split the work, and a row a concurrent request has locked
+   * is left to the next pass.
+   */
+  readonly skipsLockedRows: boolean;
+}
+
+/** A SQL connection pool, as the borrower of {@link SharedDatabase} sees it. */
+export interface SqlPoolLike {
+  query(text: string, values?: readonly unknown[]): Promise<unknown>;
+}
+
+export interface SharedDatabase {
+  /** The SQL dialect `pool` speaks. */
+  readonly dialect: 'postgres';
+  /** The store's own pool (a `pg.Pool`): borrowed, never ended by the borrower. */
+  readonly pool: SqlPoolLike;
+  /** The schema holding the store's tables, where the borrower may create its own. */
+  readonly schema: string;
+}
+
 export interface ReserveRequest {
   productId: number;
   qty: number;
   tokenHash: string;
   createdAt: EpochMs;
   expiresAt: EpochMs;
-  idempotency?: IdempotencyWrite<ReserveOutcome>;
+  idempotency?: IdempotencyKey<'hold'>;
 }
 
 /**
@@ -73,7 +115,7 @@ export interface CreateOrderRequest {
   tokenHash: string;
   now: EpochMs;
   paymentDeadline: EpochMs;
-  idempotency?: IdempotencyWrite<CreateOrderOutcome>;
+  idempotency?: IdempotencyKey<'order'>;
 }
 
 export type CreateOrderOutcome =
@@ -85,7 +127,7 @@ export interface ApplyPaymentRequest {
   status: PaymentStatus;
   txnId: string | null;
   now: EpochMs;
-  idempotency: IdempotencyWrite<PaymentOutcome>;
+  idempotency: IdempotencyKey<'payment'>;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { decidePayment, type ApplyPaymentRequest, type PaymentOutcome, type Replayable } from '@flashsale/core';
+import { decidePayment, storedAnswer, type ApplyPaymentRequest, type PaymentOutcome, type Replayable } from '@flashsale/core';
 import type { Executor, Query } from '../executor.js';
 import { claimFor, claimKeys, finishKeys, keyOf } from '../idempotency-records.js';
 import { ORDER_COLUMNS, toOrder, type OrderRow } from '../rows.js';
@@ -29,7 +29,7 @@ export function applyPayment(ex: Executor, request: ApplyPaymentRequest): Promis
     const replay = (await claimKeys(query, [claimFor(write, request.now)])).get(keyOf(write));
     if (replay) return replay;
     const outcome = await settle(query, request);
-    await finishKeys(query, [{ scope: write.scope, keyHash: write.keyHash, fingerprint: write.fingerprint, body: write.encode(outcome) }]);
+    await finishKeys(query, [{ scope: write.scope, keyHash: write.keyHash, fingerprint: write.fingerprint, body: storedAnswer(write, outcome) }]);
     return { kind: 'done', outcome };
   });
 }

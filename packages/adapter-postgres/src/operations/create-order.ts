@@ -1,4 +1,4 @@
-import { decideOrder, type CreateOrderOutcome, type CreateOrderRequest, type Replayable } from '@flashsale/core';
+import { decideOrder, storedAnswer, type CreateOrderOutcome, type CreateOrderRequest, type Replayable } from '@flashsale/core';
 import type { Executor } from '../executor.js';
 import { claimFor, claimKeys, finishKeys, keyOf } from '../idempotency-records.js';
 import { ORDER_COLUMNS, toHold, toOrder, type HoldRow, type OrderRow } from '../rows.js';
@@ -45,7 +45,7 @@ export function createOrder(ex: Executor, request: CreateOrderRequest): Promise<
     } else {
       outcome = { kind: 'refused', code: decision === 'create' ? 'invalid_hold' : decision };
     }
-    if (write) await finishKeys(query, [{ scope: write.scope, keyHash: write.keyHash, fingerprint: write.fingerprint, body: write.encode(outcome) }]);
+    if (write) await finishKeys(query, [{ scope: write.scope, keyHash: write.keyHash, fingerprint: write.fingerprint, body: storedAnswer(write, outcome) }]);
     return { kind: 'done', outcome };
   });
 }

@@ -1,6 +1,6 @@
-import type { HoldRecord, Replayable, ReserveOutcome, ReserveRequest, StoredReplay } from '@flashsale/core';
+import { holdOf, idempotencyKeyId, planReservations, reservationOutcome, storedAnswer, type Replayable, type ReserveOutcome, type ReserveRequest, type StoredReplay } from '@flashsale/core';
 import type { Executor, Query } from '../executor.js';
-import { claimFor, claimKeys, finishKeys, keyOf, type KeyAnswer } from '../idempotency-records.js';
+import { claimFor, claimKeys, finishKeys, type KeyAnswer } from '../idempotency-records.js';
 import { int } from '../rows.js';
 import { sql } from '../statement.js';
 
@@ -30,7 +30,9 @@ import { sql } from '../statement.js';
  * Chosen: 6 through `reserve_holds()` for unkeyed requests for one product, alone or batched (the
  * coalescer's lanes are per product, so that is every batch of a stampede); 6 as a client-side
  * transaction for everything else, because idempotency-key claims must precede the stock lock
- * (see idempotency-records.ts). Under a stampede the coalescer keeps at most one reservation per
+ * (see idempotency-records.ts); that transaction locks the rows, asks the core's
+ * `planReservations` (the one first-fit every adapter applies) and writes what it decided. The
+ * plpgsql function is the same first-fit in SQL, pinned by the conformance suite. Under a stampede the coalescer keeps at most one reservation per
  * product in flight per process, so the row is locked once per batch.
  *
  * Measured on 2 shared cores, PostgreSQL 15, synchronous_commit on, one product, reserveHolds in
@@ -94,15 +96,6 @@ async function reserveForOneProduct(ex: Executor, productId: number, requests: r
   });
 }
 
-/** What the serial model decided for one request, before hold ids exist. */
-type Step =
-  | { kind: 'grant'; request: ReserveRequest; stockLeft: number }
-  | { kind: 'missing' }
-  | { kind: 'short'; stockLeft: number }
-  | { kind: 'replay'; replay: StoredReplay }
-  /** Same key as an earlier request of this batch whose answer is recorded: replays that answer. */
-  | { kind: 'repeat'; of: number };
-
 async function reserveBatch(query: Query, requests: readonly ReserveRequest[]): Promise<Replayable<ReserveOutcome>[]> {
   const claims = requests.flatMap((r) => (r.idempotency ? [claimFor(r.idempotency, r.createdAt)] : []));
   const stored = claims.length > 0 ? await claimKeys(query, claims) : new Map<string, StoredReplay>();
@@ -110,30 +103,9 @@ async function reserveBatch(query: Query, requests: readonly ReserveRequest[]): 
   const productIds = [...new Set(requests.map((r) => r.productId))].sort((a, b) => a - b);
   const locked = await query<{ id: string; available: string }>(LOCK_PRODUCTS, [productIds]);
   const stock = new Map(locked.rows.map((row) => [int(row.id), int(row.available)]));
+  const plan = planReservations(requests, stock, new Set(stored.keys()));
 
-  // The serial model: each request sees the stock and the answers left by the ones before it.
-  const steps: Step[] = [];
-  const recordedBy = new Map<string, number>();
-  requests.forEach((request, i) => {
-    const key = request.idempotency ? keyOf(request.idempotency) : undefined;
-    const replay = key === undefined ? undefined : stored.get(key);
-    const earlier = key === undefined ? undefined : recordedBy.get(key);
-    if (replay) return void steps.push({ kind: 'replay', replay });
-    if (earlier !== undefined) return void steps.push({ kind: 'repeat', of: earlier });
-    const left = stock.get(request.productId);
-    let step: Step;
-    if (left === undefined) step = { kind: 'missing' };
-    else if (left >= request.qty) {
-      stock.set(request.productId, left - request.qty);
-      step = { kind: 'grant', request, stockLeft: left - request.qty };
-    } else step = { kind: 'short', stockLeft: left };
-    steps.push(step);
-    // Whether an answer is remembered depends on its kind, not on the hold id, so a placeholder
-    // id decides here whether a later request with this key replays it.
-    if (key !== undefined && request.idempotency!.encode(outcomeOf(step, 0)) !== undefined) recordedBy.set(key, i);
-  });
-
-  const grants = steps.flatMap((s) => (s.kind === 'grant' ? [s.request] : []));
+  const grants = requests.filter((_, i) => plan.decisions[i]!.kind === 'grant');
   const ids: number[] = [];
   if (grants.length > 0) {
     const inserted = await query<{ ord: string; id: string }>(INSERT_HOLDS, [
@@ -147,50 +119,24 @@ async function reserveBatch(query: Query, requests: readonly ReserveRequest[]): 
   }
 
   const results: Replayable<ReserveOutcome>[] = [];
-  const bodies = new Map<number, { fingerprint: string; body: string }>();
-  const answers = new Map<string, KeyAnswer>();
+  const bodies = new Map<number, string>();
   let granted = 0;
-  steps.forEach((step, i) => {
-    if (step.kind === 'replay') return void results.push(step.replay);
-    if (step.kind === 'repeat') {
-      const first = bodies.get(step.of);
-      if (!first) throw new Error('idempotency encode changed its mind between two calls');
-      return void results.push({ kind: 'replay', ...first });
+  plan.decisions.forEach((decision, i) => {
+    const request = requests[i]!;
+    if (decision.kind === 'replay-stored') return void results.push(stored.get(idempotencyKeyId(request.idempotency!))!);
+    if (decision.kind === 'replay-earlier') {
+      return void results.push({ kind: 'replay', fingerprint: requests[decision.of]!.idempotency!.fingerprint, body: bodies.get(decision.of)! });
     }
-    const outcome = outcomeOf(step, step.kind === 'grant' ? ids[granted++]! : 0);
+    const outcome = reservationOutcome(request, decision, decision.kind === 'grant' ? ids[granted++] : undefined);
     results.push({ kind: 'done', outcome });
-    const write = requests[i]!.idempotency;
-    if (!write) return;
-    const body = write.encode(outcome);
-    if (recordedBy.get(keyOf(write)) === i) {
-      if (body === undefined) throw new Error('idempotency encode changed its mind between two calls');
-      bodies.set(i, { fingerprint: write.fingerprint, body });
-    }
-    // The key's last owner in the batch decides what is stored: a recorded answer always wins,
-    // because nothing after it with that key acts.
-    const answer = answers.get(keyOf(write));
-    if (answer?.body === undefined) answers.set(keyOf(write), { scope: write.scope, keyHash: write.keyHash, fingerprint: write.fingerprint, body });
+    if (request.idempotency && plan.keyOwners.get(idempotencyKeyId(request.idempotency)) === i) bodies.set(i, storedAnswer(request.idempotency, outcome)!);
   });
-  // Only keys this transaction claimed are written; replayed keys already have their answer.
-  await finishKeys(query, [...answers.entries()].filter(([key]) => !stored.has(key)).map(([, answer]) => answer));
+  // Every key this transaction claimed gets its answer, or loses its placeholder when none is remembered.
+  const keys = new Map(requests.flatMap((r) => (r.idempotency ? [[idempotencyKeyId(r.idempotency), r.idempotency] as const] : [])));
+  const answers = [...plan.keyOwners].map(([id, owner]): KeyAnswer => {
+    const key = owner === undefined ? keys.get(id)! : requests[owner]!.idempotency!;
+    return { scope: key.scope, keyHash: key.keyHash, fingerprint: key.fingerprint, body: owner === undefined ? undefined : bodies.get(owner) };
+  });
+  await finishKeys(query, answers);
   return results;
-}
-
-function outcomeOf(step: Step, holdId: number): ReserveOutcome {
-  if (step.kind === 'grant') return { kind: 'held', hold: holdOf(step.request, holdId), stockLeft: step.stockLeft };
-  if (step.kind === 'missing') return { kind: 'refused', code: 'product_not_found' };
-  if (step.kind === 'short') return { kind: 'refused', code: 'insufficient_stock', stockLeft: step.stockLeft };
-  throw new Error(`no outcome for a ${step.kind} step`);
-}
-
-function holdOf(request: ReserveRequest, id: number): HoldRecord {
-  return {
-    id,
-    productId: request.productId,
-    qty: request.qty,
-    status: 'active',
-    tokenHash: request.tokenHash,
-    createdAt: request.createdAt,
-    expiresAt: request.expiresAt,
-  };
 }

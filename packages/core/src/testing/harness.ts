@@ -1,5 +1,6 @@
 import { afterEach, expect } from 'vitest';
-import { createFlashSale, type FlashSale, type FlashSaleOptions } from '../engine.js';
+import type { FlashSale, FlashSaleOptions } from '../api.js';
+import { createFlashSale } from '../engine.js';
 import type { FlashSaleStore } from '../store.js';
 import { manualClock, type ManualClock } from './manual-clock.js';
 

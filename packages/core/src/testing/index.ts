@@ -1,5 +1,6 @@
 import { describe } from 'vitest';
 import { auditCases } from './cases/audit.js';
+import { batchReserveCases } from './cases/batch-reserve.js';
 import { expiryCases } from './cases/expiry.js';
 import { idempotencyCases } from './cases/idempotency.js';
 import { orderCases } from './cases/orders.js';
@@ -44,12 +45,14 @@ export function runStoreConformance(harness: ConformanceHarness): void {
     expiryCases(setup, harness.connectAgain);
     soldOutCases(setup);
     tryCreateHoldCases(setup);
+    batchReserveCases(setup);
     textCases(setup);
     auditCases(setup, harness.tamperAvailable);
   });
 }
 
 export { manualClock, type ManualClock } from './manual-clock.js';
+export { openMemoryStore, type MemoryStore } from './memory-store.js';
 export { settle, codes, type StoreHarness, type SaleUnderTest } from './harness.js';
 export { seededRandom, randomInt } from './cases/random.js';
 export { runModelBasedTests, type ModelBasedHarness } from './model/index.js';

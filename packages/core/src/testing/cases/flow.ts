@@ -1,4 +1,4 @@
-import type { FlashSale, OrderCreated } from '../../engine.js';
+import type { FlashSale, OrderCreated } from '../../api.js';
 
 /** Holds `qty` of a product and turns the hold into a pending order. */
 export async function pendingOrder(sale: FlashSale, productId: number, qty = 1): Promise<OrderCreated> {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createFlashSale, type HoldCreated } from '../../engine.js';
+import type { HoldCreated } from '../../api.js';
+import { createFlashSale } from '../../engine.js';
 import type { FlashSaleStore } from '../../store.js';
 import { codes, settle } from '../harness.js';
 import { randomInt, seededRandom } from './random.js';

@@ -1,4 +1,4 @@
-import type { FlashSaleOptions } from '../../engine.js';
+import type { FlashSaleOptions } from '../../api.js';
 import type { SaleUnderTest } from '../harness.js';
 
 /** Opens a fresh store and engine for one test; checked and closed after it. */

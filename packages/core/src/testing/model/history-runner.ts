@@ -1,4 +1,5 @@
-import { createFlashSale, type FlashSale } from '../../engine.js';
+import type { FlashSale } from '../../api.js';
+import { createFlashSale } from '../../engine.js';
 import type { FlashSaleStore } from '../../store.js';
 import type { StoreHarness } from '../harness.js';
 import { manualClock, type ManualClock } from '../manual-clock.js';
@@ -9,13 +10,8 @@ import { ReferenceModel } from './reference-model.js';
 import { describeBatch, findSerialOrder } from './serial-order.js';
 import { StepResolver, type Step } from './steps.js';
 
-export interface HistoryHarness extends Pick<StoreHarness, 'createStore' | 'destroyStore'> {
-  /**
-   * The store's release pass uses `FOR UPDATE SKIP LOCKED`: a row locked by a concurrent request
-   * is left to the next pass instead of waited for. Concurrent batches then allow that.
-   */
-  skipsLockedRows?: boolean;
-}
+/** The store's declared `skipsLockedRows` tells the runner what a concurrent release pass may leave. */
+export type HistoryHarness = Pick<StoreHarness, 'createStore' | 'destroyStore'>;
 
 /**
  * Runs one history against a fresh store and the reference model side by side. After every
@@ -27,7 +23,7 @@ export async function runHistory(harness: HistoryHarness, history: History): Pro
   const clock = manualClock();
   const sale = createFlashSale({ store, clock, ...HISTORY_SETTINGS, releaseBatch: history.releaseBatch });
   try {
-    const runner = new HistoryRunner(sale, store, clock, harness.skipsLockedRows ?? false);
+    const runner = new HistoryRunner(sale, store, clock, store.capabilities.skipsLockedRows);
     await runner.setUp(history.products);
     for (const [i, command] of history.commands.entries()) {
       runner.at = `command ${i} ${JSON.stringify(command)}`;

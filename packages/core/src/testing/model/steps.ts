@@ -1,4 +1,4 @@
-import type { FlashSale } from '../../engine.js';
+import type { FlashSale } from '../../api.js';
 import { answerOf, type Answer } from './answers.js';
 import type { Bindings } from './bindings.js';
 import type { Command, KeyChoice, Ref } from './commands.js';

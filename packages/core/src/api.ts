@@ -1,0 +1,170 @@
+import type { Violation } from './audit.js';
+import type { EpochMs, OrderStatus, PaymentStatus } from './domain.js';
+import type { EventListener } from './events.js';
+import type { EngineSettings } from './options.js';
+import type { FlashSaleStore, PaymentEffect } from './store.js';
+
+/** The engine's public surface: its options, the inputs and answers of its use cases. */
+
+export interface FlashSaleOptions {
+  store: FlashSaleStore;
+  /** How long a hold keeps its stock. Default 2 minutes. */
+  holdTtlMs?: number;
+  /** How long a pending order waits for payment. Default 15 minutes. */
+  paymentTtlMs?: number;
+  /** How long idempotency records are kept. Default 24 hours. */
+  idempotencyTtlMs?: number;
+  /** The largest qty one hold may take. Default 1,000,000. */
+  maxHoldQty?: number;
+  /** The most hold requests taken in one store call. Default 256. */
+  maxBatch?: number;
+  /** Rows released per store call in `releaseExpired`. Default 500. */
+  releaseBatch?: number;
+  /** The time source, in epoch milliseconds. Default `Date.now`. */
+  clock?: () => EpochMs;
+  /**
+   * While a product is sold out, how long hold requests for it may gather before they go to the
+   * store together, in ms: a sold-out stampede then costs one store call per window instead of
+   * one per request. Every refusal is still the store's answer to a call made after the request
+   * arrived, so stock returned by any process is seen at once. 0 sends them at the next turn of
+   * the event loop, as for any product. Default 10 ms.
+   */
+  soldOutWindowMs?: number;
+  /** Makes hold tokens. Default 256 random bits in hex. */
+  generateToken?: () => string;
+  /** Told of holds created and refused, stock released, and release passes. */
+  onEvent?: EventListener;
+}
+
+export interface HoldInput {
+  productId: number;
+  qty: number;
+  /** Makes a retry safe: the same key with the same request gets the first answer back. */
+  idempotencyKey?: string;
+}
+
+export interface OrderInput {
+  holdId: number;
+  /** The hold's secret, from its creation. */
+  token: string;
+  idempotencyKey?: string;
+}
+
+export interface PaymentInput {
+  orderId: number;
+  status: PaymentStatus;
+  txnId?: string | null;
+  /** Required: a payment provider retries, and a payment must never act twice. */
+  idempotencyKey: string;
+}
+
+export interface ProductInput {
+  name: string;
+  /** A decimal string such as "99.99", or integer cents. */
+  price: string | number;
+  stock: number;
+}
+
+export interface RestockInput {
+  productId: number;
+  qty: number;
+}
+
+export interface Product {
+  id: number;
+  name: string;
+  priceCents: number;
+  /** The price as a decimal string, such as "99.99". */
+  price: string;
+  availableStock: number;
+}
+
+export interface HoldCreated {
+  holdId: number;
+  /** The secret that turns this hold into an order. Returned once; only its hash is stored. */
+  token: string;
+  productId: number;
+  qty: number;
+  expiresAt: EpochMs;
+  /** True when this answer is the stored one of an earlier request with the same key. */
+  replayed: boolean;
+}
+
+/** The refusals a hold request can meet as an answer (not a fault): what `tryCreateHold` returns. */
+export type HoldRefusalCode = 'insufficient_stock' | 'product_not_found' | 'idempotency_key_reuse';
+
+/** A hold request's answer without exceptions: the hold, or the refusal `createHold` would throw. */
+export type HoldAttempt =
+  | { ok: true; hold: HoldCreated }
+  | {
+      ok: false;
+      code: HoldRefusalCode;
+      /** The refusal's standard message, as the {@link FlashSaleError} would carry it. */
+      message: string;
+      /** True when the refusal is the stored answer of an earlier request with the same key. */
+      replayed: boolean;
+    };
+
+export interface OrderCreated {
+  orderId: number;
+  holdId: number;
+  productId: number;
+  qty: number;
+  status: OrderStatus;
+  amountCents: number;
+  /** The amount as a decimal string, such as "199.98". */
+  amount: string;
+  paymentDeadline: EpochMs;
+  replayed: boolean;
+}
+
+export interface PaymentApplied {
+  orderId: number;
+  orderStatus: OrderStatus;
+  effect: PaymentEffect;
+  replayed: boolean;
+}
+
+export interface ReleaseSummary {
+  holds: number;
+  orders: number;
+  units: number;
+  purgedIdempotency: number;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  products: number;
+  violations: Violation[];
+}
+
+/** The engine: every use case of a flash sale, over any {@link FlashSaleStore}. */
+export interface FlashSale {
+  getProduct(id: number): Promise<Product>;
+  /** Reserves stock for a short time. Rejects with a {@link FlashSaleError} when refused. */
+  createHold(input: HoldInput): Promise<HoldCreated>;
+  /**
+   * `createHold` for hot paths: a refusal (sold out, no such product, a key reused) is returned,
+   * not thrown, which in a sold-out stampede saves an Error and a rejected promise per request.
+   * Invalid input and storage failures still reject with a {@link FlashSaleError}.
+   *
+   * @example
+   * const attempt = await sale.tryCreateHold({ productId: 1, qty: 2 });
+   * if (!attempt.ok && attempt.code === 'insufficient_stock') showSoldOut();
+   */
+  tryCreateHold(input: HoldInput): Promise<HoldAttempt>;
+  createOrder(input: OrderInput): Promise<OrderCreated>;
+  applyPayment(input: PaymentInput): Promise<PaymentApplied>;
+  /** One expiry pass: releases every expired hold and overdue order, purges old idempotency records. */
+  releaseExpired(): Promise<ReleaseSummary>;
+  /** The audit of the inventory invariants (conservation and the rest): every violation found, none when all hold. */
+  verify(): Promise<VerifyReport>;
+  createProduct(input: ProductInput): Promise<Product>;
+  restock(input: RestockInput): Promise<Product>;
+  /** Resolves when storage answers. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+  /** The settings in force, defaults filled in. */
+  readonly options: EngineSettings;
+}
+

@@ -1,0 +1,39 @@
+import type { FlashSaleOptions } from './api.js';
+
+/** The engine's settings with every default filled in, as `sale.options` shows them. */
+export interface EngineSettings {
+  holdTtlMs: number;
+  paymentTtlMs: number;
+  idempotencyTtlMs: number;
+  maxHoldQty: number;
+  maxBatch: number;
+  releaseBatch: number;
+  soldOutWindowMs: number;
+}
+
+export const ENGINE_DEFAULTS: Readonly<EngineSettings> = Object.freeze({
+  holdTtlMs: 120_000,
+  paymentTtlMs: 900_000,
+  idempotencyTtlMs: 86_400_000,
+  maxHoldQty: 1_000_000,
+  maxBatch: 256,
+  releaseBatch: 500,
+  soldOutWindowMs: 10,
+});
+
+/** Settings that may be 0 (turned off); every other one must be at least 1. */
+const MAY_BE_ZERO: ReadonlySet<keyof EngineSettings> = new Set(['soldOutWindowMs']);
+
+/** Fills in the defaults and checks every setting: a wrong one is a `RangeError` naming it. */
+export function resolveSettings(options: FlashSaleOptions): EngineSettings {
+  const settings = { ...ENGINE_DEFAULTS };
+  for (const name of Object.keys(ENGINE_DEFAULTS) as (keyof EngineSettings)[]) {
+    const value = options[name] ?? ENGINE_DEFAULTS[name];
+    const least = MAY_BE_ZERO.has(name) ? 0 : 1;
+    if (!Number.isSafeInteger(value) || value < least) {
+      throw new RangeError(`${name} must be ${least === 0 ? 'a non-negative' : 'a positive'} integer, got ${value}`);
+    }
+    settings[name] = value;
+  }
+  return settings;
+}

@@ -1,0 +1,23 @@
+import type { OrderCreated, Product } from './api.js';
+import type { OrderRecord, ProductRecord } from './domain.js';
+import { formatCents } from './money.js';
+
+/** A stored product as the engine answers it, its price as a decimal string too. */
+export function toProduct(record: ProductRecord): Product {
+  return { ...record, price: formatCents(record.priceCents) };
+}
+
+/** A stored order as the engine answers it. */
+export function toOrderCreated(order: OrderRecord, replayed: boolean): OrderCreated {
+  return {
+    orderId: order.id,
+    holdId: order.holdId,
+    productId: order.productId,
+    qty: order.qty,
+    status: order.status,
+    amountCents: order.amountCents,
+    amount: formatCents(order.amountCents),
+    paymentDeadline: order.paymentDeadline,
+    replayed,
+  };
+}

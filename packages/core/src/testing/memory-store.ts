@@ -1,0 +1,226 @@
+import type { HoldRecord, OrderRecord, OrderStatus, ProductRecord } from '../domain.js';
+import { idempotencyKeyId, planReservations, reservationOutcome } from '../reservation-plan.js';
+import type { IdempotencyKey, IdempotencyScope, Replayable } from '../idempotency.js';
+import { decideOrder, decidePayment } from '../rules.js';
+import { storedAnswer, type OutcomeOfScope } from '../stored-answer.js';
+import type { AuditSnapshot, CreateOrderOutcome, FlashSaleStore, PaymentOutcome, ReleaseCounts } from '../store.js';
+
+interface ProductRow extends ProductRecord {
+  initialStock: number;
+  restocked: number;
+}
+
+interface StoredRecord {
+  fingerprint: string;
+  body: string;
+  createdAt: number;
+}
+
+/** An in-memory store, with the rows it keeps, for tests that look inside. */
+export interface MemoryStore extends FlashSaleStore {
+  readonly kind: 'memory';
+  /** Changes a product's available stock behind the engine's back (for audit tests). */
+  tamperAvailable(productId: number, delta: number): void;
+}
+
+/**
+ * The reference store: the storage port on plain maps, written to be obviously right rather than
+ * fast. Every method runs to completion without yielding, so each is atomic in a single process;
+ * the rules (`decideOrder`, `decidePayment`, `planReservations`, `isRemembered`) are the core's,
+ * the same the database adapters apply. Use it to test code above the port without a database,
+ * and as the suite's own check: the conformance suite passes on it.
+ *
+ * @example
+ * import { createFlashSale } from '@flashsale/core';
+ * import { openMemoryStore } from '@flashsale/core/testing';
+ * const sale = createFlashSale({ store: openMemoryStore() });
+ */
+export function openMemoryStore(): MemoryStore {
+  const products = new Map<number, ProductRow>();
+  const holds = new Map<number, HoldRecord>();
+  const orders = new Map<number, OrderRecord>();
+  const records = new Map<string, StoredRecord>();
+  const ids = { product: 0, hold: 0, order: 0 };
+  let closed = false;
+
+  /** Runs `work` as one atomic unit: nothing else runs until it returns. */
+  const unit = <T>(work: () => T): Promise<T> => {
+    if (closed) return Promise.reject(new Error('the memory store is closed'));
+    try {
+      return Promise.resolve(work());
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+
+  /** Looks the key up, acts only when it is new, and keeps the answer with the effect. */
+  function keyed<S extends IdempotencyScope>(key: IdempotencyKey<S> | undefined, now: number, act: () => OutcomeOfScope[S]): Replayable<OutcomeOfScope[S]> {
+    const found = key && records.get(idempotencyKeyId(key));
+    if (found) return { kind: 'replay', fingerprint: found.fingerprint, body: found.body };
+    const outcome = act();
+    const body = key && storedAnswer(key, outcome);
+    if (key && body !== undefined) records.set(idempotencyKeyId(key), { fingerprint: key.fingerprint, body, createdAt: now });
+    return { kind: 'done', outcome };
+  }
+
+  const publicProduct = ({ id, name, priceCents, availableStock }: ProductRow): ProductRecord => ({ id, name, priceCents, availableStock });
+  const setOrder = (order: OrderRecord, status: OrderStatus, txnId: string | null): OrderRecord => {
+    const updated = { ...order, status, txnId: txnId ?? order.txnId };
+    orders.set(order.id, updated);
+    return { ...updated };
+  };
+
+  return {
+    kind: 'memory',
+    capabilities: { reportsStockLeft: true, skipsLockedRows: false },
+
+    getProduct: (id) => unit(() => {
+      const row = products.get(id);
+      return row && publicProduct(row);
+    }),
+
+    reserveHolds: (requests) => unit(() => {
+      const stock = new Map([...new Set(requests.map((r) => r.productId))].flatMap((id) => {
+        const row = products.get(id);
+        return row ? [[id, row.availableStock] as const] : [];
+      }));
+      const stored = new Set(requests.flatMap((r) => (r.idempotency && records.has(idempotencyKeyId(r.idempotency)) ? [idempotencyKeyId(r.idempotency)] : [])));
+      const plan = planReservations(requests, stock, stored);
+      for (const [productId, units] of plan.taken) products.get(productId)!.availableStock -= units;
+      const bodies = new Map<number, { fingerprint: string; body: string }>();
+      return plan.decisions.map((decision, i): Replayable<OutcomeOfScope['hold']> => {
+        const request = requests[i]!;
+        if (decision.kind === 'replay-stored') {
+          const found = records.get(idempotencyKeyId(request.idempotency!))!;
+          return { kind: 'replay', fingerprint: found.fingerprint, body: found.body };
+        }
+        if (decision.kind === 'replay-earlier') return { kind: 'replay', ...bodies.get(decision.of)! };
+        let holdId: number | undefined;
+        if (decision.kind === 'grant') {
+          holdId = ++ids.hold;
+          holds.set(holdId, { id: holdId, productId: request.productId, qty: request.qty, status: 'active', tokenHash: request.tokenHash, createdAt: request.createdAt, expiresAt: request.expiresAt });
+        }
+        const outcome = reservationOutcome(request, decision, holdId);
+        const key = request.idempotency;
+        if (key && plan.keyOwners.get(idempotencyKeyId(key)) === i) {
+          const body = storedAnswer(key, outcome)!;
+          records.set(idempotencyKeyId(key), { fingerprint: key.fingerprint, body, createdAt: request.createdAt });
+          bodies.set(i, { fingerprint: key.fingerprint, body });
+        }
+        return { kind: 'done', outcome };
+      });
+    }),
+
+    createOrder: (request) => unit(() =>
+      keyed(request.idempotency, request.now, (): CreateOrderOutcome => {
+        const hold = holds.get(request.holdId);
+        const decision = decideOrder(hold && { ...hold }, request.tokenHash, request.now);
+        if (decision !== 'create' || !hold) return { kind: 'refused', code: decision === 'create' ? 'invalid_hold' : decision };
+        holds.set(hold.id, { ...hold, status: 'converted' });
+        const id = ++ids.order;
+        const price = products.get(hold.productId)!.priceCents;
+        const order: OrderRecord = { id, holdId: hold.id, productId: hold.productId, qty: hold.qty, amountCents: hold.qty * price, status: 'pending', createdAt: request.now, paymentDeadline: request.paymentDeadline, txnId: null };
+        orders.set(id, order);
+        return { kind: 'created', order: { ...order } };
+      }),
+    ),
+
+    applyPayment: (request) => unit(() =>
+      keyed(request.idempotency, request.now, (): PaymentOutcome => {
+        const order = orders.get(request.orderId);
+        if (!order) return { kind: 'refused', code: 'order_not_found' };
+        const product = products.get(order.productId)!;
+        switch (decidePayment(order.status, request.status)) {
+          case 'complete':
+            return { kind: 'applied', effect: 'completed', order: setOrder(order, 'completed', request.txnId) };
+          case 'fail':
+            product.availableStock += order.qty;
+            return { kind: 'applied', effect: 'failed', order: setOrder(order, 'failed', request.txnId) };
+          case 'retake':
+            if (product.availableStock >= order.qty) {
+              product.availableStock -= order.qty;
+              return { kind: 'applied', effect: 'retaken', order: setOrder(order, 'completed', request.txnId) };
+            }
+            return { kind: 'applied', effect: 'refund_due', order: setOrder(order, 'refund_due', request.txnId) };
+          case 'none':
+            return { kind: 'applied', effect: 'none', order: { ...order } };
+          case 'conflict':
+            return { kind: 'refused', code: 'payment_conflict', order: { ...order } };
+        }
+      }),
+    ),
+
+    releaseExpired: ({ now, limit }) => unit((): ReleaseCounts => {
+      const counts: ReleaseCounts = { holds: 0, holdUnits: 0, orders: 0, orderUnits: 0 };
+      const dueHolds = [...holds.values()].filter((h) => h.status === 'active' && h.expiresAt <= now).sort((a, b) => a.expiresAt - b.expiresAt || a.id - b.id).slice(0, limit);
+      for (const hold of dueHolds) {
+        holds.set(hold.id, { ...hold, status: 'expired' });
+        products.get(hold.productId)!.availableStock += hold.qty;
+        counts.holds += 1;
+        counts.holdUnits += hold.qty;
+      }
+      const dueOrders = [...orders.values()].filter((o) => o.status === 'pending' && o.paymentDeadline <= now).sort((a, b) => a.paymentDeadline - b.paymentDeadline || a.id - b.id).slice(0, limit);
+      for (const order of dueOrders) {
+        orders.set(order.id, { ...order, status: 'expired' });
+        products.get(order.productId)!.availableStock += order.qty;
+        counts.orders += 1;
+        counts.orderUnits += order.qty;
+      }
+      return counts;
+    }),
+
+    purgeIdempotency: ({ before, limit }) => unit(() => {
+      const old = [...records].filter(([, record]) => record.createdAt < before).slice(0, limit);
+      for (const [id] of old) records.delete(id);
+      return old.length;
+    }),
+
+    createProduct: ({ name, priceCents, stock }) => unit(() => {
+      const row: ProductRow = { id: ++ids.product, name, priceCents, availableStock: stock, initialStock: stock, restocked: 0 };
+      products.set(row.id, row);
+      return publicProduct(row);
+    }),
+
+    restock: ({ productId, qty }) => unit(() => {
+      const row = products.get(productId);
+      if (!row) return undefined;
+      row.availableStock += qty;
+      row.restocked += qty;
+      return publicProduct(row);
+    }),
+
+    auditSnapshot: () => unit((): AuditSnapshot => {
+      const sum = (rows: Iterable<{ productId: number; qty: number }>, productId: number) => [...rows].reduce((total, row) => total + (row.productId === productId ? row.qty : 0), 0);
+      const allHolds = [...holds.values()];
+      const allOrders = [...orders.values()];
+      const ordersByHold = new Map<number, OrderRecord[]>();
+      for (const order of allOrders) ordersByHold.set(order.holdId, [...(ordersByHold.get(order.holdId) ?? []), order]);
+      return {
+        products: [...products.values()].map((p) => ({
+          productId: p.id,
+          initialStock: p.initialStock,
+          restocked: p.restocked,
+          available: p.availableStock,
+          activeHoldQty: sum(allHolds.filter((h) => h.status === 'active'), p.id),
+          pendingOrderQty: sum(allOrders.filter((o) => o.status === 'pending'), p.id),
+          completedOrderQty: sum(allOrders.filter((o) => o.status === 'completed'), p.id),
+        })),
+        convertedHoldsWithoutOrder: allHolds.filter((h) => h.status === 'converted' && !ordersByHold.has(h.id)).map((h) => h.id),
+        ordersOnUnconvertedHolds: allOrders.filter((o) => holds.get(o.holdId)?.status !== 'converted').map((o) => o.id),
+        holdsWithSeveralOrders: [...ordersByHold].filter(([, list]) => list.length > 1).map(([holdId]) => holdId),
+        ordersNotMatchingHold: allOrders.filter((o) => {
+          const hold = holds.get(o.holdId);
+          return hold !== undefined && (hold.productId !== o.productId || hold.qty !== o.qty);
+        }).map((o) => o.id),
+      };
+    }),
+
+    ping: () => unit(() => undefined),
+    close: async () => {
+      closed = true;
+    },
+    tamperAvailable: (productId, delta) => {
+      products.get(productId)!.availableStock += delta;
+    },
+  };
+}

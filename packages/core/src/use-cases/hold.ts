@@ -1,0 +1,81 @@
+import type { HoldAttempt, HoldCreated, HoldInput, HoldRefusalCode } from '../api.js';
+import type { EngineContext } from '../engine-context.js';
+import { errorMessage, flashSaleError } from '../errors.js';
+import { HoldCoalescer } from '../hold-coalescer.js';
+import { openWithKey, sealWithKey } from '../idempotency.js';
+import { idempotencyKeyFor, resolveReplay } from '../replay.js';
+import { hashToken } from '../tokens.js';
+import { holdInputSchema, isPlainHoldInput, parseInput } from '../validation.js';
+
+/**
+ * The hold path, the hot one of a stampede: `tryCreateHold` answers refusals as values, and every
+ * hold request goes through the coalescer, which groups concurrent requests for one product into
+ * one store call.
+ */
+export function holdUseCases(ctx: EngineContext): { tryCreateHold(input: HoldInput): Promise<HoldAttempt>; createHold(input: HoldInput): Promise<HoldCreated> } {
+  const { settings, emit } = ctx;
+  const coalescer = new HoldCoalescer(ctx.store, {
+    maxBatch: settings.maxBatch,
+    soldOutWindowMs: settings.soldOutWindowMs,
+    onBatch: (productId, size) => emit({ type: 'reserve_batch', productId, size }),
+  });
+  const holdSchema = holdInputSchema(settings.maxHoldQty);
+
+  async function tryCreateHold(input: HoldInput): Promise<HoldAttempt> {
+    const { productId, qty, idempotencyKey } = isPlainHoldInput(input, settings.maxHoldQty)
+      ? { productId: input.productId, qty: input.qty, idempotencyKey: undefined }
+      : parseInput(holdSchema, input);
+    const now = ctx.clock();
+    const token = ctx.generateToken();
+    // The token rides with the stored answer, sealed under the raw key, so a retry gets it back.
+    const key = idempotencyKey === undefined ? undefined : idempotencyKeyFor('hold', idempotencyKey, { productId, qty }, sealWithKey(idempotencyKey, token));
+    const result = await coalescer.reserve({
+      productId,
+      qty,
+      tokenHash: hashToken(token),
+      createdAt: now,
+      expiresAt: now + settings.holdTtlMs,
+      ...(key ? { idempotency: key } : {}),
+    });
+    const resolved = resolveReplay('hold', result, key);
+    if (!resolved) return holdRefusal('idempotency_key_reuse', false);
+    const { outcome, replayed, attachment } = resolved;
+    if (outcome.kind === 'refused') {
+      emit({ type: 'hold_rejected', productId, reason: outcome.code });
+      return holdRefusal(outcome.code, replayed);
+    }
+    const hold = outcome.hold;
+    if (!replayed) emit({ type: 'hold_created', productId, qty });
+    return {
+      ok: true,
+      hold: {
+        holdId: hold.id,
+        token: replayed && attachment !== undefined && idempotencyKey !== undefined ? openWithKey(idempotencyKey, attachment) : token,
+        productId: hold.productId,
+        qty: hold.qty,
+        expiresAt: hold.expiresAt,
+        replayed,
+      },
+    };
+  }
+
+  async function createHold(input: HoldInput): Promise<HoldCreated> {
+    const attempt = await tryCreateHold(input);
+    if (!attempt.ok) throw flashSaleError(attempt.code, { replayed: attempt.replayed });
+    return attempt.hold;
+  }
+
+  return { tryCreateHold, createHold };
+}
+
+/** The refusals a hold can get, built once: in a sold-out stampede every request gets one. */
+const HOLD_REFUSALS = new Map(
+  (['insufficient_stock', 'product_not_found', 'idempotency_key_reuse'] as const).flatMap((code) =>
+    [false, true].map((replayed) => [`${code}:${replayed}`, Object.freeze({ ok: false, code, message: errorMessage(code), replayed })] as const),
+  ),
+);
+
+/** A hold refusal as the value `tryCreateHold` returns (never thrown). */
+function holdRefusal(code: HoldRefusalCode, replayed: boolean): HoldAttempt {
+  return HOLD_REFUSALS.get(`${code}:${replayed}`)!;
+}
