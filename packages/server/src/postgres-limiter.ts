@@ -24,6 +24,11 @@ export interface PostgresLimiterOptions {
   timeoutMs?: number;
 }
 
+/**
+ * A name that needs no quoting in PostgreSQL: the PostgreSQL adapter's schema rule
+ * (`@flashsale/adapter-postgres/schema-name`), stated again here because the server takes any pg
+ * pool and depends on neither the adapter nor pg, and because it checks the table name too.
+ */
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /**
