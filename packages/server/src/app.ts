@@ -15,6 +15,7 @@ import { observeRequests } from './middleware/observe-requests.js';
 import { loggerLineWriter, type RequestLineWriter } from './middleware/request-log.js';
 import { validationHook } from './middleware/validation-hook.js';
 import { webhookSignature } from './middleware/webhook-signature.js';
+import { assertPositiveInteger } from './positive-integer.js';
 import { adminRoutes } from './routes/admin.js';
 import { holdRoutes } from './routes/holds.js';
 import { opsRoutes } from './routes/ops.js';
@@ -161,6 +162,6 @@ function adminGuessLimit(options: AppOptions, clientKey: ClientKey, logger: Logg
 
 function limitPolicy(settings: RateLimitOptions | undefined, name: string, points: number | false): RateLimitPolicy | undefined {
   if (points === false) return undefined;
-  if (!Number.isSafeInteger(points) || points <= 0) throw new RangeError(`rate limit for ${name} must be a positive integer, got ${points}`);
+  assertPositiveInteger(`rate limit for ${name}`, points);
   return { name, points, durationSec: settings?.windowSec ?? 60 };
 }

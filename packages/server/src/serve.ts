@@ -8,6 +8,7 @@ import type { AppEnv } from './env.js';
 import { clientErrorHandler, requestErrorHandler } from './client-error.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { destinationLineWriter } from './middleware/request-log.js';
+import { assertPositiveInteger } from './positive-integer.js';
 import { createServerLog, type ServerLog } from './server-log.js';
 import { startSweeper, type Sweeper, type SweeperOptions } from './sweeper.js';
 
@@ -163,7 +164,7 @@ function timeoutOptions(options: ServeOptions): ServerOptions {
   const requestTimeout = options.requestTimeoutMs ?? 30_000;
   const keepAliveTimeout = options.keepAliveTimeoutMs ?? 5_000;
   for (const [name, value] of Object.entries({ headersTimeoutMs: headersTimeout, requestTimeoutMs: requestTimeout, keepAliveTimeoutMs: keepAliveTimeout })) {
-    if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`${name} must be a positive integer, got ${value}`);
+    assertPositiveInteger(name, value);
   }
   if (headersTimeout > requestTimeout) {
     throw new RangeError(`headersTimeoutMs (${headersTimeout}) must not exceed requestTimeoutMs (${requestTimeout})`);
