@@ -1,7 +1,7 @@
 import { createFlashSale, type Product } from '@flashsale/core';
 import { createMetrics, serve, type LimiterFactory, type RunningServer, type ServerLog } from '@flashsale/server';
 import { CliError } from './cli-error.js';
-import type { ServeFlags } from './commands/serve.js';
+import type { ServeFlags } from './serve-flags.js';
 import { seedDemoProduct } from './demo-product.js';
 import { productLine } from './wire.js';
 import type { DbTarget } from './open-store.js';

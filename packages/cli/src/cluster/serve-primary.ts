@@ -1,7 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { ServerLog } from '@flashsale/server';
 import { CliError } from '../cli-error.js';
-import type { ServeFlags } from '../commands/serve.js';
+import type { ServeFlags } from '../serve-flags.js';
 import type { CliContext } from '../context.js';
 import type { DbTarget } from '../open-store.js';
 import { warn } from '../output.js';
