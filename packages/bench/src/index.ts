@@ -8,4 +8,3 @@ export type { Histogram, LatencySummary } from './report/stats.js';
 export { serveArgs } from './server/launcher.js';
 export type { LaunchedServer, ServerLaunchOptions, ServerLauncher } from './server/launcher.js';
 export { commandLauncher, spawnServerProcess } from './server/spawn-server.js';
-export { ROUND_TRIP_METRICS } from './stampede/round-trips.js';

@@ -199,7 +199,7 @@ function kebab(name: string): string {
 }
 
 /** True in CI, where no progress bar is drawn. */
-export function isCi(): boolean {
+function isCi(): boolean {
   const ci = process.env.CI;
   return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
 }

@@ -20,7 +20,7 @@ interface Tracked {
   ready: boolean;
 }
 
-export interface Supervised {
+interface Supervised {
   /** The URL every worker listens on. */
   url: string;
   /** Resolves with the exit status once every worker has stopped (after SIGTERM or SIGINT). */

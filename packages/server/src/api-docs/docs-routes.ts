@@ -6,7 +6,7 @@ import { docsAssetLoader, docsAssetsRelease, INITIALIZER_NAME, type PackageFileN
 
 /** Where the app serves the OpenAPI document and the page that renders it. */
 export const OPENAPI_PATH = '/openapi.json';
-export const DOCS_PATH = '/docs';
+const DOCS_PATH = '/docs';
 
 /**
  * Everything the page needs comes from this server: scripts and styles from the files above, the

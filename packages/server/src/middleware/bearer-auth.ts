@@ -16,7 +16,7 @@ export interface GuessLimit {
   logger?: Logger | undefined;
 }
 
-export interface BearerAuthOptions {
+interface BearerAuthOptions {
   token: string;
   /** What the token guards, in messages and the realm: `admin` (the admin API), `metrics` (/metrics). */
   name: 'admin' | 'metrics';

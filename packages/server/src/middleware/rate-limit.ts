@@ -41,7 +41,7 @@ export type LimiterFactory = (policy: RateLimitPolicy) => RateLimiterLike;
 export const memoryLimiter: LimiterFactory = (policy) =>
   new RateLimiterMemory({ points: policy.points, duration: policy.durationSec, keyPrefix: `flashsale:${policy.name}` });
 
-export interface RateLimitMiddlewareOptions {
+interface RateLimitMiddlewareOptions {
   policy: RateLimitPolicy;
   limiter: RateLimiterLike;
   clientKey: ClientKey;

@@ -18,7 +18,7 @@ export type ServerProblemCode =
 /** Every `code` a problem+json answer can carry. */
 export type ProblemCode = ErrorCode | ServerProblemCode;
 
-export interface ProblemKind {
+interface ProblemKind {
   status: number;
   title: string;
 }

@@ -8,7 +8,7 @@ import { createRouter } from './router.js';
 import { idParam, problemResponses, ProductSchema, textField } from './schemas.js';
 
 /** The security scheme name the admin routes declare in /openapi.json. */
-export const ADMIN_SECURITY = 'adminBearer';
+const ADMIN_SECURITY = 'adminBearer';
 
 const security = [{ [ADMIN_SECURITY]: [] }];
 

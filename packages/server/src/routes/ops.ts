@@ -10,7 +10,7 @@ import { problemType } from '../problems/render.js';
 import { createRouter } from './router.js';
 import { problemResponses, PUBLIC } from './schemas.js';
 
-export interface OpsDeps {
+interface OpsDeps {
   engine: FlashSale;
   metrics: Metrics | undefined;
   /** Guards /metrics when it has a token of its own. */

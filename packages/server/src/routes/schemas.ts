@@ -60,7 +60,7 @@ export function textField(maxLength: number, options: { trim?: boolean } = {}) {
   );
 }
 
-export const ProblemSchema = z
+const ProblemSchema = z
   .object({
     type: z.string().openapi({ example: '/problems/insufficient_stock' }),
     title: z.string().openapi({ example: 'Insufficient stock' }),
