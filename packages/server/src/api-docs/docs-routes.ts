@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../env.js';
-import { requestHeader } from '../node-request.js';
+import { requestHeader } from '../node-http/node-request.js';
 import { HttpProblem } from '../problems/http-problem.js';
 import { docsAssetLoader, docsAssetsRelease, INITIALIZER_NAME, type PackageFileName } from './swagger-ui-assets.js';
 

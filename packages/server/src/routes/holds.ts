@@ -1,8 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Handler } from 'hono';
 import type { AppEnv } from '../env.js';
-import { parseWith, readJson } from '../json-input.js';
-import { requestHeader } from '../node-request.js';
+import { parseWith, readJson } from '../node-http/json-input.js';
+import { requestHeader } from '../node-http/node-request.js';
 import { renderEngineRefusal } from '../problems/engine-refusal.js';
 import type { RouteDeps } from './deps.js';
 import { createRouter } from './router.js';
@@ -66,7 +66,7 @@ function holdRoute(request: ReturnType<typeof holdRequest>) {
 /**
  * POST /api/holds: the hot path of a stampede. It validates in the handler, with the schemas that
  * document it, rather than through zod-openapi's validator middleware: that chain made the Node
- * adapter build a web Headers and a web body stream for every hold (see node-request.ts), which
+ * adapter build a web Headers and a web body stream for every hold (see node-http/node-request.ts), which
  * cost more CPU than the reservation itself. Refusals come back as values (`tryCreateHold`), not
  * as a thrown error through Hono's error path: most answers of a sold-out stampede are refusals.
  */

@@ -1,6 +1,12 @@
 import type { OpenAPIHono, RouteConfig } from '@hono/zod-openapi';
 import type { AppEnv } from '../env.js';
 
+/*
+ * The one place that relies on how zod-openapi's `router.openapi()` works inside: it registers a
+ * route in /openapi.json unless `hide` is set, adds a validator for each part of `request` it finds
+ * (and a Content-Type gate for a body), and runs `middleware` before them. Check it after an upgrade.
+ */
+
 /**
  * Puts `route` in /openapi.json as it is, and returns it without its request body, for
  * `router.openapi()`: zod-openapi then validates the path and headers (before the handler, as

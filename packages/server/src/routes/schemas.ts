@@ -76,7 +76,7 @@ const ProblemSchema = z
 /**
  * OpenAPI `responses` entries for the problems a route can answer, grouped by status, plus the
  * `4XX` range every request can meet: the refusals of Node's HTTP parser and timers, made before
- * any route runs (see client-error.ts).
+ * any route runs (see node-http/client-error.ts).
  */
 export function problemResponses(...codes: ProblemCode[]) {
   const byStatus: Record<string, string[]> = {};

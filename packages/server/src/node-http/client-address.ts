@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
 import proxyAddr from 'proxy-addr';
-import type { AppEnv } from './env.js';
+import type { AppEnv } from '../env.js';
 import { requestHeader } from './node-request.js';
 
 /** Who a request comes from, for rate limits: a key function of the request. */

@@ -1,6 +1,6 @@
 import { RateLimiterMemory, RateLimiterPostgres, RLWrapperTimeouts } from 'rate-limiter-flexible';
-import type { LimiterFactory, RateLimitPolicy } from './middleware/rate-limit.js';
-import { assertPositiveInteger } from './positive-integer.js';
+import { assertPositiveInteger } from '../positive-integer.js';
+import type { LimiterFactory, RateLimitPolicy } from './limiter.js';
 
 /**
  * The part of a `pg.Pool` the limiter uses. Typed structurally so the server needs no `pg`

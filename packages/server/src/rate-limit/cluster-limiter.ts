@@ -1,7 +1,7 @@
 import cluster from 'node:cluster';
 import { RateLimiterCluster, RateLimiterClusterMaster, RateLimiterMemory, RLWrapperTimeouts } from 'rate-limiter-flexible';
-import type { LimiterFactory, RateLimitPolicy } from './middleware/rate-limit.js';
-import { assertPositiveInteger } from './positive-integer.js';
+import { assertPositiveInteger } from '../positive-integer.js';
+import type { LimiterFactory, RateLimitPolicy } from './limiter.js';
 
 /**
  * Call once in the node:cluster primary, before forking: it holds the counts of every
