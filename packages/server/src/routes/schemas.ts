@@ -1,4 +1,4 @@
-import { INPUT_LIMITS } from '@flashsale/core';
+import { INPUT_LIMITS, ORDER_STATUSES } from '@flashsale/core';
 import { z } from '@hono/zod-openapi';
 import { PROBLEM_CATALOG, type ProblemCode } from '../problems/catalog.js';
 import { PROBLEM_CONTENT_TYPE } from '../problems/render.js';
@@ -106,4 +106,4 @@ export const ProductSchema = z
   })
   .openapi('Product');
 
-export const OrderStatusSchema = z.enum(['pending', 'completed', 'failed', 'expired', 'refund_due']);
+export const OrderStatusSchema = z.enum(ORDER_STATUSES);
