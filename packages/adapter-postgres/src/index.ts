@@ -4,4 +4,3 @@ export { DEFAULT_POOL_SIZE } from './options.js';
 export type { PostgresStoreOptions } from './options.js';
 export { migrate, latestVersion } from './migrate.js';
 export type { MigrateOptions, MigrateResult } from './migrate.js';
-export { isPostgresUrl } from './url.js';

@@ -1,7 +1,7 @@
 import pg, { type Pool, type PoolClient } from 'pg';
 import { loadMigrations } from './migrations.js';
-import { assertSchemaName } from './options.js';
 import { isConnectionError, translatePgError } from './pg-errors.js';
+import { assertSchemaName } from './schema-name.js';
 
 export interface MigrateOptions {
   /** A `postgres://` URL; a short-lived pool is opened and closed for the run. */

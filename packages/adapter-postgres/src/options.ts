@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { assertSchemaName } from './schema-name.js';
 
 /** Options of {@link openPostgresStore}. Give `connectionString` or `pool`. */
 export interface PostgresStoreOptions {
@@ -53,9 +54,6 @@ export interface ResolvedOptions {
  */
 export const DEFAULT_POOL_SIZE = 10;
 
-/** A schema name that needs no quoting anywhere, not even in a libpq `options` string. */
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
-
 export function resolveOptions(options: PostgresStoreOptions): ResolvedOptions {
   const resolved: ResolvedOptions = {
     schema: options.schema ?? 'public',
@@ -75,10 +73,4 @@ export function resolveOptions(options: PostgresStoreOptions): ResolvedOptions {
     throw new RangeError('applicationName must be 1 to 63 printable ASCII characters');
   }
   return resolved;
-}
-
-export function assertSchemaName(schema: string): void {
-  if (!SCHEMA_NAME.test(schema)) {
-    throw new RangeError(`schema must match ${SCHEMA_NAME} (lower-case letters, digits, _), got ${JSON.stringify(schema)}`);
-  }
 }

@@ -1,11 +1,10 @@
 export { exitCodeFor, renderJson, runBench } from './run-bench.js';
 export { BENCH_DEFAULTS, BENCH_DESCRIPTION, STRATEGIES, parseQty, resolveBenchOptions } from './options.js';
-export type { BenchOptions, QtyRange, ResolvedBenchOptions, Strategy } from './options.js';
+export type { BenchDatabase, BenchOptions, QtyRange, ResolvedBenchOptions, Strategy } from './options.js';
 export { renderTable } from './report/table.js';
 export { renderHtml } from './report/html.js';
 export type { BenchReport, EndpointReport, FlowSummary, Invariant, RoundTrips, StrategyReport } from './report/types.js';
 export type { Histogram, LatencySummary } from './report/stats.js';
 export { serveArgs } from './server/launcher.js';
 export type { LaunchedServer, ServerLaunchOptions, ServerLauncher } from './server/launcher.js';
-export { commandLauncher, defaultLauncher, spawnServerProcess } from './server/spawn-server.js';
-export { ROUND_TRIP_METRICS } from './stampede/round-trips.js';
+export { commandLauncher, spawnServerProcess } from './server/spawn-server.js';

@@ -4,6 +4,14 @@ import type { ServerLauncher } from './server/launcher.js';
 export const STRATEGIES = ['pessimistic', 'atomic', 'coalesced'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
+/**
+ * Where a run keeps its data: a parsed `--db`, as the CLI's `parseDbTarget` gives it. On
+ * PostgreSQL, no `schema` means a fresh one for the run.
+ */
+export type BenchDatabase =
+  | { kind: 'sqlite'; filename: string }
+  | { kind: 'postgres'; connectionString: string; schema?: string | undefined };
+
 /** How much each hold request asks for: always `min`, or uniformly `min..max`. */
 export interface QtyRange {
   min: number;
@@ -20,11 +28,11 @@ export interface BenchOptions {
   /** Engine mode only: which way(s) to take stock (`--strategy`). Default `all`. */
   strategy?: Strategy | 'all';
   /**
-   * Storage (`--db`): a SQLite file path, `sqlite:<path>`, or a `postgres://` URL. Default: a fresh
-   * SQLite file in the temp directory, deleted afterwards. On PostgreSQL every run gets its own
-   * schema, dropped afterwards unless `keepDb`.
+   * Storage (`--db`, parsed by the CLI). Default: a fresh SQLite file in the temp directory,
+   * deleted afterwards. On PostgreSQL a run without a named schema gets its own, dropped
+   * afterwards unless `keepDb`.
    */
-  db?: string;
+  db?: BenchDatabase;
   /** A running flashsale server to stampede (`--target`) instead of starting one. Needs `adminToken` and `db`. */
   target?: string;
   /** Bearer token of the target's admin API, used to create the bench product (`--admin-token`). */
@@ -53,7 +61,10 @@ export interface BenchOptions {
   requestTimeoutMs?: number;
   /** Show a progress bar: `auto` (default) draws one only on a TTY outside CI. */
   progress?: boolean | 'auto';
-  /** Starts the flashsale server for stampede mode; the CLI passes its own `flashsale serve`. */
+  /**
+   * Starts the flashsale server for stampede mode (needed unless `target`): the CLI passes its own
+   * `flashsale serve` (`commandLauncher`).
+   */
   launchServer?: ServerLauncher;
   /** Where progress notes go (never stdout, which carries the report). Default: stderr. */
   log?: (line: string) => void;
@@ -83,7 +94,7 @@ export const BENCH_DESCRIPTION =
 export interface ResolvedBenchOptions {
   engine: boolean;
   strategies: Strategy[];
-  db: string | undefined;
+  db: BenchDatabase | undefined;
   target: string | undefined;
   adminToken: string | undefined;
   webhookSecret: string | undefined;
@@ -188,7 +199,7 @@ function kebab(name: string): string {
 }
 
 /** True in CI, where no progress bar is drawn. */
-export function isCi(): boolean {
+function isCi(): boolean {
   const ci = process.env.CI;
   return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
 }

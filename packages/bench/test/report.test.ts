@@ -12,10 +12,11 @@ describe('options', () => {
   });
 
   it('refuses targets off this machine and targets it cannot audit', () => {
-    expect(() => resolveBenchOptions({ target: 'http://10.0.0.5:8000', adminToken: 't', db: 'x.db' })).toThrow(/loopback/);
-    expect(() => resolveBenchOptions({ target: 'http://127.0.0.1:8000', db: 'x.db' })).toThrow(/--admin-token/);
+    const xDb = { kind: 'sqlite', filename: 'x.db' } as const;
+    expect(() => resolveBenchOptions({ target: 'http://10.0.0.5:8000', adminToken: 't', db: xDb })).toThrow(/loopback/);
+    expect(() => resolveBenchOptions({ target: 'http://127.0.0.1:8000', db: xDb })).toThrow(/--admin-token/);
     expect(() => resolveBenchOptions({ target: 'http://127.0.0.1:8000', adminToken: 't' })).toThrow(/--db/);
-    expect(resolveBenchOptions({ target: 'http://127.0.0.1:8000/', adminToken: 't', db: 'x.db' }).target).toBe('http://127.0.0.1:8000');
+    expect(resolveBenchOptions({ target: 'http://127.0.0.1:8000/', adminToken: 't', db: xDb }).target).toBe('http://127.0.0.1:8000');
   });
 
   it('never draws progress when told not to, and defaults engine stock to never run out', () => {

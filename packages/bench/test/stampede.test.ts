@@ -1,14 +1,15 @@
-import { createFlashSale } from '@flashsale/core';
-import { serve } from '@flashsale/server';
+import { openSqliteStore } from '@flashsale/adapter-sqlite';
 import { describe, expect, it } from 'vitest';
-import { exitCodeFor, renderJson, renderTable, runBench, type ServerLauncher } from '../src/index.js';
+import { exitCodeFor, renderJson, renderTable, runBench } from '../src/index.js';
 import { openOversellingStore } from './support/broken-store.js';
+import { inProcessLauncher } from './support/in-process-launcher.js';
 
 const quiet = { progress: false as const, log: () => {} };
 
 describe('stampede mode', () => {
-  it('runs a small stampede end to end against a server process and every invariant holds', async () => {
-    const report = await runBench({ requests: 400, concurrency: 32, stock: 60, qty: '1..3', warmup: 50, baseline: true, ...quiet });
+  it('runs a small stampede end to end against a flashsale server and every invariant holds', async () => {
+    const launchServer = inProcessLauncher((db) => openSqliteStore({ filename: db }));
+    const report = await runBench({ requests: 400, concurrency: 32, stock: 60, qty: '1..3', warmup: 50, baseline: true, launchServer, ...quiet });
     // Figures are printed, never asserted.
     console.log(renderTable(report));
     expect(report.invariants.filter((i) => !i.ok)).toEqual([]);
@@ -32,12 +33,7 @@ describe('stampede mode', () => {
   });
 
   it('reports the oversell and exits 1 when the store skips its stock guard', async () => {
-    // The server runs in this process so the test can hand it the broken store.
-    const launchServer: ServerLauncher = async (options) => {
-      const engine = createFlashSale({ store: openOversellingStore(options.db), holdTtlMs: options.holdTtlMs, paymentTtlMs: options.paymentTtlMs });
-      const running = await serve({ engine, port: 0, logger: false, rateLimit: false, adminToken: options.adminToken, sweeper: false, docs: false });
-      return { url: running.url, close: () => running.close() };
-    };
+    const launchServer = inProcessLauncher(openOversellingStore);
     const stock = 20;
     const report = await runBench({ requests: 200, concurrency: 16, stock, warmup: 0, launchServer, ...quiet });
     console.log(renderTable(report));
@@ -47,5 +43,9 @@ describe('stampede mode', () => {
     expect(report.ok).toBe(false);
     expect(exitCodeFor(report)).toBe(1);
     expect(renderTable(report)).toMatch(/FAIL: .*no oversell/);
+  });
+
+  it('needs a server to stampede: a launcher or a target', async () => {
+    await expect(runBench({ requests: 10, ...quiet })).rejects.toThrow(/needs a server: give launchServer .* or --target/);
   });
 });

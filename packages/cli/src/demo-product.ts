@@ -1,7 +1,7 @@
 import { FlashSaleError, type FlashSale, type Product } from '@flashsale/core';
 
 /** The product of the README's examples: `curl http://localhost:8000/api/products/1`. */
-export const DEMO_PRODUCT = { name: 'Limited Edition Product', price: '99.99', stock: 50 } as const;
+const DEMO_PRODUCT = { name: 'Limited Edition Product', price: '99.99', stock: 50 } as const;
 
 /**
  * Creates the demo product when the database has none, so the README's examples work on a

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { CliError, UsageError } from './cli-error.js';
 
 /** The file read when no `--env-file` is given, if it exists in the working directory. */
-export const DEFAULT_ENV_FILE = '.env';
+const DEFAULT_ENV_FILE = '.env';
 
 /**
  * Loads `KEY=value` lines into `process.env` before any option reads it: the file named by

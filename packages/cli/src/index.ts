@@ -1,9 +1,11 @@
+/**
+ * The programmatic face of the `flashsale` command, kept small on purpose: run a command line in
+ * this process, and the two grammars its flags share with the libraries (a `--db` target, which
+ * `runBench({ db })` takes parsed, and a duration). Everything else is the command line itself.
+ */
 export { main } from './main.js';
-export { createProgram } from './program.js';
-export { parseDuration, formatDuration } from './duration.js';
-export { parseDbTarget, describeDbTarget, openStore, DbTargetError, DEFAULT_DB } from './open-store.js';
-export type { DbTarget, OpenStoreOptions } from './open-store.js';
-export { parseRateLimitSpec } from './rate-limit-spec.js';
-export { seedDemoProduct, DEMO_PRODUCT } from './demo-product.js';
-export { CliError, UsageError, EXIT } from './cli-error.js';
 export type { Io } from './output.js';
+export { EXIT } from './cli-error.js';
+export { parseDbTarget, DbTargetError } from './open-store.js';
+export type { DbTarget } from './open-store.js';
+export { parseDuration } from './duration.js';

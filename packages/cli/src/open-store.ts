@@ -1,3 +1,5 @@
+// The adapter's own rule, from a module that loads no pg: parsing --db must stay cheap.
+import { isSchemaName } from '@flashsale/adapter-postgres/schema-name';
 import type { FlashSaleStore } from '@flashsale/core';
 
 /** Where the data lives, parsed from `--db` or `DATABASE_URL`. */
@@ -20,8 +22,6 @@ export const DEFAULT_DB = './flashsale.db';
 export class DbTargetError extends Error {
   override readonly name = 'DbTargetError';
 }
-
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /**
  * Parses a database string:
@@ -61,7 +61,7 @@ function parsePostgres(value: string): DbTarget {
   }
   const password = url.password === '' ? undefined : decodeURIComponent(url.password);
   const schema = url.searchParams.get('schema') ?? undefined;
-  if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
+  if (schema !== undefined && !isSchemaName(schema)) {
     throw new DbTargetError(`schema "${schema}" is not allowed: use lower-case letters, digits and _, starting with a letter or _`);
   }
   url.searchParams.delete('schema');

@@ -1,7 +1,7 @@
 import { createFlashSale, type Product } from '@flashsale/core';
 import { createMetrics, serve, type LimiterFactory, type RunningServer, type ServerLog } from '@flashsale/server';
 import { CliError } from './cli-error.js';
-import type { ServeFlags } from './commands/serve.js';
+import type { ServeFlags } from './serve-flags.js';
 import { seedDemoProduct } from './demo-product.js';
 import { productLine } from './wire.js';
 import type { DbTarget } from './open-store.js';
@@ -10,7 +10,7 @@ import { limiterFor, type LimiterStore } from './limiter-store.js';
 import { parseTrustProxySpec } from './trust-proxy-spec.js';
 import { openTarget } from './with-sale.js';
 
-export interface StartOptions {
+interface StartOptions {
   /** Create the demo product on an empty database first (never in a cluster worker: the primary did). */
   seed: boolean;
   /** Where rate limits are counted. */
@@ -19,7 +19,7 @@ export interface StartOptions {
   log: ServerLog;
 }
 
-export interface StartedServer {
+interface StartedServer {
   running: RunningServer;
   /** The demo product, when this call created it (and logged so). */
   seeded: Product | undefined;

@@ -24,7 +24,7 @@ export function parseTrustProxySpec(text: string): TrustProxy {
   const list = spec.split(',').map((entry) => entry.trim());
   if (list.some((entry) => entry === '')) throw new RangeError(`"${text}" has an empty entry; ${TRUST_PROXY_USAGE}`);
   try {
-    // What the server compiles them with (packages/server/src/client-address.ts), without loading the server.
+    // What the server compiles them with (packages/server/src/node-http/client-address.ts), without loading the server.
     proxyAddr.compile(list);
   } catch (error) {
     throw new RangeError(`${(error as Error).message}; ${TRUST_PROXY_USAGE}`);

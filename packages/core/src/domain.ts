@@ -30,7 +30,10 @@ export interface HoldRecord {
  * expired: no payment before the deadline, stock back. refund_due: paid after expiry when the stock
  * could not be taken again, so the buyer must be refunded.
  */
-export type OrderStatus = 'pending' | 'completed' | 'failed' | 'expired' | 'refund_due';
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+/** Every {@link OrderStatus}, for schemas that list them (the HTTP API's). */
+export const ORDER_STATUSES = ['pending', 'completed', 'failed', 'expired', 'refund_due'] as const;
 
 export interface OrderRecord {
   id: number;

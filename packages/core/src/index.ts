@@ -21,6 +21,7 @@ export { ERROR_CODES, errorMessage, FlashSaleError, flashSaleError } from './err
 export type { ErrorCode, InputIssue } from './errors.js';
 export type { FlashSaleEvent, EventListener, ReleaseCause } from './events.js';
 export type { EpochMs, HoldRecord, HoldStatus, OrderRecord, OrderStatus, PaymentStatus, ProductRecord } from './domain.js';
+export { ORDER_STATUSES } from './domain.js';
 export type {
   ApplyPaymentRequest,
   AuditSnapshot,

@@ -18,6 +18,10 @@ export const INPUT_LIMITS = {
   productName: { maxLength: 200 },
   /** A payment provider's transaction id. */
   txnId: { maxLength: 255 },
+  /** The stock a product is created with. */
+  stock: { max: 1_000_000_000 },
+  /** The units one restock adds. */
+  restockQty: { max: 1_000_000_000 },
   /**
    * What every text a client sends must be, on top of its own limits: text every store keeps
    * exactly. NUL (U+0000) cannot be stored in a PostgreSQL text column at all, and an unpaired
@@ -86,12 +90,12 @@ export const createProductInputSchema = z.strictObject({
   name: z.string().trim().min(1).max(INPUT_LIMITS.productName.maxLength).regex(INPUT_LIMITS.text.pattern, INPUT_LIMITS.text.message),
   /** Integer cents, or a decimal string such as "99.99". */
   price: z.union([z.int().nonnegative().max(MAX_PRICE_CENTS), z.string().min(1).max(20)]),
-  stock: z.int().nonnegative().max(1_000_000_000),
+  stock: z.int().nonnegative().max(INPUT_LIMITS.stock.max),
 });
 
 export const restockInputSchema = z.strictObject({
   productId: idSchema,
-  qty: z.int().positive().max(1_000_000_000),
+  qty: z.int().positive().max(INPUT_LIMITS.restockQty.max),
 });
 
 /** Parses `input` or throws `invalid_input` naming every problem. */

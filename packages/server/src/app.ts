@@ -2,19 +2,22 @@ import type { FlashSale } from '@flashsale/core';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { pino, type Logger } from 'pino';
-import { clientAddress, type ClientKey, type TrustProxy } from './client-address.js';
 import { docsRoutes, OPENAPI_PATH } from './api-docs/docs-routes.js';
 import { registerOpenApiDocument } from './api-docs/openapi-document.js';
 import type { AppEnv } from './env.js';
-import { createMetrics, type Metrics } from './metrics.js';
 import { bearerAuth, type GuessLimit } from './middleware/bearer-auth.js';
-import { bodyLimit, DEFAULT_MAX_BODY_BYTES } from './middleware/body-limit.js';
 import { errorHandler, notFoundHandler } from './middleware/error-handler.js';
-import { memoryLimiter, rateLimit, type LimiterFactory, type RateLimitPolicy } from './middleware/rate-limit.js';
 import { observeRequests } from './middleware/observe-requests.js';
-import { loggerLineWriter, type RequestLineWriter } from './middleware/request-log.js';
+import { rateLimit } from './middleware/rate-limit.js';
 import { validationHook } from './middleware/validation-hook.js';
 import { webhookSignature } from './middleware/webhook-signature.js';
+import { bodyLimit, DEFAULT_MAX_BODY_BYTES } from './node-http/body-limit.js';
+import { clientAddress, type ClientKey, type TrustProxy } from './node-http/client-address.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
+import { loggerLineWriter, type RequestLineWriter } from './observability/request-log.js';
+import { assertPositiveInteger } from './positive-integer.js';
+import type { LimiterFactory, RateLimitPolicy } from './rate-limit/limiter.js';
+import { memoryLimiter } from './rate-limit/memory-limiter.js';
 import { adminRoutes } from './routes/admin.js';
 import { holdRoutes } from './routes/holds.js';
 import { opsRoutes } from './routes/ops.js';
@@ -161,6 +164,6 @@ function adminGuessLimit(options: AppOptions, clientKey: ClientKey, logger: Logg
 
 function limitPolicy(settings: RateLimitOptions | undefined, name: string, points: number | false): RateLimitPolicy | undefined {
   if (points === false) return undefined;
-  if (!Number.isSafeInteger(points) || points <= 0) throw new RangeError(`rate limit for ${name} must be a positive integer, got ${points}`);
+  assertPositiveInteger(`rate limit for ${name}`, points);
   return { name, points, durationSec: settings?.windowSec ?? 60 };
 }

@@ -5,10 +5,11 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Logger } from 'pino';
 import { createApp, type AppOptions } from './app.js';
 import type { AppEnv } from './env.js';
-import { clientErrorHandler, requestErrorHandler } from './client-error.js';
-import { createMetrics, type Metrics } from './metrics.js';
-import { destinationLineWriter } from './middleware/request-log.js';
-import { createServerLog, type ServerLog } from './server-log.js';
+import { clientErrorHandler, requestErrorHandler } from './node-http/client-error.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
+import { destinationLineWriter } from './observability/request-log.js';
+import { createServerLog, type ServerLog } from './observability/server-log.js';
+import { assertPositiveInteger } from './positive-integer.js';
 import { startSweeper, type Sweeper, type SweeperOptions } from './sweeper.js';
 
 export interface ServeOptions extends AppOptions {
@@ -70,7 +71,7 @@ export interface RunningServer {
  */
 export async function serve(options: ServeOptions): Promise<RunningServer> {
   const serverOptions = timeoutOptions(options);
-  // A ServerLog's request lines can skip pino's serialiser (request-log.ts).
+  // A ServerLog's request lines can skip pino's serialiser (observability/request-log.ts).
   const ownLog = options.logger === undefined ? (options.log ?? createServerLog()) : undefined;
   const logger: Logger | undefined = options.logger === false ? undefined : (options.logger ?? ownLog?.logger);
   const metrics = options.metrics === false ? undefined : (options.metrics ?? createMetrics());
@@ -169,7 +170,7 @@ function timeoutOptions(options: ServeOptions): ServerOptions {
   const requestTimeout = options.requestTimeoutMs ?? 30_000;
   const keepAliveTimeout = options.keepAliveTimeoutMs ?? 5_000;
   for (const [name, value] of Object.entries({ headersTimeoutMs: headersTimeout, requestTimeoutMs: requestTimeout, keepAliveTimeoutMs: keepAliveTimeout })) {
-    if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`${name} must be a positive integer, got ${value}`);
+    assertPositiveInteger(name, value);
   }
   if (headersTimeout > requestTimeout) {
     throw new RangeError(`headersTimeoutMs (${headersTimeout}) must not exceed requestTimeoutMs (${requestTimeout})`);

@@ -1,3 +1,4 @@
+import { INPUT_LIMITS, ORDER_STATUSES } from '@flashsale/core';
 import { describe, expect, test } from 'vitest';
 import { expectProblem, harness, stateOf } from './helpers.js';
 
@@ -89,5 +90,23 @@ describe('admin API', () => {
     await expectProblem(await h.post('/api/admin/products/999/restock', { qty: 1 }, auth), 404, 'product_not_found');
     await expectProblem(await h.post('/api/admin/products/abc/restock', { qty: 1 }, auth), 400, 'invalid_input');
     expect((await h.engine.verify()).ok).toBe(true);
+  });
+
+  test("the engine's limits are the wire's: past them is 400 naming the field, and /openapi.json says them", async () => {
+    const h = harness({ adminToken: TOKEN });
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    const id = await h.product(3);
+    const before = await stateOf(h);
+    const tooMuchStock = await expectProblem(await h.post('/api/admin/products', { ...create, stock: INPUT_LIMITS.stock.max + 1 }, auth), 400, 'invalid_input');
+    expect(tooMuchStock.errors).toEqual([{ in: 'body', pointer: '#/stock', detail: `must be a non-negative integer, at most ${INPUT_LIMITS.stock.max}` }]);
+    const tooMuchQty = await expectProblem(await h.post(`/api/admin/products/${id}/restock`, { qty: INPUT_LIMITS.restockQty.max + 1 }, auth), 400, 'invalid_input');
+    expect(tooMuchQty.errors).toEqual([{ in: 'body', pointer: '#/qty', detail: `must be a positive integer, at most ${INPUT_LIMITS.restockQty.max}` }]);
+    expect(await stateOf(h)).toEqual(before);
+    expect(await (await h.post('/api/admin/products', { ...create, stock: INPUT_LIMITS.stock.max }, auth)).json()).toMatchObject({ available_stock: INPUT_LIMITS.stock.max });
+
+    const schemas = ((await (await h.get('/openapi.json')).json()) as { components: { schemas: Record<string, any> } }).components.schemas;
+    expect(schemas.CreateProductRequest.properties.stock).toMatchObject({ minimum: 0, maximum: INPUT_LIMITS.stock.max });
+    expect(schemas.RestockRequest.properties.qty).toMatchObject({ maximum: INPUT_LIMITS.restockQty.max });
+    expect(schemas.Order.properties.status.enum).toEqual([...ORDER_STATUSES]);
   });
 });

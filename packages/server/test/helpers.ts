@@ -1,5 +1,6 @@
 import { openSqliteStore } from '@flashsale/adapter-sqlite';
 import { createFlashSale, type FlashSale, type FlashSaleOptions, type FlashSaleStore } from '@flashsale/core';
+import { manualClock, type ManualClock } from '@flashsale/core/testing';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { expect } from 'vitest';
@@ -7,22 +8,13 @@ import { createApp, createMetrics, type AppOptions, type Metrics } from '../src/
 
 export const START = Date.UTC(2026, 0, 1, 12, 0, 0);
 
-/** A clock that moves only when told to. */
-export function manualClock(start = START) {
-  let now = start;
-  const clock = () => now;
-  clock.advance = (ms: number) => {
-    now += ms;
-  };
-  return clock;
-}
 
 export interface Harness {
   app: ReturnType<typeof createApp>;
   engine: FlashSale;
   store: FlashSaleStore;
   metrics: Metrics;
-  clock: ReturnType<typeof manualClock>;
+  clock: ManualClock;
   get(path: string, headers?: Record<string, string>): Promise<Response>;
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
   product(stock?: number, price?: string): Promise<number>;
@@ -41,7 +33,7 @@ export function harness(
   wrapStore: (store: FlashSaleStore) => FlashSaleStore = (s) => s,
   store: FlashSaleStore = openSqliteStore({ filename: ':memory:' }),
 ): Harness {
-  const clock = manualClock();
+  const clock = manualClock(START);
   const metrics = createMetrics();
   const engine = createFlashSale({ store: wrapStore(store), clock, onEvent: metrics.onEvent, ...engineOptions });
   const app = createApp({ engine, metrics, logger: false, rateLimit: false, ...options });

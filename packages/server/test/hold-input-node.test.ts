@@ -8,7 +8,7 @@ import { openRaw, parseRawResponse, rawExchange, within } from './support/raw-so
 
 /**
  * POST /api/holds reads its headers and body straight from Node's request under a real server
- * (node-request.ts), and through `c.req` under app.request(). These tests send raw bytes over a
+ * (node-http/node-request.ts), and through `c.req` under app.request(). These tests send raw bytes over a
  * socket, so every byte (or missing header) is exactly what a client sent, and prove the two
  * paths answer alike and that nothing a client sends reaches the engine unchecked.
  */

@@ -2,6 +2,14 @@ import { describe, expect, test } from 'vitest';
 import { expectProblem, harness, START, stateOf } from './helpers.js';
 
 describe('POST /api/holds', () => {
+  // The hot path validates in its handler: a validator middleware on the route (zod-openapi adds
+  // one per request part it is given) would make the Node adapter build a web Headers and body.
+  test('runs its guards and its handler only, no validator middleware', () => {
+    const handlersOf = (h: ReturnType<typeof harness>) => h.app.routes.filter((r) => r.method === 'POST' && r.path === '/api/holds').length;
+    expect(handlersOf(harness({ metrics: false }))).toBe(1);
+    expect(handlersOf(harness({ metrics: false, rateLimit: {} }))).toBe(2);
+  });
+
   test('201 with hold_id, token, expires_at (ISO-8601 UTC, 2 minutes on), product_id and qty', async () => {
     const h = harness();
     const id = await h.product(50);

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import { bufferedOutput, type LogOutput } from '../src/log-output.js';
+import { bufferedOutput, type LogOutput } from '../src/observability/log-output.js';
 
 /** An output that records each write and answers its callback as told. */
 function fakeOutput(answer: (text: string) => Error | undefined = () => undefined) {

@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { expect, test } from 'vitest';
-import { destinationLineWriter, loggerLineWriter } from '../src/middleware/request-log.js';
 import { generateWebhookSecret, signWebhook } from '../src/index.js';
+import { destinationLineWriter, loggerLineWriter } from '../src/observability/request-log.js';
 import { captureLogger, harness } from './helpers.js';
 
 test('one line per request with method, route, status and duration; never tokens, bodies, signatures or the admin token', async () => {

@@ -1,8 +1,9 @@
 import { openSqliteStore } from '@flashsale/adapter-sqlite';
 import { createFlashSale } from '@flashsale/core';
+import { manualClock } from '@flashsale/core/testing';
 import { afterEach, expect, test } from 'vitest';
 import { createMetrics, generateWebhookSecret, serve, signWebhook, type RunningServer } from '../src/index.js';
-import { captureLogger, manualClock, overrideStore } from './helpers.js';
+import { captureLogger, overrideStore } from './helpers.js';
 import { rawExchange } from './support/raw-socket.js';
 
 /**

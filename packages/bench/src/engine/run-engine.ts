@@ -7,7 +7,7 @@ import { seededRandom } from '../random.js';
 import { machineInfo } from '../report/machine.js';
 import { histogram, round, summarize } from '../report/stats.js';
 import type { BenchReport, Invariant, StrategyReport } from '../report/types.js';
-import { describeBenchDb, openBenchDb, parseBenchDb, type OpenedBenchDb } from '../storage/bench-db.js';
+import { benchDbFor, describeBenchDb, openBenchDb, type OpenedBenchDb } from '../storage/bench-db.js';
 import { VERIFY_CHECK } from '../stampede/audit.js';
 import { settingsOf } from '../stampede/run-stampede.js';
 import { Timeline } from '../load/timeline.js';
@@ -26,7 +26,7 @@ const ENGINE_PG_POOL = 20;
 export async function runEngine(o: ResolvedBenchOptions): Promise<BenchReport> {
   const started = Date.now();
   const progress = createProgress(o.progress);
-  const db = parseBenchDb(o.db);
+  const db = benchDbFor(o.db);
   const opened = await openBenchDb(db, { synchronous: o.synchronous, keep: o.keepDb, poolSize: Math.min(o.concurrency, ENGINE_PG_POOL) });
   try {
     const rng = seededRandom(o.seed);

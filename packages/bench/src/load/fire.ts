@@ -11,7 +11,7 @@ import { Timeline } from './timeline.js';
  * an undici Pool loop about 46 µs (process.cpuUsage; see README "Why autocannon"). autocannon also
  * prebuilds the request bytes when the body is fixed, and rebuilds them only when `makeBody` varies it.
  */
-export interface FireOptions {
+interface FireOptions {
   /** The full URL to POST to. */
   url: string;
   requests: number;

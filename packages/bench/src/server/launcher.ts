@@ -17,9 +17,8 @@ export interface LaunchedServer {
 }
 
 /**
- * Starts a flashsale server in its own process. The bench's default runs a small script on
- * @flashsale/server's `serve()`; the CLI passes one that runs `flashsale serve` (see
- * {@link commandLauncher}).
+ * Starts a flashsale server in its own process for a stampede. The CLI passes one that runs its
+ * own `flashsale serve` (see `commandLauncher`); the bench has no server of its own.
  */
 export type ServerLauncher = (options: ServerLaunchOptions) => Promise<LaunchedServer>;
 

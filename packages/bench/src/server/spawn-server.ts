@@ -84,8 +84,8 @@ export function commandLauncher(command: string, prefix: string[] = []): ServerL
 }
 
 /**
- * The Node arguments that run one of this package's scripts: under `tsx` with the
- * `@flashsale/source` condition when running from TypeScript sources, plainly once built.
+ * The Node arguments that run one of this package's scripts (the baseline server): under `tsx`
+ * with the `@flashsale/source` condition when running from TypeScript sources, plainly once built.
  */
 export function nodeScript(relativeToSrc: string): string[] {
   const here = fileURLToPath(import.meta.url);
@@ -95,6 +95,3 @@ export function nodeScript(relativeToSrc: string): string[] {
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
   return ['--conditions=@flashsale/source', '--import', tsx, script];
 }
-
-/** The bench's own launcher: a small script on @flashsale/server's `serve()`, in a child process. */
-export const defaultLauncher: ServerLauncher = commandLauncher(process.execPath, nodeScript('children/flashsale-server'));

@@ -9,7 +9,7 @@ export interface ApiResponse {
 }
 
 /** Latencies and statuses of one endpoint. */
-export interface EndpointLog {
+interface EndpointLog {
   latenciesMs: number[];
   statusCounts: Record<string, number>;
 }

@@ -7,7 +7,7 @@ import type { HoldPhaseResult } from './hold-phase.js';
 /** The name of the check that runs the engine's own audit, in both bench modes. */
 export const VERIFY_CHECK = 'verify (inventory invariants)';
 
-export interface AuditInput {
+interface AuditInput {
   opened: OpenedBenchDb;
   engine: FlashSale;
   productId: number;

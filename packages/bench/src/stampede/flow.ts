@@ -9,7 +9,7 @@ import type { StockLedger } from './ledger.js';
  * What a buyer who got a hold does next. Shares (of winners): abandon 15%, pay 55%, payment fails
  * 15%, never pay 7.5% (the order expires), pay late 7.5% (success after the order expired).
  */
-export type Fate = 'abandon' | 'paid' | 'failed' | 'unpaid' | 'late';
+type Fate = 'abandon' | 'paid' | 'failed' | 'unpaid' | 'late';
 
 export interface Buyer {
   hold: GrantedHold;
@@ -32,7 +32,7 @@ export interface FlowResult {
   contract: string[];
 }
 
-export interface FlowOptions {
+interface FlowOptions {
   client: ApiClient;
   holds: GrantedHold[];
   rng: Random;

@@ -1,7 +1,7 @@
 import type { RoundTrips } from '../report/types.js';
 
 /** The /metrics counters the bench reads to count database round trips of holds. */
-export const ROUND_TRIP_METRICS = {
+const ROUND_TRIP_METRICS = {
   calls: 'flashsale_reserve_batches_total',
   requests: 'flashsale_reserve_batch_requests_total',
 } as const;

@@ -8,9 +8,9 @@ import { seededRandom } from '../random.js';
 import { machineInfo, qtyText } from '../report/machine.js';
 import { histogram, round, summarize } from '../report/stats.js';
 import type { BenchReport, EndpointReport, Invariant } from '../report/types.js';
-import { dbArgument, describeBenchDb, openBenchDb, parseBenchDb } from '../storage/bench-db.js';
-import type { LaunchedServer } from '../server/launcher.js';
-import { defaultLauncher, nodeScript, spawnServerProcess } from '../server/spawn-server.js';
+import { benchDbFor, dbArgument, describeBenchDb, openBenchDb } from '../storage/bench-db.js';
+import type { LaunchedServer, ServerLauncher } from '../server/launcher.js';
+import { nodeScript, spawnServerProcess } from '../server/spawn-server.js';
 import { ApiClient } from './api-client.js';
 import { auditStampede } from './audit.js';
 import { runFlow } from './flow.js';
@@ -31,12 +31,19 @@ const TARGET_PAYMENT_TTL_MS = 15 * 60_000;
 /**
  * Stampede mode: a server in its own process, one product, N hold attempts at concurrency C, the
  * winners walked through orders and payments with realistic mess, one expiry pass, then the audit.
+ * The server is `o.target`, or one `o.launchServer` starts (the CLI's runs `flashsale serve`).
  */
 export async function runStampede(o: ResolvedBenchOptions): Promise<BenchReport> {
+  const { target } = o;
+  // A running target is a server nobody starts or stops.
+  const launchServer: ServerLauncher | undefined = target ? async () => ({ url: target, close: async () => {} }) : o.launchServer;
+  if (!launchServer) {
+    throw new RangeError('a stampede needs a server: give launchServer (such as commandLauncher, which runs `flashsale serve`) or --target');
+  }
   const started = Date.now();
   const progress = createProgress(o.progress);
   const rng = seededRandom(o.seed);
-  const db = parseBenchDb(o.db);
+  const db = benchDbFor(o.db);
   const opened = await openBenchDb(db, { synchronous: o.synchronous, keep: o.keepDb });
   let server: LaunchedServer | undefined;
   let client: ApiClient | undefined;
@@ -48,15 +55,13 @@ export async function runStampede(o: ResolvedBenchOptions): Promise<BenchReport>
 
     const adminToken = o.adminToken ?? randomBytes(24).toString('hex');
     o.log(o.target ? `stampede: target ${o.target}` : `stampede: starting a flashsale server on ${describeBenchDb(db)}`);
-    server = o.target
-      ? { url: o.target, close: async () => {} }
-      : await (o.launchServer ?? defaultLauncher)({
-          db: dbArgument(db),
-          adminToken,
-          holdTtlMs: OWN_HOLD_TTL_MS,
-          paymentTtlMs: OWN_PAYMENT_TTL_MS,
-          sweepIntervalMs: 5_000,
-        });
+    server = await launchServer({
+      db: dbArgument(db),
+      adminToken,
+      holdTtlMs: OWN_HOLD_TTL_MS,
+      paymentTtlMs: OWN_PAYMENT_TTL_MS,
+      sweepIntervalMs: 5_000,
+    });
     client = new ApiClient(server.url, { connections: Math.min(o.concurrency, 128), timeoutMs: o.requestTimeoutMs });
     const api = client;
     const createProduct = async (name: string, stock: number): Promise<number> => {

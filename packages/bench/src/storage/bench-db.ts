@@ -3,38 +3,31 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { FlashSaleStore } from '@flashsale/core';
+import type { BenchDatabase } from '../options.js';
 
-/** Where a bench run keeps its data, parsed from `--db` (same forms as the CLI's `--db`). */
-export type BenchDb =
+/** The database of one run, and whether the run made it (so removes it afterwards). */
+type BenchDb =
   | { kind: 'sqlite'; filename: string; temporary: boolean }
   | { kind: 'postgres'; connectionString: string; schema: string; temporary: boolean };
 
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
-
 /**
- * Parses `--db`. No value: a fresh SQLite file in a temp directory. A `postgres://` URL: a fresh
- * schema `flashsale_bench_<random>` unless the URL names one with `?schema=`, so runs never
- * mix rows with each other or with a real sale.
+ * The database of a run. None given: a fresh SQLite file in a temp directory. PostgreSQL: a fresh
+ * schema `flashsale_bench_<random>` unless one is named, so runs never mix rows with each other
+ * or with a real sale.
  *
- * @example parseBenchDb('postgres://postgres@127.0.0.1/test').kind // 'postgres'
+ * @example benchDbFor({ kind: 'postgres', connectionString: 'postgres://postgres@127.0.0.1/test' }).temporary // true
  */
-export function parseBenchDb(value: string | undefined): BenchDb {
-  if (value === undefined || value.trim() === '') {
+export function benchDbFor(database: BenchDatabase | undefined): BenchDb {
+  if (database === undefined) {
     const dir = mkdtempSync(join(tmpdir(), 'flashsale-bench-'));
     return { kind: 'sqlite', filename: join(dir, 'bench.db'), temporary: true };
   }
-  const text = value.trim();
-  if (/^postgres(?:ql)?:\/\//i.test(text)) {
-    const url = new URL(text);
-    const named = url.searchParams.get('schema');
-    url.searchParams.delete('schema');
-    if (named !== null && !SCHEMA_NAME.test(named)) throw new RangeError(`--db schema ${JSON.stringify(named)} must match ${SCHEMA_NAME}`);
-    const schema = named ?? `flashsale_bench_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-    return { kind: 'postgres', connectionString: url.toString(), schema, temporary: named === null };
+  if (database.kind === 'postgres') {
+    const schema = database.schema ?? `flashsale_bench_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+    return { kind: 'postgres', connectionString: database.connectionString, schema, temporary: database.schema === undefined };
   }
-  if (text === ':memory:') throw new RangeError('--db :memory: cannot be shared with a server process: give a file path');
-  const sqlite = /^sqlite:(?:\/\/)?(.+)$/i.exec(text);
-  return { kind: 'sqlite', filename: sqlite ? sqlite[1]! : text, temporary: false };
+  if (database.filename === ':memory:') throw new RangeError('--db :memory: cannot be shared with a server process: give a file path');
+  return { kind: 'sqlite', filename: database.filename, temporary: false };
 }
 
 /** The `--db` string for a server process (the CLI's `?schema=` convention for PostgreSQL). */
@@ -66,7 +59,7 @@ export interface OpenedBenchDb {
 /**
  * Opens (and migrates) the bench database. Adapters load lazily, so a SQLite run never loads pg.
  *
- * @example const opened = await openBenchDb(parseBenchDb(undefined), { synchronous: 'FULL' });
+ * @example const opened = await openBenchDb(benchDbFor(undefined), { synchronous: 'FULL' });
  */
 export async function openBenchDb(
   db: BenchDb,
@@ -99,7 +92,7 @@ export async function openBenchDb(
     query: async <T>(_sqlite: string, sql: string, params: unknown[]) => (await store.pool.query(sql, params)).rows as T[],
     close: async () => {
       try {
-        // The name matched SCHEMA_NAME when it was made, so it needs no quoting.
+        // Only a schema this run named itself is dropped: a generated name, which needs no quoting.
         if (remove) await store.pool.query(`DROP SCHEMA IF EXISTS ${db.schema} CASCADE`);
       } finally {
         await store.close();

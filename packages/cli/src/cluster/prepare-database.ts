@@ -1,7 +1,7 @@
 import type { PostgresStore } from '@flashsale/adapter-postgres';
 import { createFlashSale, type Product } from '@flashsale/core';
 import { postgresLimiter } from '@flashsale/server';
-import type { ServeFlags } from '../commands/serve.js';
+import type { ServeFlags } from '../serve-flags.js';
 import { seedDemoProduct } from '../demo-product.js';
 import type { DbTarget } from '../open-store.js';
 import type { Io } from '../output.js';

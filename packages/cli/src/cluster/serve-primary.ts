@@ -1,7 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { ServerLog } from '@flashsale/server';
 import { CliError } from '../cli-error.js';
-import type { ServeFlags } from '../commands/serve.js';
+import type { ServeFlags } from '../serve-flags.js';
 import type { CliContext } from '../context.js';
 import type { DbTarget } from '../open-store.js';
 import { warn } from '../output.js';
@@ -20,7 +20,7 @@ interface Tracked {
   ready: boolean;
 }
 
-export interface Supervised {
+interface Supervised {
   /** The URL every worker listens on. */
   url: string;
   /** Resolves with the exit status once every worker has stopped (after SIGTERM or SIGINT). */

@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
 import { createServerLog, type RunningServer } from '@flashsale/server';
-import type { ServeFlags } from '../commands/serve.js';
+import type { ServeFlags } from '../serve-flags.js';
 import type { CliContext } from '../context.js';
 import type { DbTarget } from '../open-store.js';
 import { limiterStoreFor } from '../limiter-store.js';

@@ -79,8 +79,8 @@ function qtyArg(value: string): string {
 }
 
 async function runBenchCommand(flags: BenchFlags, ctx: CliContext): Promise<void> {
-  // Checked here for the CLI's one-line usage error; the bench takes the string as it is.
-  if (flags.db !== undefined) dbTargetFrom(flags.db);
+  // Parsed here, with the CLI's one-line usage error; the bench takes the parsed target.
+  const db = flags.db === undefined ? undefined : dbTargetFrom(flags.db);
   registerSecret(flags.adminToken);
   const { commandLauncher, exitCodeFor, renderHtml, renderJson, renderTable, runBench } = await import('@flashsale/bench');
   const [command, prefix] = selfCommand();
@@ -88,7 +88,7 @@ async function runBenchCommand(flags: BenchFlags, ctx: CliContext): Promise<void
     ...defined({
       engine: flags.engine,
       strategy: flags.strategy,
-      db: flags.db,
+      db,
       target: flags.target,
       adminToken: flags.adminToken,
       stock: flags.stock,

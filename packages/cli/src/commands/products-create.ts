@@ -1,3 +1,4 @@
+import { INPUT_LIMITS } from '@flashsale/core';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { dbOption, intArg, jsonOption, priceArg } from '../options.js';
@@ -11,9 +12,9 @@ export function registerProductsCreate(program: Command, ctx: CliContext): void 
     .command('products:create')
     .description('create a product and print it with its id')
     .addOption(dbOption())
-    .requiredOption('--name <name>', 'product name (1 to 200 characters)')
+    .requiredOption('--name <name>', `product name (1 to ${INPUT_LIMITS.productName.maxLength} characters)`)
     .requiredOption('--price <decimal>', 'price as a decimal, at most two places, like 99.99', priceArg)
-    .requiredOption('--stock <n>', 'units on sale', intArg(0, 1_000_000_000))
+    .requiredOption('--stock <n>', 'units on sale', intArg(0, INPUT_LIMITS.stock.max))
     .addOption(jsonOption())
     .addHelpText(
       'after',

@@ -1,3 +1,4 @@
+import { INPUT_LIMITS } from '@flashsale/core';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { dbOption, intArg, jsonOption } from '../options.js';
@@ -12,7 +13,7 @@ export function registerRestock(program: Command, ctx: CliContext): void {
     .description('add stock to a product (safe while a server is selling it)')
     .addOption(dbOption())
     .requiredOption('--product <id>', 'product id', intArg(1))
-    .requiredOption('--qty <n>', 'units to add', intArg(1, 1_000_000_000))
+    .requiredOption('--qty <n>', 'units to add', intArg(1, INPUT_LIMITS.restockQty.max))
     .addOption(jsonOption())
     .addHelpText('after', '\nExample:\n  flashsale restock --product 1 --qty 25')
     .action(async (opts: { db: string; product: number; qty: number; json?: boolean }) => {

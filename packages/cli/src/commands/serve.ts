@@ -10,6 +10,7 @@ import { dbOption, durationArg, intArg } from '../options.js';
 import { warn } from '../output.js';
 import { parseRateLimitSpec } from '../rate-limit-spec.js';
 import { registerSecret } from '../redact.js';
+import type { ServeFlags } from '../serve-flags.js';
 import { limiterStoreFor } from '../limiter-store.js';
 import { parseTrustProxySpec, TRUST_PROXY_USAGE } from '../trust-proxy-spec.js';
 import { productLine } from '../wire.js';
@@ -20,31 +21,6 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 
 /** The longest delay a Node timer takes (about 24.8 days); longer ones fire at once. */
 const MAX_TIMER_MS = 2_147_483_647;
-
-export interface ServeFlags {
-  db: string;
-  port: number;
-  host: string;
-  holdTtl: number;
-  paymentTtl: number;
-  sweepInterval: number;
-  idempotencyTtl: number;
-  maxHoldQty: number;
-  rateLimit?: string | false;
-  webhookSecret?: string;
-  adminToken?: string;
-  metricsToken?: string;
-  /** The proxies spec as given (see trust-proxy-spec.ts); `true` when the flag came without one. */
-  trustProxy?: string | true;
-  seed: boolean;
-  requestLog: boolean;
-  logLevel: LogLevel;
-  poolSize?: number;
-  /** SQLite only; unset means FULL. */
-  synchronous?: 'FULL' | 'NORMAL';
-  workers: number;
-  shutdownTimeout: number;
-}
 
 /** `flashsale serve`: the HTTP API, the sweeper, graceful shutdown. */
 export function registerServe(program: Command, ctx: CliContext): void {

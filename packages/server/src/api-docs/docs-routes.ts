@@ -1,12 +1,12 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../env.js';
-import { requestHeader } from '../node-request.js';
+import { requestHeader } from '../node-http/node-request.js';
 import { HttpProblem } from '../problems/http-problem.js';
 import { docsAssetLoader, docsAssetsRelease, INITIALIZER_NAME, type PackageFileName } from './swagger-ui-assets.js';
 
 /** Where the app serves the OpenAPI document and the page that renders it. */
 export const OPENAPI_PATH = '/openapi.json';
-export const DOCS_PATH = '/docs';
+const DOCS_PATH = '/docs';
 
 /**
  * Everything the page needs comes from this server: scripts and styles from the files above, the

@@ -2,7 +2,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../env.js';
 
 /** What the document says about the parts of the API that are switched on. */
-export interface DocumentScope {
+interface DocumentScope {
   /** The admin routes are mounted (an admin token is configured). */
   admin: boolean;
 }

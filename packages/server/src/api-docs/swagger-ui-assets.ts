@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 
 /** One file the /docs page loads, ready to answer with. */
-export interface DocsAsset {
+interface DocsAsset {
   /** Its name in the URL, such as `swagger-ui-bundle.js`. */
   name: string;
   contentType: string;

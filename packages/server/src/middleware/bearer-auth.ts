@@ -1,11 +1,12 @@
 import type { MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
-import type { ClientKey } from '../client-address.js';
 import type { AppEnv } from '../env.js';
-import { requestHeader } from '../node-request.js';
+import type { ClientKey } from '../node-http/client-address.js';
+import { requestHeader } from '../node-http/node-request.js';
 import { HttpProblem } from '../problems/http-problem.js';
+import { isLimiterResult, type RateLimiterLike, type RateLimitPolicy } from '../rate-limit/limiter.js';
 import { secretMatcher } from '../secret-match.js';
-import { isLimiterResult, rateLimited, type RateLimiterLike, type RateLimitPolicy } from './rate-limit.js';
+import { rateLimited } from './rate-limit.js';
 
 /** How many failed token attempts a client gets per window before it is refused. */
 export interface GuessLimit {
@@ -16,7 +17,7 @@ export interface GuessLimit {
   logger?: Logger | undefined;
 }
 
-export interface BearerAuthOptions {
+interface BearerAuthOptions {
   token: string;
   /** What the token guards, in messages and the realm: `admin` (the admin API), `metrics` (/metrics). */
   name: 'admin' | 'metrics';

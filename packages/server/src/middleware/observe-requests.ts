@@ -1,8 +1,8 @@
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../env.js';
-import type { Metrics } from '../metrics.js';
-import { routeLabel } from '../route-label.js';
-import type { RequestLineWriter } from './request-log.js';
+import { routeLabel } from '../node-http/route-label.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { RequestLineWriter } from '../observability/request-log.js';
 
 /**
  * Watches every request once, for the request log and the metrics: its method, route pattern,

@@ -1,47 +1,11 @@
 import type { MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
-import type { ClientKey } from '../client-address.js';
 import type { AppEnv } from '../env.js';
+import type { ClientKey } from '../node-http/client-address.js';
 import { HttpProblem } from '../problems/http-problem.js';
+import { isLimiterResult, type RateLimiterLike, type RateLimitPolicy, type RateLimitState } from '../rate-limit/limiter.js';
 
-/** One route's limit: `points` requests per client per `durationSec`. */
-export interface RateLimitPolicy {
-  /** The policy name in the RateLimit headers, and a good key prefix: `products`, `holds`... */
-  name: string;
-  points: number;
-  durationSec: number;
-}
-
-/** What a rate-limiter-flexible result looks like (RateLimiterRes). */
-export interface RateLimitState {
-  remainingPoints: number;
-  msBeforeNext: number;
-}
-
-/**
- * Any rate-limiter-flexible limiter (RateLimiterMemory, RateLimiterPostgres, RateLimiterRedis,
- * RateLimiterCluster, RateLimiterUnion...): it resolves when the request may go on and rejects
- * with a result when the client is over its limit.
- */
-export interface RateLimiterLike {
-  consume(key: string, points?: number): Promise<RateLimitState>;
-  /** Gives points back. Used to refund an admin request charged before its token was checked. */
-  reward?(key: string, points?: number): Promise<unknown>;
-}
-
-/** Builds the limiter of one policy. The seam for a shared store across server processes. */
-export type LimiterFactory = (policy: RateLimitPolicy) => RateLimiterLike;
-
-/**
- * The default: counts in this process's memory. Fine for one process, N times too lenient for N.
- *
- * @example const limiter = memoryLimiter({ name: 'holds', points: 20, durationSec: 60 });
- */
-export const memoryLimiter: LimiterFactory = (policy) =>
-  new RateLimiterMemory({ points: policy.points, duration: policy.durationSec, keyPrefix: `flashsale:${policy.name}` });
-
-export interface RateLimitMiddlewareOptions {
+interface RateLimitMiddlewareOptions {
   policy: RateLimitPolicy;
   limiter: RateLimiterLike;
   clientKey: ClientKey;
@@ -94,15 +58,4 @@ export function rateLimited(policy: RateLimitPolicy, state: RateLimitState, why:
       RateLimit: `"${policy.name}";r=0;t=${retryAfter}`,
     },
   });
-}
-
-/** A limiter rejects with its result when over the limit, and with an Error when its store fails. */
-export function isLimiterResult(value: unknown): value is RateLimitState {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    !(value instanceof Error) &&
-    typeof (value as RateLimitState).msBeforeNext === 'number' &&
-    typeof (value as RateLimitState).remainingPoints === 'number'
-  );
 }

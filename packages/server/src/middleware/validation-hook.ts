@@ -2,7 +2,7 @@ import type { Hook } from '@hono/zod-openapi';
 import type { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppEnv } from '../env.js';
-import { requestHeader } from '../node-request.js';
+import { requestHeader } from '../node-http/node-request.js';
 import { HttpProblem, type FieldError } from '../problems/http-problem.js';
 
 /** Where a validated value came from, in zod-openapi's words. */

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { Webhook } from 'standardwebhooks';
 import type { AppEnv } from '../env.js';
-import { requestHeader } from '../node-request.js';
+import { requestHeader } from '../node-http/node-request.js';
 import { HttpProblem } from '../problems/http-problem.js';
 import { createWebhookVerifier } from '../webhook-signing.js';
 

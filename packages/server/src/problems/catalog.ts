@@ -18,7 +18,7 @@ export type ServerProblemCode =
 /** Every `code` a problem+json answer can carry. */
 export type ProblemCode = ErrorCode | ServerProblemCode;
 
-export interface ProblemKind {
+interface ProblemKind {
   status: number;
   title: string;
 }
@@ -48,7 +48,7 @@ export const PROBLEM_CATALOG = {
   unauthorized: { status: 401, title: 'Unauthorized' },
   not_found: { status: 404, title: 'Not found' },
   rate_limited: { status: 429, title: 'Too many requests' },
-  // Refusals Node's HTTP parser and timers make before any route runs (see client-error.ts).
+  // Refusals Node's HTTP parser and timers make before any route runs (see node-http/client-error.ts).
   bad_request: { status: 400, title: 'Bad request' },
   request_timeout: { status: 408, title: 'Request timeout' },
   header_fields_too_large: { status: 431, title: 'Request header fields too large' },

@@ -4,7 +4,7 @@ import type { AppEnv } from '../env.js';
 import { renderProblem } from './render.js';
 
 /** What the engine said no with: a thrown FlashSaleError, or a refusal `tryCreateHold` returned. */
-export interface EngineRefusal {
+interface EngineRefusal {
   code: ErrorCode;
   message: string;
   replayed: boolean;

@@ -1,6 +1,6 @@
 import { DECIMAL_PRICE, INPUT_LIMITS } from '@flashsale/core';
 import { createRoute, z } from '@hono/zod-openapi';
-import { readJsonBody } from '../json-input.js';
+import { readJsonBody } from '../node-http/json-input.js';
 import type { RouteDeps } from './deps.js';
 import { documentedRoute } from './json-route.js';
 import { productBody } from './products.js';
@@ -8,9 +8,12 @@ import { createRouter } from './router.js';
 import { idParam, problemResponses, ProductSchema, textField } from './schemas.js';
 
 /** The security scheme name the admin routes declare in /openapi.json. */
-export const ADMIN_SECURITY = 'adminBearer';
+const ADMIN_SECURITY = 'adminBearer';
 
 const security = [{ [ADMIN_SECURITY]: [] }];
+
+const STOCK_RULE = `must be a non-negative integer, at most ${INPUT_LIMITS.stock.max}`;
+const RESTOCK_RULE = `must be a positive integer, at most ${INPUT_LIMITS.restockQty.max}`;
 
 const CreateProductRequest = z
   .strictObject({
@@ -19,13 +22,21 @@ const CreateProductRequest = z
       .string()
       .regex(DECIMAL_PRICE, { error: 'must be a decimal string up to 9999999.99 with at most two places, like "99.99"' })
       .openapi({ example: '99.99' }),
-    stock: z.int({ error: 'must be a non-negative integer' }).nonnegative({ error: 'must be a non-negative integer' }).openapi({ example: 50 }),
+    stock: z
+      .int({ error: STOCK_RULE })
+      .nonnegative({ error: STOCK_RULE })
+      .max(INPUT_LIMITS.stock.max, { error: STOCK_RULE })
+      .openapi({ example: 50 }),
   })
   .openapi('CreateProductRequest');
 
 const RestockRequest = z
   .strictObject({
-    qty: z.int({ error: 'must be a positive integer' }).positive({ error: 'must be a positive integer' }).openapi({ example: 10 }),
+    qty: z
+      .int({ error: RESTOCK_RULE })
+      .positive({ error: RESTOCK_RULE })
+      .max(INPUT_LIMITS.restockQty.max, { error: RESTOCK_RULE })
+      .openapi({ example: 10 }),
   })
   .openapi('RestockRequest');
 

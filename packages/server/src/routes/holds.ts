@@ -1,10 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { Handler } from 'hono';
-import type { AppEnv } from '../env.js';
-import { parseWith, readJson } from '../json-input.js';
-import { requestHeader } from '../node-request.js';
+import { parseWith, readJson } from '../node-http/json-input.js';
+import { requestHeader } from '../node-http/node-request.js';
 import { renderEngineRefusal } from '../problems/engine-refusal.js';
 import type { RouteDeps } from './deps.js';
+import { validatedInHandler } from './json-route.js';
 import { createRouter } from './router.js';
 import { idempotencyKey, positiveId, problemResponses, PUBLIC } from './schemas.js';
 
@@ -20,7 +19,7 @@ function holdRequest(maxHoldQty: number) {
     .openapi('HoldRequest');
 }
 
-function holdRoute(request: ReturnType<typeof holdRequest>) {
+function holdRoute(request: ReturnType<typeof holdRequest>, guards: RouteDeps['guards']) {
   return createRoute({
     method: 'post',
     path: '/api/holds',
@@ -28,6 +27,7 @@ function holdRoute(request: ReturnType<typeof holdRequest>) {
     summary: 'Reserve stock for a short time (default 2 minutes)',
     operationId: 'createHold',
     security: PUBLIC,
+    middleware: guards,
     request: {
       headers: holdHeaders,
       body: { required: true, content: { 'application/json': { schema: request } } },
@@ -65,19 +65,16 @@ function holdRoute(request: ReturnType<typeof holdRequest>) {
 
 /**
  * POST /api/holds: the hot path of a stampede. It validates in the handler, with the schemas that
- * document it, rather than through zod-openapi's validator middleware: that chain made the Node
- * adapter build a web Headers and a web body stream for every hold (see node-request.ts), which
- * cost more CPU than the reservation itself. Refusals come back as values (`tryCreateHold`), not
- * as a thrown error through Hono's error path: most answers of a sold-out stampede are refusals.
+ * document it, rather than through zod-openapi's validator middleware (`validatedInHandler`): that
+ * chain made the Node adapter build a web Headers and a web body stream for every hold (see
+ * node-http/node-request.ts), which cost more CPU than the reservation itself. Refusals come back
+ * as values (`tryCreateHold`), not as a thrown error through Hono's error path: most answers of a
+ * sold-out stampede are refusals.
  */
 export function holdRoutes({ engine, guards, maxBodyBytes }: RouteDeps & { maxBodyBytes: number }) {
   const request = holdRequest(engine.options.maxHoldQty);
-  const route = holdRoute(request);
   const router = createRouter();
-  router.openAPIRegistry.registerPath(route);
-  // Hono types a fixed number of handlers; the guards are a list, so the handler goes last at run time.
-  const chain = (handler: Handler<AppEnv>) => [...guards, handler] as unknown as [Handler<AppEnv>];
-  return router.post(route.path, ...chain(async (c) => {
+  return router.openapi(validatedInHandler(router, holdRoute(request, guards)), async (c) => {
     const rawKey = requestHeader(c, 'idempotency-key');
     const key = rawKey === undefined ? undefined : parseWith(holdHeaders, { 'idempotency-key': rawKey }, 'header', c)['idempotency-key'];
     const body = parseWith(request, await readJson(c, maxBodyBytes), 'json', c);
@@ -99,5 +96,5 @@ export function holdRoutes({ engine, guards, maxBodyBytes }: RouteDeps & { maxBo
       },
       201,
     );
-  }));
+  });
 }

@@ -3,14 +3,14 @@ import type { FlashSale } from '@flashsale/core';
 import type { Handler, MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
 import type { AppEnv } from '../env.js';
-import type { Metrics } from '../metrics.js';
+import type { Metrics } from '../observability/metrics.js';
 import { isProblemCode, PROBLEM_CATALOG } from '../problems/catalog.js';
 import { HttpProblem } from '../problems/http-problem.js';
 import { problemType } from '../problems/render.js';
 import { createRouter } from './router.js';
 import { problemResponses, PUBLIC } from './schemas.js';
 
-export interface OpsDeps {
+interface OpsDeps {
   engine: FlashSale;
   metrics: Metrics | undefined;
   /** Guards /metrics when it has a token of its own. */

@@ -1,6 +1,6 @@
 import { INPUT_LIMITS } from '@flashsale/core';
 import { createRoute, z } from '@hono/zod-openapi';
-import { readJsonBody } from '../json-input.js';
+import { readJsonBody } from '../node-http/json-input.js';
 import type { RouteDeps } from './deps.js';
 import { documentedRoute } from './json-route.js';
 import { createRouter } from './router.js';

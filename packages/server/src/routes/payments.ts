@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import { INPUT_LIMITS } from '@flashsale/core';
 import { createRoute, z } from '@hono/zod-openapi';
-import { readJsonBody } from '../json-input.js';
+import { readJsonBody } from '../node-http/json-input.js';
 import type { RouteDeps } from './deps.js';
 import { documentedRoute } from './json-route.js';
 import { createRouter } from './router.js';
 import { idempotencyKey, OrderStatusSchema, positiveId, problemResponses, PUBLIC, textField } from './schemas.js';
 
 /** The security scheme name of the signed webhook in /openapi.json. */
-export const WEBHOOK_SECURITY = 'webhookSignature';
+const WEBHOOK_SECURITY = 'webhookSignature';
 
 /**
  * The signature as an OpenAPI scheme: an apiKey-style header, since OpenAPI has no HMAC scheme.
@@ -117,6 +117,6 @@ export function paymentRoutes({ engine, guards, signed, maxBodyBytes }: RouteDep
  * alphabet, so it is hashed into the engine's key format (1-255 visible ASCII): a validly signed
  * payment is never refused over the shape of its id.
  */
-export function webhookIdKey(webhookId: string): string {
+function webhookIdKey(webhookId: string): string {
   return `webhook-id:${createHash('sha256').update(webhookId, 'utf8').digest('hex')}`;
 }

@@ -1,4 +1,4 @@
-import { INPUT_LIMITS } from '@flashsale/core';
+import { INPUT_LIMITS, ORDER_STATUSES } from '@flashsale/core';
 import { z } from '@hono/zod-openapi';
 import { PROBLEM_CATALOG, type ProblemCode } from '../problems/catalog.js';
 import { PROBLEM_CONTENT_TYPE } from '../problems/render.js';
@@ -60,7 +60,7 @@ export function textField(maxLength: number, options: { trim?: boolean } = {}) {
   );
 }
 
-export const ProblemSchema = z
+const ProblemSchema = z
   .object({
     type: z.string().openapi({ example: '/problems/insufficient_stock' }),
     title: z.string().openapi({ example: 'Insufficient stock' }),
@@ -76,7 +76,7 @@ export const ProblemSchema = z
 /**
  * OpenAPI `responses` entries for the problems a route can answer, grouped by status, plus the
  * `4XX` range every request can meet: the refusals of Node's HTTP parser and timers, made before
- * any route runs (see client-error.ts).
+ * any route runs (see node-http/client-error.ts).
  */
 export function problemResponses(...codes: ProblemCode[]) {
   const byStatus: Record<string, string[]> = {};
@@ -106,4 +106,4 @@ export const ProductSchema = z
   })
   .openapi('Product');
 
-export const OrderStatusSchema = z.enum(['pending', 'completed', 'failed', 'expired', 'refund_due']);
+export const OrderStatusSchema = z.enum(ORDER_STATUSES);

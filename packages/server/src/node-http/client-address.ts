@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
 import proxyAddr from 'proxy-addr';
-import type { AppEnv } from './env.js';
+import type { AppEnv } from '../env.js';
 import { requestHeader } from './node-request.js';
 
 /** Who a request comes from, for rate limits: a key function of the request. */
@@ -18,7 +18,7 @@ export type ClientKey = (c: Context<AppEnv>) => string;
 export type TrustProxy = false | number | string | readonly string[] | ((address: string, hop: number) => boolean);
 
 /** What a bare `true` used to mean (the left-most address, which the client writes) is refused. */
-export const TRUST_PROXY_FORMS =
+const TRUST_PROXY_FORMS =
   'the number of proxies in front of the server (1 for one nginx), or their addresses and CIDR ranges ' +
   '(10.0.0.7,10.0.0.0/8), or loopback, linklocal, uniquelocal';
 

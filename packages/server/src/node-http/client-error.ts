@@ -1,8 +1,8 @@
 import type { Socket } from 'node:net';
 import { RequestError } from '@hono/node-server';
 import type { Logger } from 'pino';
-import { problemBody, PROBLEM_CONTENT_TYPE } from './problems/render.js';
-import type { ProblemCode } from './problems/catalog.js';
+import type { ProblemCode } from '../problems/catalog.js';
+import { problemBody, PROBLEM_CONTENT_TYPE } from '../problems/render.js';
 
 /** What Node's HTTP parser and timers report on a connection, before any route runs. */
 const CLIENT_ERRORS: Partial<Record<string, [ProblemCode, string]>> = {

@@ -1,5 +1,6 @@
 import { RateLimiterMemory, RateLimiterPostgres, RLWrapperTimeouts } from 'rate-limiter-flexible';
-import type { LimiterFactory, RateLimitPolicy } from './middleware/rate-limit.js';
+import { assertPositiveInteger } from '../positive-integer.js';
+import type { LimiterFactory, RateLimitPolicy } from './limiter.js';
 
 /**
  * The part of a `pg.Pool` the limiter uses. Typed structurally so the server needs no `pg`
@@ -24,6 +25,11 @@ export interface PostgresLimiterOptions {
   timeoutMs?: number;
 }
 
+/**
+ * A name that needs no quoting in PostgreSQL: the PostgreSQL adapter's schema rule
+ * (`@flashsale/adapter-postgres/schema-name`), stated again here because the server takes any pg
+ * pool and depends on neither the adapter nor pg, and because it checks the table name too.
+ */
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /**
@@ -50,7 +56,7 @@ export async function postgresLimiter(options: PostgresLimiterOptions): Promise<
     // Identifiers go into SQL text (rate-limiter-flexible quotes but does not escape them).
     if (!IDENTIFIER.test(value)) throw new RangeError(`${name} must match ${IDENTIFIER}, got ${JSON.stringify(value)}`);
   }
-  if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0) throw new RangeError(`timeoutMs must be a positive integer, got ${timeoutMs}`);
+  assertPositiveInteger('timeoutMs', timeoutMs);
   await createCountersTable(options.pool, schema, tableName);
 
   return (policy: RateLimitPolicy) => {

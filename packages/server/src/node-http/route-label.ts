@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { matchedRoutes } from 'hono/route';
-import type { AppEnv } from './env.js';
+import type { AppEnv } from '../env.js';
 
 /**
  * The route pattern that answered a request (`/api/products/:id`), or `unmatched`: a bounded

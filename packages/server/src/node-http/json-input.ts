@@ -1,10 +1,10 @@
 import type { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { AppEnv } from './env.js';
-import { validationProblem, type ValidationTarget } from './middleware/validation-hook.js';
+import type { AppEnv } from '../env.js';
+import { validationProblem, type ValidationTarget } from '../middleware/validation-hook.js';
+import { malformedJson, notJson } from '../problems/body-problems.js';
 import { isJsonContentType } from './media-type.js';
 import { readBodyText, requestHeader } from './node-request.js';
-import { malformedJson, notJson } from './problems/body-problems.js';
 
 /*
  * The JSON body of every route that takes one. zod-openapi's validator middleware tests the

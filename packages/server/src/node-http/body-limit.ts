@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit as honoBodyLimit } from 'hono/body-limit';
 import type { AppEnv } from '../env.js';
-import { requestHeader } from '../node-request.js';
+import { requestHeader } from './node-request.js';
 import { bodyTooLarge } from '../problems/body-problems.js';
 
 /** The documented limit (docs/api.md): no request body of this API needs more than a few hundred bytes. */

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
-import type { AppEnv } from './env.js';
-import { bodyTooLarge, malformedJson } from './problems/body-problems.js';
+import type { AppEnv } from '../env.js';
+import { bodyTooLarge, malformedJson } from '../problems/body-problems.js';
 
 /*
  * Reading a request straight from Node's IncomingMessage when @hono/node-server runs the app.

@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import { RateLimiterCluster, RateLimiterClusterMaster, RateLimiterMemory, RLWrapperTimeouts } from 'rate-limiter-flexible';
-import type { LimiterFactory, RateLimitPolicy } from './middleware/rate-limit.js';
+import { assertPositiveInteger } from '../positive-integer.js';
+import type { LimiterFactory, RateLimitPolicy } from './limiter.js';
 
 /**
  * Call once in the node:cluster primary, before forking: it holds the counts of every
@@ -36,7 +37,7 @@ export interface ClusterLimiterOptions {
 export function clusterLimiter(options: ClusterLimiterOptions = {}): LimiterFactory {
   if (!cluster.isWorker) throw new Error('clusterLimiter() runs in a node:cluster worker');
   const timeoutMs = options.timeoutMs ?? 1_000;
-  if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0) throw new RangeError(`timeoutMs must be a positive integer, got ${timeoutMs}`);
+  assertPositiveInteger('timeoutMs', timeoutMs);
   return (policy: RateLimitPolicy) => {
     const common = { points: policy.points, duration: policy.durationSec, keyPrefix: `flashsale:${policy.name}` };
     // The cluster limiter's own timeout rejects with an Error (which the middleware lets through);

@@ -1,0 +1,18 @@
+import { createFlashSale, type FlashSaleStore } from '@flashsale/core';
+import { createMetrics, serve } from '@flashsale/server';
+import type { ServerLauncher } from '../../src/index.js';
+
+/**
+ * A launcher that runs @flashsale/server in the test's own process, on the store `openStore`
+ * opens from the launch's `--db` value, so a test can hand the server any store. Rate limits and
+ * logs are off, as `flashsale serve` has them for the bench. (The CLI's tests run the bench through
+ * `flashsale serve` in its own process.)
+ */
+export function inProcessLauncher(openStore: (db: string) => FlashSaleStore): ServerLauncher {
+  return async (options) => {
+    const metrics = createMetrics();
+    const engine = createFlashSale({ store: openStore(options.db), holdTtlMs: options.holdTtlMs, paymentTtlMs: options.paymentTtlMs, onEvent: metrics.onEvent });
+    const running = await serve({ engine, metrics, port: 0, logger: false, rateLimit: false, adminToken: options.adminToken, sweeper: false, docs: false });
+    return { url: running.url, close: () => running.close() };
+  };
+}

@@ -1,0 +1,31 @@
+import type { LogLevel } from '@flashsale/server';
+
+/**
+ * The options of `flashsale serve`, as commander parsed them. Its own module: the command and the
+ * code it loads when it runs (start-server.ts, cluster/*) both read them, and the command imports
+ * that code, so the type cannot live in either without an import cycle.
+ */
+export interface ServeFlags {
+  db: string;
+  port: number;
+  host: string;
+  holdTtl: number;
+  paymentTtl: number;
+  sweepInterval: number;
+  idempotencyTtl: number;
+  maxHoldQty: number;
+  rateLimit?: string | false;
+  webhookSecret?: string;
+  adminToken?: string;
+  metricsToken?: string;
+  /** The proxies spec as given (see trust-proxy-spec.ts); `true` when the flag came without one. */
+  trustProxy?: string | true;
+  seed: boolean;
+  requestLog: boolean;
+  logLevel: LogLevel;
+  poolSize?: number;
+  /** SQLite only; unset means FULL. */
+  synchronous?: 'FULL' | 'NORMAL';
+  workers: number;
+  shutdownTimeout: number;
+}
