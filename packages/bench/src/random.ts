@@ -1,17 +1,13 @@
+import { seededRandom as mulberry32 } from '@flashsale/core';
+
 /**
- * A small seeded generator (mulberry32), so `--seed` repeats the same buyers' choices.
+ * The core's seeded generator with the helpers the bench draws with, so `--seed` repeats the
+ * same buyers' choices.
  *
  * @example const rng = seededRandom(1); rng.next(); rng.int(1, 5); rng.shuffle([1, 2, 3]);
  */
 export function seededRandom(seed: number) {
-  let state = seed >>> 0;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   return {
     next,
     /** An integer in [min, max]. */

@@ -50,3 +50,4 @@ export { digestsEqual, generateHoldToken, hashToken } from './tokens.js';
 export { HoldCoalescer, type HoldCoalescerOptions } from './hold-coalescer.js';
 export { holdOf, idempotencyKeyId, planReservations, reservationOutcome } from './reservation-plan.js';
 export type { ReservationDecision, ReservationPlan } from './reservation-plan.js';
+export { seededRandom } from './seeded-random.js';
