@@ -56,7 +56,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
  * console.log(version === latestVersion() ? 'up to date' : 'behind');
  */
 export function latestVersion(): number {
-  return loadMigrations().length;
+  return loadMigrations().at(-1)!.version;
 }
 
 export async function migratePool(pool: Pool, schema: string): Promise<MigrateResult> {
@@ -89,10 +89,9 @@ export async function migratePool(pool: Pool, schema: string): Promise<MigrateRe
       const { rows } = await client.query<{ version: number | null }>(`SELECT max(version) AS version FROM ${quoted}.flashsale_migrations`);
       return rows[0]?.version ?? 0;
     });
-    if (current > migrations.length) {
-      throw new Error(
-        `schema "${schema}" is at migration ${current}, newer than this @flashsale/adapter-postgres knows (${migrations.length}); upgrade the package`,
-      );
+    const latest = latestVersion();
+    if (current > latest) {
+      throw new Error(`schema "${schema}" is at migration ${current}, newer than this @flashsale/adapter-postgres knows (${latest}); upgrade the package`);
     }
     const applied: number[] = [];
     for (const migration of migrations) {
@@ -107,7 +106,7 @@ export async function migratePool(pool: Pool, schema: string): Promise<MigrateRe
         applied.push(migration.version);
       });
     }
-    return { schema, applied, version: migrations.length };
+    return { schema, applied, version: latest };
   } catch (err) {
     if (isConnectionError(err)) broken ??= err as Error;
     throw translatePgError(err);

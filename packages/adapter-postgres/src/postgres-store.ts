@@ -5,9 +5,12 @@ import { migratePool } from './migrate.js';
 import { applyPayment } from './operations/apply-payment.js';
 import { auditSnapshot } from './operations/audit-snapshot.js';
 import { createOrder } from './operations/create-order.js';
+import { extendHold } from './operations/extend-hold.js';
+import { getHold, getOrder } from './operations/hold-reads.js';
 import { createProduct, getProduct, restock } from './operations/products.js';
 import { purgeIdempotency } from './operations/purge-idempotency.js';
 import { releaseExpired } from './operations/release-expired.js';
+import { releaseHold } from './operations/release-hold.js';
 import { reserveHolds } from './operations/reserve-holds.js';
 import { resolveOptions, type PostgresStoreOptions, type ResolvedOptions } from './options.js';
 
@@ -59,6 +62,11 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     createProduct: (request) => createProduct(ex, request),
     restock: (request) => restock(ex, request),
     auditSnapshot: () => auditSnapshot(ex),
+    // Hold lifecycle.
+    releaseHold: (request) => releaseHold(ex, request),
+    extendHold: (request) => extendHold(ex, request),
+    getHold: (request) => getHold(ex, request),
+    getOrder: (request) => getOrder(ex, request),
     ping: () => ex.ping(),
     close: () => ex.close(),
   };

@@ -38,6 +38,8 @@ export interface OrderRow {
 
 export const PRODUCT_COLUMNS = 'id, name, price_cents, available';
 export const ORDER_COLUMNS = 'id, hold_id, product_id, qty, amount_cents, status, created_at, payment_deadline, txn_id';
+// Hold lifecycle: the columns of a hold, in `HoldRow`'s names.
+export const HOLD_COLUMNS = 'id, product_id, qty, status, token_hash, created_at, expires_at';
 
 /** A bigint column as a JS number; throws rather than silently rounding. */
 export function int(value: Int | null | undefined): number {

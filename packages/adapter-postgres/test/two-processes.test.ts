@@ -2,6 +2,7 @@ import { createFlashSale } from '@flashsale/core';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { latestVersion, type MigrateResult } from '../src/index.js';
+import { loadMigrations } from '../src/migrations.js';
 import { startWorker } from './support/child-process.js';
 import { adminPool, closeTestStore, dropSchema, endAdminPool, freshSchemaName, openConnections, openTestStore, PG_URL } from './support/test-database.js';
 
@@ -45,7 +46,7 @@ describe.skipIf(!PG_URL)('postgres across separate processes', () => {
     workers.forEach((w) => w.go());
     const results = (await Promise.all(workers.map((w) => w.result))) as MigrateResult[];
 
-    const all = Array.from({ length: latestVersion() }, (_, i) => i + 1);
+    const all = loadMigrations().map((m) => m.version);
     expect(results.map((r) => r.version)).toEqual([latestVersion(), latestVersion()]);
     expect(results.flatMap((r) => r.applied).sort((x, y) => x - y)).toEqual(all);
     const { rows } = await adminPool().query<{ version: number }>(

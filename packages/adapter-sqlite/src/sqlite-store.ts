@@ -6,9 +6,12 @@ import { migrate } from './migrate.js';
 import { prepareApplyPayment } from './operations/apply-payment.js';
 import { prepareAuditSnapshot } from './operations/audit-snapshot.js';
 import { prepareCreateOrder } from './operations/create-order.js';
+import { prepareExtendHold } from './operations/extend-hold.js';
+import { prepareHoldReads } from './operations/hold-reads.js';
 import { prepareProducts } from './operations/products.js';
 import { preparePurgeIdempotency } from './operations/purge-idempotency.js';
 import { prepareReleaseExpired } from './operations/release-expired.js';
+import { prepareReleaseHold } from './operations/release-hold.js';
 import { prepareReserveHolds } from './operations/reserve-holds.js';
 
 export interface SqliteStoreOptions {
@@ -65,6 +68,10 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     releaseExpired: prepareReleaseExpired(conn),
     purgeIdempotency: preparePurgeIdempotency(conn),
     auditSnapshot: prepareAuditSnapshot(conn),
+    // Hold lifecycle.
+    releaseHold: prepareReleaseHold(conn),
+    extendHold: prepareExtendHold(conn),
+    ...prepareHoldReads(conn),
     ping: conn.ping,
     close: () => conn.close(),
   };

@@ -10,6 +10,8 @@ export interface ServeFlags {
   port: number;
   host: string;
   holdTtl: number;
+  // Hold lifecycle: unset means the engine's default (10 minutes, or --hold-ttl when longer).
+  holdMaxLifetime?: number;
   paymentTtl: number;
   sweepInterval: number;
   idempotencyTtl: number;

@@ -39,6 +39,7 @@ export async function startServer(flags: ServeFlags, target: DbTarget, options: 
   const engine = createFlashSale({
     store,
     holdTtlMs: flags.holdTtl,
+    ...(flags.holdMaxLifetime === undefined ? {} : { holdMaxLifetimeMs: flags.holdMaxLifetime }),
     paymentTtlMs: flags.paymentTtl,
     idempotencyTtlMs: flags.idempotencyTtl,
     maxHoldQty: flags.maxHoldQty,

@@ -16,7 +16,7 @@ describe('flashsale serve configuration', () => {
 
   beforeAll(async () => {
     database = freshSqlite();
-    server = await startServe(['--port', '0', '--db', database.db, '--no-seed', '--rate-limit', 'holds=2', '--max-hold-qty', '5'], {
+    server = await startServe(['--port', '0', '--db', database.db, '--no-seed', '--rate-limit', 'holds=2', '--max-hold-qty', '5', '--hold-max-lifetime', '2m'], {
       env: { FLASHSALE_WEBHOOK_SECRET: secret, FLASHSALE_ADMIN_TOKEN: adminToken, FLASHSALE_METRICS_TOKEN: metricsToken },
     });
     base = server.url;
@@ -62,6 +62,12 @@ describe('flashsale serve configuration', () => {
     expect(limited.headers.get('ratelimit-policy')).toBe('"holds";q=2;w=60');
   });
 
+  it('--hold-max-lifetime is applied: at the hold lifetime (2m) already, a hold cannot be extended', async () => {
+    const extended = await post(`/api/holds/${hold.hold_id}/extend`, JSON.stringify({ token: hold.token }));
+    expect(extended.status).toBe(409);
+    expect(await extended.json()).toMatchObject({ code: 'hold_extension_limit' });
+  });
+
   it('FLASHSALE_WEBHOOK_SECRET makes webhooks need a valid signature', async () => {
     const order = (await (await post('/api/orders', JSON.stringify({ hold_id: hold.hold_id, token: hold.token }))).json()) as { order_id: number };
     const body = JSON.stringify({ order_id: order.order_id, status: 'success', txn_id: 'TXN-1' });
@@ -79,6 +85,7 @@ describe('flashsale serve configuration', () => {
     expect(stderr).not.toMatch(/WARNING: webhooks are unauthenticated/);
     expect(stdout).toContain('admin API on');
     expect(stdout).toContain('/metrics behind a token');
+    expect(stdout).toContain('holds 2m (extensible to 2m)');
     expect(stdout + stderr).not.toContain(secret);
     expect(stdout + stderr).not.toContain(adminToken);
     expect(stdout + stderr).not.toContain(metricsToken);

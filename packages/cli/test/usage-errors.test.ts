@@ -30,6 +30,8 @@ describe('bad command lines exit 2 with one line', () => {
   it.each([
     [['serve', '--hold-ttl', '2minutes'], /'--hold-ttl <duration>' argument '2minutes' is invalid\. "2minutes" is not a duration/],
     [['serve', '--sweep-interval', '120'], /use a number and a unit, like 1500ms, 30s, 2m, 1h/],
+    [['serve', '--hold-ttl', '5m', '--hold-max-lifetime', '4m'], /--hold-max-lifetime \(4m\) must be at least --hold-ttl \(5m\)/],
+    [['serve', '--hold-max-lifetime', 'long'], /'--hold-max-lifetime <duration>' argument 'long' is invalid/],
     [['serve', '--sweep-interval', '30d'], /at most 2147483647 ms/],
     [['serve', '--port', '70000'], /'--port <n>' argument '70000' is invalid\. expected a whole number from 0 to 65535/],
     [['serve', '--port', '80.5'], /'--port <n>' argument '80\.5' is invalid/],

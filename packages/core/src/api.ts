@@ -1,5 +1,5 @@
 import type { Violation } from './audit.js';
-import type { EpochMs, OrderStatus, PaymentStatus } from './domain.js';
+import type { EpochMs, HoldStatus, OrderStatus, PaymentStatus } from './domain.js';
 import type { EventListener } from './events.js';
 import type { EngineSettings } from './options.js';
 import type { FlashSaleStore, PaymentEffect } from './store.js';
@@ -34,6 +34,12 @@ export interface FlashSaleOptions {
   generateToken?: () => string;
   /** Told of holds created and refused, stock released, and release passes. */
   onEvent?: EventListener;
+  // Hold lifecycle.
+  /**
+   * The latest an extension may move a hold's expiry to, counted from its creation. At least
+   * `holdTtlMs`. Default 10 minutes, or `holdTtlMs` when that is longer.
+   */
+  holdMaxLifetimeMs?: number;
 }
 
 export interface HoldInput {
@@ -166,5 +172,67 @@ export interface FlashSale {
   close(): Promise<void>;
   /** The settings in force, defaults filled in. */
   readonly options: EngineSettings;
+
+  // Hold lifecycle: the buyer's side of a hold, each proven by the hold's token.
+
+  /**
+   * Gives the hold's stock back at once. A repeat answers the same, with `effect: 'none'`.
+   * Refused: `invalid_hold` (unknown hold or wrong token), `hold_used`, `hold_expired`.
+   *
+   * @example
+   * await sale.releaseHold({ holdId: hold.holdId, token: hold.token }); // the stock is back on sale
+   */
+  releaseHold(input: HoldTokenInput): Promise<HoldReleased>;
+  /**
+   * Moves the hold's expiry to now + `holdTtlMs`, never past its creation + `holdMaxLifetimeMs`.
+   * Refused: `hold_extension_limit` (the cap is reached), `invalid_hold`, `hold_used`,
+   * `hold_released`, `hold_expired`.
+   */
+  extendHold(input: HoldTokenInput): Promise<HoldExtended>;
+  /** Where a hold stands. A hold past its expiry reads `expired` before any pass ran. Refused: `invalid_hold`. */
+  getHold(input: HoldTokenInput): Promise<HoldState>;
+  /** Where an order stands, for the token of its hold. Refused: `invalid_order` (unknown order or wrong token). */
+  getOrder(input: OrderTokenInput): Promise<OrderState>;
 }
+
+// Hold lifecycle: the inputs and answers of the buyer's side of a hold.
+
+export interface HoldTokenInput {
+  holdId: number;
+  /** The hold's secret, from its creation. */
+  token: string;
+}
+
+export interface OrderTokenInput {
+  orderId: number;
+  /** The secret of the order's hold. */
+  token: string;
+}
+
+export interface HoldReleased {
+  holdId: number;
+  productId: number;
+  qty: number;
+  status: 'released';
+  /** `released`: this call gave the stock back. `none`: an earlier release had. */
+  effect: 'released' | 'none';
+}
+
+export interface HoldExtended {
+  holdId: number;
+  expiresAt: EpochMs;
+}
+
+export interface HoldState {
+  holdId: number;
+  productId: number;
+  qty: number;
+  status: HoldStatus;
+  expiresAt: EpochMs;
+  /** The order the hold became; null until it is converted. */
+  orderId: number | null;
+}
+
+/** An order as its buyer reads it: an {@link OrderCreated} without the replay flag. */
+export type OrderState = Omit<OrderCreated, 'replayed'>;
 

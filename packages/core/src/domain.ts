@@ -13,7 +13,15 @@ export interface ProductRecord {
  * active: stock is taken and waiting for an order. converted: an order now carries the stock.
  * expired: the hold ran out unconverted and its stock came back.
  */
-export type HoldStatus = 'active' | 'converted' | 'expired';
+export type HoldStatus =
+  | 'active'
+  | 'converted'
+  | 'expired'
+  // Hold lifecycle: its buyer gave it back before it expired, and its stock came back at once.
+  | 'released';
+
+// Hold lifecycle: every status a hold may have, for schemas that list them (the HTTP API's).
+export const HOLD_STATUSES = ['active', 'converted', 'expired', 'released'] as const satisfies readonly HoldStatus[];
 
 export interface HoldRecord {
   id: number;

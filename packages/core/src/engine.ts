@@ -4,6 +4,7 @@ import { resolveSettings } from './options.js';
 import { generateHoldToken } from './tokens.js';
 import { catalogUseCases } from './use-cases/catalog.js';
 import { expiryUseCases } from './use-cases/expiry.js';
+import { holdLifecycleUseCases } from './use-cases/hold-lifecycle.js';
 import { holdUseCases } from './use-cases/hold.js';
 import { orderUseCases } from './use-cases/order.js';
 import { paymentUseCases } from './use-cases/payment.js';
@@ -28,9 +29,11 @@ export function createFlashSale(options: FlashSaleOptions): FlashSale {
     generateToken: options.generateToken ?? generateHoldToken,
     emit: options.onEvent ?? (() => {}),
   };
+  const { stockReturned, ...holdCases } = holdUseCases(ctx);
   return {
     ...catalogUseCases(ctx),
-    ...holdUseCases(ctx),
+    ...holdCases,
+    ...holdLifecycleUseCases(ctx, { stockReturned }),
     ...orderUseCases(ctx),
     ...paymentUseCases(ctx),
     ...expiryUseCases(ctx),

@@ -11,6 +11,10 @@ export const ERROR_CODES = [
   'idempotency_key_reuse',
   'idempotency_in_flight',
   'storage_unavailable',
+  // Hold lifecycle: the buyer's side of a hold (release, extend, read a hold or an order).
+  'hold_released',
+  'hold_extension_limit',
+  'invalid_order',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -68,6 +72,10 @@ const MESSAGES: Record<ErrorCode, string> = {
   idempotency_key_reuse: 'This idempotency key was already used with a different request.',
   idempotency_in_flight: 'A request with this idempotency key is still being processed.',
   storage_unavailable: 'Storage is unavailable; try again shortly.',
+  // Hold lifecycle.
+  hold_released: 'The hold was released: its stock is back on sale.',
+  hold_extension_limit: 'The hold has reached its maximum lifetime and cannot be extended.',
+  invalid_order: 'Unknown order or wrong token.',
 };
 
 /** The standard message of a code. */

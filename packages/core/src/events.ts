@@ -1,7 +1,12 @@
 import type { ErrorCode } from './errors.js';
 
 /** Why stock came back. */
-export type ReleaseCause = 'hold_expired' | 'order_expired' | 'payment_failed';
+export type ReleaseCause =
+  | 'hold_expired'
+  | 'order_expired'
+  | 'payment_failed'
+  // Hold lifecycle: its buyer released the hold.
+  | 'released';
 
 /** What the engine reports as it works, for metrics and logs. Never carries a token. */
 export type FlashSaleEvent =

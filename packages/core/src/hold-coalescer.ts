@@ -116,6 +116,12 @@ export class HoldCoalescer {
     }
   }
 
+  // Hold lifecycle: a release gave the product stock back.
+  /** Forgets that `productId` sold out: its next requests go at once again, as for any product. */
+  stockReturned(productId: number): void {
+    this.#soldOutAt.delete(productId);
+  }
+
   #isSoldOut(productId: number): boolean {
     const at = this.#soldOutAt.get(productId);
     if (at === undefined) return false;

@@ -15,13 +15,20 @@ export type {
   ReleaseSummary,
   RestockInput,
   VerifyReport,
+  // Hold lifecycle.
+  HoldExtended,
+  HoldReleased,
+  HoldState,
+  HoldTokenInput,
+  OrderState,
+  OrderTokenInput,
 } from './api.js';
 export { ENGINE_DEFAULTS, type EngineSettings } from './options.js';
 export { ERROR_CODES, errorMessage, FlashSaleError, flashSaleError } from './errors.js';
 export type { ErrorCode, InputIssue } from './errors.js';
 export type { FlashSaleEvent, EventListener, ReleaseCause } from './events.js';
 export type { EpochMs, HoldRecord, HoldStatus, OrderRecord, OrderStatus, PaymentStatus, ProductRecord } from './domain.js';
-export { ORDER_STATUSES } from './domain.js';
+export { HOLD_STATUSES, ORDER_STATUSES } from './domain.js';
 export type {
   ApplyPaymentRequest,
   AuditSnapshot,
@@ -37,11 +44,23 @@ export type {
   SharedDatabase,
   SqlPoolLike,
   StoreCapabilities,
+  // Hold lifecycle.
+  ExtendHoldOutcome,
+  ExtendHoldRequest,
+  GetHoldRequest,
+  GetOrderRequest,
+  HoldReading,
+  OrderReading,
+  ReleaseHoldOutcome,
+  ReleaseHoldRequest,
 } from './store.js';
 export type { IdempotencyKey, IdempotencyScope, Replayable, StoredReplay } from './idempotency.js';
 export { readStoredAnswer, storedAnswer, type OutcomeOfScope, type ReadAnswer } from './stored-answer.js';
 export { decideOrder, decidePayment, isRemembered } from './rules.js';
 export type { OrderDecision, PaymentAction } from './rules.js';
+// Hold lifecycle.
+export { decideExtend, decideRelease, holdAsSeen, orderAsSeen } from './rules.js';
+export type { ExtendDecision, HoldLifetime, ReleaseDecision } from './rules.js';
 export { findViolations } from './audit.js';
 export type { Violation } from './audit.js';
 export { DECIMAL_PRICE, formatCents, MAX_PRICE_CENTS, parseCents } from './money.js';

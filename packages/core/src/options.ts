@@ -9,6 +9,8 @@ export interface EngineSettings {
   maxBatch: number;
   releaseBatch: number;
   soldOutWindowMs: number;
+  // Hold lifecycle: how far extensions may push a hold's expiry, counted from its creation.
+  holdMaxLifetimeMs: number;
 }
 
 export const ENGINE_DEFAULTS: Readonly<EngineSettings> = Object.freeze({
@@ -19,6 +21,8 @@ export const ENGINE_DEFAULTS: Readonly<EngineSettings> = Object.freeze({
   maxBatch: 256,
   releaseBatch: 500,
   soldOutWindowMs: 10,
+  // Hold lifecycle.
+  holdMaxLifetimeMs: 600_000,
 });
 
 /** Settings that may be 0 (turned off); every other one must be at least 1. */
@@ -34,6 +38,13 @@ export function resolveSettings(options: FlashSaleOptions): EngineSettings {
       throw new RangeError(`${name} must be ${least === 0 ? 'a non-negative' : 'a positive'} integer, got ${value}`);
     }
     settings[name] = value;
+  }
+  // Hold lifecycle: a maximum lifetime shorter than one lifetime could not be honoured. Left
+  // unset, it is the default or the hold lifetime, whichever is longer, so a configuration that
+  // only sets a long `holdTtlMs` (30 minutes, say) stays valid: its holds then cannot be extended.
+  if (options.holdMaxLifetimeMs === undefined) settings.holdMaxLifetimeMs = Math.max(settings.holdMaxLifetimeMs, settings.holdTtlMs);
+  else if (settings.holdMaxLifetimeMs < settings.holdTtlMs) {
+    throw new RangeError(`holdMaxLifetimeMs must be at least holdTtlMs (${settings.holdTtlMs}), got ${settings.holdMaxLifetimeMs}`);
   }
   return settings;
 }

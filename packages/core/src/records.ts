@@ -1,5 +1,5 @@
-import type { OrderCreated, Product } from './api.js';
-import type { OrderRecord, ProductRecord } from './domain.js';
+import type { HoldState, OrderCreated, Product } from './api.js';
+import type { HoldRecord, OrderRecord, ProductRecord } from './domain.js';
 import { formatCents } from './money.js';
 
 /** A stored product as the engine answers it, its price as a decimal string too. */
@@ -20,4 +20,10 @@ export function toOrderCreated(order: OrderRecord, replayed: boolean): OrderCrea
     paymentDeadline: order.paymentDeadline,
     replayed,
   };
+}
+
+// Hold lifecycle.
+/** A stored hold as its owner reads it. */
+export function toHoldState(hold: HoldRecord, orderId: number | null): HoldState {
+  return { holdId: hold.id, productId: hold.productId, qty: hold.qty, status: hold.status, expiresAt: hold.expiresAt, orderId };
 }

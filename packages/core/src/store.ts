@@ -1,5 +1,6 @@
 import type { EpochMs, HoldRecord, OrderRecord, PaymentStatus, ProductRecord } from './domain.js';
 import type { IdempotencyKey, Replayable } from './idempotency.js';
+import type { HoldLifetime } from './rules.js';
 
 /**
  * The storage port: everything the engine needs from a database. Every method is ONE atomic unit;
@@ -57,6 +58,25 @@ export interface FlashSaleStore {
   ping(): Promise<void>;
 
   close(): Promise<void>;
+
+  // Hold lifecycle: the buyer's side of a hold. Each is one atomic unit, deciding on the hold row
+  // it has locked (or read, for the two reads) with the core's rules.
+
+  /**
+   * Gives an active hold's stock back at once, per `decideRelease`: the hold becomes `released`
+   * and its units return to the product in the same unit, exactly once whatever races it (an
+   * order on the hold, an expiry pass, another release).
+   */
+  releaseHold(request: ReleaseHoldRequest): Promise<ReleaseHoldOutcome>;
+
+  /** Moves an active hold's expiry, per `decideExtend` applied to the locked row. */
+  extendHold(request: ExtendHoldRequest): Promise<ExtendHoldOutcome>;
+
+  /** A hold and the id of its order, per `holdAsSeen`. */
+  getHold(request: GetHoldRequest): Promise<HoldReading>;
+
+  /** An order, for the token of its hold, per `orderAsSeen`. */
+  getOrder(request: GetOrderRequest): Promise<OrderReading>;
 }
 
 /**
@@ -120,7 +140,15 @@ export interface CreateOrderRequest {
 
 export type CreateOrderOutcome =
   | { kind: 'created'; order: OrderRecord }
-  | { kind: 'refused'; code: 'invalid_hold' | 'hold_expired' | 'hold_used' };
+  | {
+      kind: 'refused';
+      code:
+        | 'invalid_hold'
+        | 'hold_expired'
+        | 'hold_used'
+        // Hold lifecycle.
+        | 'hold_released';
+    };
 
 export interface ApplyPaymentRequest {
   orderId: number;
@@ -171,3 +199,50 @@ export interface AuditSnapshot {
   /** Ids of orders whose qty or product differ from their hold's. */
   ordersNotMatchingHold: number[];
 }
+
+// Hold lifecycle: the requests and answers of the buyer's side of a hold.
+
+export interface ReleaseHoldRequest {
+  holdId: number;
+  tokenHash: string;
+  now: EpochMs;
+}
+
+/**
+ * released: the hold is released; `effect` says whether this call gave its stock back
+ * (`released`) or found it given back already (`none`, a repeat).
+ */
+export type ReleaseHoldOutcome =
+  | { kind: 'released'; hold: HoldRecord; effect: 'released' | 'none' }
+  | { kind: 'refused'; code: 'invalid_hold' | 'hold_used' | 'hold_expired' };
+
+/**
+ * The store computes the new expiry from the locked row (`decideExtend`), since the cap counts
+ * from the hold's `createdAt`, which the engine does not know without reading the row first.
+ */
+export interface ExtendHoldRequest extends HoldLifetime {
+  holdId: number;
+  tokenHash: string;
+  now: EpochMs;
+}
+
+export type ExtendHoldOutcome =
+  | { kind: 'extended'; hold: HoldRecord }
+  | { kind: 'refused'; code: 'invalid_hold' | 'hold_used' | 'hold_released' | 'hold_expired' | 'hold_extension_limit' };
+
+export interface GetHoldRequest {
+  holdId: number;
+  tokenHash: string;
+  now: EpochMs;
+}
+
+/** `orderId` is the id of the order the hold became, null until it is converted. */
+export type HoldReading = { kind: 'found'; hold: HoldRecord; orderId: number | null } | { kind: 'refused'; code: 'invalid_hold' };
+
+export interface GetOrderRequest {
+  orderId: number;
+  /** The hash of the token of the order's hold. */
+  tokenHash: string;
+}
+
+export type OrderReading = { kind: 'found'; order: OrderRecord } | { kind: 'refused'; code: 'invalid_order' };

@@ -98,6 +98,17 @@ export const restockInputSchema = z.strictObject({
   qty: z.int().positive().max(INPUT_LIMITS.restockQty.max),
 });
 
+// Hold lifecycle: a hold (or an order) and the hold's token.
+export const holdTokenInputSchema = z.strictObject({
+  holdId: idSchema,
+  token: storableText(INPUT_LIMITS.token.maxLength),
+});
+
+export const orderTokenInputSchema = z.strictObject({
+  orderId: idSchema,
+  token: storableText(INPUT_LIMITS.token.maxLength),
+});
+
 /** Parses `input` or throws `invalid_input` naming every problem. */
 export function parseInput<T>(schema: z.ZodType<T>, input: unknown): T {
   const result = schema.safeParse(input);

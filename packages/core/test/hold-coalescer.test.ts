@@ -140,6 +140,17 @@ describe('HoldCoalescer on a sold-out product', () => {
     expect(batches.length).toBeGreaterThan(3);
   });
 
+  it('stops gathering at once when told stock came back (a release)', async () => {
+    const { store, batches } = soldOutStore();
+    const coalescer = new HoldCoalescer(store, { maxBatch: 256, soldOutWindowMs: 60_000 });
+    await coalescer.reserve(request(1));
+    coalescer.stockReturned(1);
+    await waves(coalescer, 3, 4);
+    // The first wave goes at once; its answer (still 0 left here) makes the rest gather again.
+    // Without the call all three waves gather into one batch: [1, 12].
+    expect(batches).toEqual([1, 4, 8]);
+  });
+
   it('does not gather for a product that has stock', async () => {
     const batches: number[] = [];
     const store = {

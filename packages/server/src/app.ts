@@ -13,12 +13,14 @@ import { validationHook } from './middleware/validation-hook.js';
 import { webhookSignature } from './middleware/webhook-signature.js';
 import { bodyLimit, DEFAULT_MAX_BODY_BYTES } from './node-http/body-limit.js';
 import { clientAddress, type ClientKey, type TrustProxy } from './node-http/client-address.js';
+import { LOG_REDACTION } from './observability/log-redaction.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { loggerLineWriter, type RequestLineWriter } from './observability/request-log.js';
 import { assertPositiveInteger } from './positive-integer.js';
 import type { LimiterFactory, RateLimitPolicy } from './rate-limit/limiter.js';
 import { memoryLimiter } from './rate-limit/memory-limiter.js';
 import { adminRoutes } from './routes/admin.js';
+import { holdLifecycleRoutes } from './routes/hold-lifecycle.js';
 import { holdRoutes } from './routes/holds.js';
 import { opsRoutes } from './routes/ops.js';
 import { orderRoutes } from './routes/orders.js';
@@ -104,7 +106,7 @@ export interface AppOptions {
  */
 export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   const { engine } = options;
-  const logger = options.logger === false ? undefined : (options.logger ?? pino());
+  const logger = options.logger === false ? undefined : (options.logger ?? pino({ redact: LOG_REDACTION }));
   const metrics = options.metrics === false ? undefined : (options.metrics ?? createMetrics());
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const body = bodyLimit(maxBodyBytes);
@@ -119,9 +121,15 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   if (log || metrics) app.use('*', observeRequests({ log, metrics }));
 
   const signed = options.webhookSecret !== undefined && options.webhookSecret !== '';
-  app.route('/', productRoutes({ engine, guards: limit('products') }));
-  app.route('/', holdRoutes({ engine, guards: limit('holds'), maxBodyBytes }));
-  app.route('/', orderRoutes({ engine, guards: [...limit('orders'), body], maxBodyBytes }));
+  // One limiter per limit, shared by every route it counts: releases and extensions count with
+  // orders, reads of a hold or an order with products.
+  const productsLimit = limit('products');
+  const holdsLimit = limit('holds');
+  const ordersLimit = limit('orders');
+  app.route('/', productRoutes({ engine, guards: productsLimit }));
+  app.route('/', holdRoutes({ engine, guards: holdsLimit, maxBodyBytes }));
+  app.route('/', orderRoutes({ engine, guards: [...ordersLimit, body], readGuards: productsLimit, maxBodyBytes }));
+  app.route('/', holdLifecycleRoutes({ engine, writeGuards: [...ordersLimit, body], readGuards: productsLimit, maxBodyBytes }));
   app.route('/', paymentRoutes({
     engine,
     signed,

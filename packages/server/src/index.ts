@@ -24,5 +24,6 @@ export type { ProblemCode, ServerProblemCode } from './problems/catalog.js';
 export type { ProblemBody } from './problems/render.js';
 export type { AppEnv } from './env.js';
 export { createServerLog, LOG_LEVELS } from './observability/server-log.js';
+export { LOG_REDACTION } from './observability/log-redaction.js';
 export type { LogLevel, ServerLog, ServerLogOptions } from './observability/server-log.js';
 export type { BufferedOutput, BufferedOutputOptions, LogOutput } from './observability/log-output.js';

@@ -100,8 +100,19 @@ describe('operations endpoints', () => {
         '/readyz',
         '/problems/{code}',
         '/metrics',
+        // Hold lifecycle.
+        '/api/holds/{id}',
+        '/api/holds/{id}/release',
+        '/api/holds/{id}/extend',
+        '/api/orders/{id}',
       ].sort(),
     );
+    expect(Object.keys(doc.paths['/api/holds/{id}/release']!.post!.responses).sort()).toEqual(['200', '400', '403', '413', '429', '4XX', '503']);
+    expect(Object.keys(doc.paths['/api/holds/{id}/extend']!.post!.responses).sort()).toEqual(['200', '400', '403', '409', '413', '429', '4XX', '503']);
+    for (const read of ['/api/holds/{id}', '/api/orders/{id}']) {
+      expect(Object.keys(doc.paths[read]!.get!.responses).sort()).toEqual(['200', '400', '401', '403', '429', '4XX', '503']);
+      expect(doc.paths[read]!.get!.parameters!.map((p) => [p.name, p.in, p.required])).toEqual(expect.arrayContaining([['id', 'path', true], ['hold-token', 'header', true]]));
+    }
     expect(Object.keys(doc.paths['/api/holds']!.post!.responses).sort()).toEqual(['201', '400', '404', '409', '413', '422', '429', '4XX', '503']);
     expect(Object.keys(doc.paths['/api/orders']!.post!.responses).sort()).toEqual(['201', '400', '403', '409', '413', '422', '429', '4XX', '503']);
     expect(Object.keys(doc.paths['/api/payments/webhook']!.post!.responses).sort()).toEqual(['200', '400', '401', '404', '409', '413', '422', '429', '4XX', '503']);
@@ -138,6 +149,10 @@ describe('operations endpoints', () => {
       'get /api/products/{id}': [],
       'post /api/holds': [],
       'post /api/orders': [],
+      'get /api/holds/{id}': [],
+      'post /api/holds/{id}/release': [],
+      'post /api/holds/{id}/extend': [],
+      'get /api/orders/{id}': [],
       'post /api/payments/webhook': [{ webhookSignature: [] }],
       'post /api/admin/products': [{ adminBearer: [] }],
       'post /api/admin/products/{id}/restock': [{ adminBearer: [] }],

@@ -8,7 +8,8 @@ import { rawExchange } from './support/raw-socket.js';
 
 /**
  * Secrets never leave where they belong: a hold token appears only in the answer that created the
- * hold (and that answer's idempotent replay); the admin token, the webhook secret, signatures and
+ * hold (and that answer's idempotent replay), never in a read, release or extension of it, nor
+ * when sent in the Hold-Token header; the admin token, the webhook secret, signatures and
  * idempotency keys appear nowhere. Checked over a full purchase flow on the real server, with
  * every kind of failure, against everything an operator or attacker could read: the log, the
  * /metrics text and every other answer body.
@@ -25,7 +26,7 @@ interface Answer {
   body: string;
 }
 
-test('hold tokens, the admin token, the webhook secret, signatures and keys never reach logs, metrics or other answers', async () => {
+test('hold tokens (in bodies and in the Hold-Token header), the admin token, the webhook secret, signatures and keys never reach logs, metrics or other answers', async () => {
   const adminToken = 'admin-TOKEN-6b1f0c2e9d';
   const secret = generateWebhookSecret();
   const { logger, lines } = captureLogger();
@@ -51,7 +52,7 @@ test('hold tokens, the admin token, the webhook secret, signatures and keys neve
   const call = async (what: string, method: string, path: string, body?: string, headers: Record<string, string> = {}) => {
     const res = await fetch(`${server.url}${path}`, {
       method,
-      headers: { 'content-type': 'application/json', ...headers },
+      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
       ...(body === undefined ? {} : { body }),
     });
     const answer = { what, status: res.status, body: await res.text() };
@@ -99,6 +100,26 @@ test('hold tokens, the admin token, the webhook secret, signatures and keys neve
   await call('order hold used', 'POST', '/api/orders', json({ hold_id: first!.hold_id, token: first!.token }));
   await call('order key reused', 'POST', '/api/orders', json({ hold_id: second!.hold_id, token: second!.token }), { 'idempotency-key': orderKey });
   const other = JSON.parse((await call('order', 'POST', '/api/orders', json({ hold_id: third!.hold_id, token: third!.token }))).body) as { order_id: number };
+
+  // Hold lifecycle: reads with the token in a header (right, wrong, another hold's, too long,
+  // missing), an extension and a release with right and wrong tokens.
+  const fifth = holds[4]!;
+  await call('read hold', 'GET', `/api/holds/${fifth.hold_id}`, undefined, { 'hold-token': fifth.token });
+  await call('read hold wrong token', 'GET', `/api/holds/${fifth.hold_id}`, undefined, { 'hold-token': wrongToken });
+  await call('read hold token of another hold', 'GET', `/api/holds/${fifth.hold_id}`, undefined, { 'hold-token': second!.token });
+  await call('read hold token too long', 'GET', `/api/holds/${fifth.hold_id}`, undefined, { 'hold-token': fifth.token.repeat(9) });
+  await call('read hold without token', 'GET', `/api/holds/${fifth.hold_id}`);
+  await call('read order', 'GET', `/api/orders/${order.order_id}`, undefined, { 'hold-token': first!.token });
+  await call('read order token of another hold', 'GET', `/api/orders/${order.order_id}`, undefined, { 'hold-token': fifth.token });
+  await call('read unknown order', 'GET', '/api/orders/9999', undefined, { 'hold-token': first!.token });
+  await call('extend', 'POST', `/api/holds/${fifth.hold_id}/extend`, json({ token: fifth.token }));
+  await call('extend wrong token', 'POST', `/api/holds/${fifth.hold_id}/extend`, json({ token: wrongToken }));
+  await call('release token of another hold', 'POST', `/api/holds/${fifth.hold_id}/release`, json({ token: second!.token }));
+  await call('release token too long', 'POST', `/api/holds/${fifth.hold_id}/release`, json({ token: fifth.token.repeat(9) }));
+  await call('release', 'POST', `/api/holds/${fifth.hold_id}/release`, json({ token: fifth.token }));
+  await call('release again', 'POST', `/api/holds/${fifth.hold_id}/release`, json({ token: fifth.token }));
+  await call('extend released', 'POST', `/api/holds/${fifth.hold_id}/extend`, json({ token: fifth.token }));
+
   clock.advance(3 * 60_000);
   await call('order hold expired', 'POST', '/api/orders', json({ hold_id: fourth!.hold_id, token: fourth!.token }));
 
@@ -142,6 +163,8 @@ test('hold tokens, the admin token, the webhook secret, signatures and keys neve
   };
   // The flow covered what it claims to: every kind of refusal and the 500.
   expect(new Set(answers.map((a) => a.status))).toEqual(new Set([200, 201, 400, 401, 403, 409, 413, 422, 500]));
+  // The hold lifecycle's answers are in that set: reads, an extension, releases, and their refusals.
+  expect(answers.filter((a) => /^(read|extend|release)/.test(a.what)).map((a) => a.status).sort()).toEqual([200, 200, 200, 200, 200, 400, 400, 400, 401, 403, 403, 403, 403, 403, 403]);
   expect(lines.some((line) => line.msg === 'unexpected error')).toBe(true);
   expect(lines.filter((line) => line.msg === 'client error')).toHaveLength(2);
 

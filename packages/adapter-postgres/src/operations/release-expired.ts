@@ -6,9 +6,11 @@ import { sql } from '../statement.js';
 /*
  * One release pass, in one transaction:
  * 1. Up to `limit` due holds and up to `limit` due orders are locked with FOR UPDATE SKIP LOCKED
- *    and marked expired in one statement. A row another pass (or a createOrder, or a payment) has
- *    locked is skipped rather than waited for, so concurrent passes share the work and each row
- *    is released by exactly one of them; the status guard in the UPDATE re-checks it after locking.
+ *    and marked expired in one statement. A row another pass (or a createOrder, a payment, a
+ *    release or an extension) has locked is skipped rather than waited for, so concurrent passes
+ *    share the work and each row is released by exactly one of them. The UPDATE re-checks the
+ *    status and the deadline on the row it has locked: an extension that committed after this
+ *    statement's snapshot was taken moved `expires_at`, and the hold must then stay active.
  * 2. The units come back to their products, whose rows are locked in id order first so two passes
  *    returning stock to the same products cannot deadlock.
  */
@@ -21,7 +23,7 @@ const EXPIRE_DUE = sql(
      FOR UPDATE SKIP LOCKED
    ), expired_holds AS (
      UPDATE holds h SET status = 'expired' FROM due_holds d
-     WHERE h.id = d.id AND h.status = 'active'
+     WHERE h.id = d.id AND h.status = 'active' AND h.expires_at <= $1::bigint
      RETURNING h.product_id, h.qty
    ), due_orders AS (
      SELECT id FROM orders WHERE status = 'pending' AND payment_deadline <= $1::bigint
@@ -29,7 +31,7 @@ const EXPIRE_DUE = sql(
      FOR UPDATE SKIP LOCKED
    ), expired_orders AS (
      UPDATE orders o SET status = 'expired' FROM due_orders d
-     WHERE o.id = d.id AND o.status = 'pending'
+     WHERE o.id = d.id AND o.status = 'pending' AND o.payment_deadline <= $1::bigint
      RETURNING o.product_id, o.qty
    )
    SELECT 'hold' AS kind, product_id, count(*) AS rows, sum(qty) AS units FROM expired_holds GROUP BY product_id

@@ -50,7 +50,8 @@ export function renderTable(report: BenchReport): string {
     const f = report.flow;
     if (f) {
       lines.push('');
-      lines.push(`flow: ${f.winners} winners: ${f.abandoned} abandoned, ${f.ordered} ordered; ${f.paid} paid, ${f.failed} failed, ${f.unpaid} never paid, ${f.late_paid} paid late`);
+      lines.push(`flow: ${f.winners} winners: ${f.abandoned} abandoned, ${f.released} released, ${f.ordered} ordered; ${f.paid} paid, ${f.failed} failed, ${f.unpaid} never paid, ${f.late_paid} paid late`);
+      lines.push(`      hold lifecycle: ${f.repeated_releases} releases sent twice at once, ${f.extended} holds extended (${f.extensions_at_cap} at their cap), ${f.order_reads} order reads`);
       lines.push(`      mess: ${f.duplicate_webhooks} duplicate webhooks (same key, in parallel), ${f.retries_new_key} retries with new keys, ${f.conflicting_webhooks} conflicting outcomes, ${f.key_reuse_other_body} keys reused with another body, ${f.double_order_attempts} double orders, ${f.wrong_token_attempts} wrong tokens`);
       lines.push(`      expiry pass released ${f.expiry_pass.holds} holds and ${f.expiry_pass.orders} orders (${f.expiry_pass.units} units)`);
     }

@@ -60,6 +60,15 @@ export interface FlowSummary {
   double_order_attempts: number;
   wrong_token_attempts: number;
   expiry_pass: { holds: number; orders: number; units: number };
+  // Hold lifecycle.
+  /** Buyers whose release answered 200, and how many of them sent it twice at once. */
+  released: number;
+  repeated_releases: number;
+  /** Buyers who extended their hold before ordering, and extensions refused at the cap (a target's). */
+  extended: number;
+  extensions_at_cap: number;
+  /** Reads of an order with its hold's token: polls while the webhook was on its way, and the final reads. */
+  order_reads: number;
 }
 
 /** Everything a run found; `--json` prints it as is. */

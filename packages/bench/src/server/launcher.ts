@@ -5,6 +5,8 @@ export interface ServerLaunchOptions {
   /** Bearer token of the admin API, so the bench can create its product. */
   adminToken: string;
   holdTtlMs: number;
+  /** How far a buyer may extend a hold, from its creation (`--hold-max-lifetime`). */
+  holdMaxLifetimeMs: number;
   paymentTtlMs: number;
   sweepIntervalMs: number;
 }
@@ -26,7 +28,7 @@ export type ServerLauncher = (options: ServerLaunchOptions) => Promise<LaunchedS
  * The `flashsale serve` arguments for a bench server: loopback, a free port, rate limits off (the
  * stampede comes from one client address), and the given TTLs.
  *
- * @example serveArgs({ db: 'b.db', adminToken: 't', holdTtlMs: 120000, paymentTtlMs: 900000, sweepIntervalMs: 5000 })
+ * @example serveArgs({ db: 'b.db', adminToken: 't', holdTtlMs: 120000, holdMaxLifetimeMs: 600000, paymentTtlMs: 900000, sweepIntervalMs: 5000 })
  * // ['serve', '--db', 'b.db', '--port', '0', '--host', '127.0.0.1', '--no-rate-limit', ...]
  */
 export function serveArgs(options: ServerLaunchOptions): string[] {
@@ -38,6 +40,7 @@ export function serveArgs(options: ServerLaunchOptions): string[] {
     '--no-rate-limit',
     '--admin-token', options.adminToken,
     '--hold-ttl', `${options.holdTtlMs}ms`,
+    '--hold-max-lifetime', `${options.holdMaxLifetimeMs}ms`,
     '--payment-ttl', `${options.paymentTtlMs}ms`,
     '--sweep-interval', `${options.sweepIntervalMs}ms`,
   ];

@@ -21,6 +21,9 @@ interface AuditInput {
   flow: FlowResult;
   /** Answers with status 5xx, or with no answer at all, in any phase. */
   serverErrors: string[];
+  // Hold lifecycle.
+  /** Units the server counted as given back by releases during the flow; undefined without /metrics. */
+  releasedUnitsByServer: number | undefined;
 }
 
 interface HoldRow {
@@ -33,6 +36,8 @@ interface OrderRow {
   hold_id: number;
   qty: number;
   status: string;
+  amount_cents: number;
+  payment_deadline: number;
 }
 
 /**
@@ -47,8 +52,8 @@ export async function auditStampede(input: AuditInput): Promise<Invariant[]> {
     [productId],
   );
   const orders = await opened.query<OrderRow>(
-    'SELECT id, hold_id, qty, status FROM orders WHERE product_id = ?',
-    'SELECT id::int AS id, hold_id::int AS hold_id, qty::int AS qty, status FROM orders WHERE product_id = $1',
+    'SELECT id, hold_id, qty, status, amount_cents, payment_deadline FROM orders WHERE product_id = ?',
+    'SELECT id::int AS id, hold_id::int AS hold_id, qty::int AS qty, status, amount_cents::float8 AS amount_cents, payment_deadline::float8 AS payment_deadline FROM orders WHERE product_id = $1',
     [productId],
   );
   const product = await opened.store.getProduct(productId);
@@ -106,7 +111,8 @@ export async function auditStampede(input: AuditInput): Promise<Invariant[]> {
   for (const buyer of flow.buyers) {
     const row = holdById.get(buyer.hold.holdId);
     if (buyer.orderId === undefined) {
-      if (row && row.status !== 'expired') orderProblems.push(`abandoned hold ${buyer.hold.holdId} is ${row.status}, not expired`);
+      const wanted = buyer.released ? 'released' : 'expired';
+      if (row && row.status !== wanted) orderProblems.push(`${buyer.released ? 'released' : 'abandoned'} hold ${buyer.hold.holdId} is ${row.status}, not ${wanted}`);
       continue;
     }
     const order = orderById.get(buyer.orderId);
@@ -137,6 +143,47 @@ export async function auditStampede(input: AuditInput): Promise<Invariant[]> {
     'every failed or abandoned unit back in stock exactly once',
     available === expectedAvailable ? [] : [`available stock is ${available}, expected ${expectedAvailable} (stock ${stock} - ${completedUnits} sold)`],
     `available ${available} = stock ${stock} - ${completedUnits} sold`,
+  );
+
+  // Hold lifecycle: every release gave its units back once, and every order read told the truth.
+  const releasers = flow.buyers.filter((b) => b.released);
+  const releasedUnits = releasers.reduce((sum, b) => sum + b.hold.qty, 0);
+  const releasedRows = holds.filter((h) => h.status === 'released');
+  const releaseProblems: string[] = [];
+  const releasedIds = new Set(releasers.map((b) => b.hold.holdId));
+  for (const row of releasedRows) if (!releasedIds.has(Number(row.id))) releaseProblems.push(`hold ${row.id} is released in storage, but no release of it answered 200`);
+  const storedUnits = releasedRows.reduce((sum, h) => sum + Number(h.qty), 0);
+  if (storedUnits !== releasedUnits) releaseProblems.push(`released holds in storage carry ${storedUnits} units, the ${releasers.length} answered releases ${releasedUnits}`);
+  if (input.releasedUnitsByServer !== undefined && input.releasedUnitsByServer !== releasedUnits) {
+    releaseProblems.push(`the server gave back ${input.releasedUnitsByServer} units for releases (flashsale_stock_released_units_total{cause="released"}), the answered releases hold ${releasedUnits}`);
+  }
+  check(
+    'every release returned its units exactly once',
+    releaseProblems,
+    `${releasers.length} releases (${flow.summary.repeated_releases} sent twice at once): ${releasedUnits} units, as many released holds in storage${input.releasedUnitsByServer === undefined ? '' : ' and in the server\'s count'}`,
+  );
+
+  const readProblems: string[] = [];
+  for (const buyer of flow.buyers) {
+    if (buyer.orderId === undefined) continue;
+    const order = orderById.get(buyer.orderId);
+    const read = buyer.lastOrderRead;
+    if (!order || !read) continue; // a missing order or read is reported above
+    const expected = {
+      order_id: buyer.orderId,
+      hold_id: Number(order.hold_id),
+      qty: Number(order.qty),
+      status: order.status,
+      amount: (Number(order.amount_cents) / 100).toFixed(2),
+      payment_deadline: new Date(Number(order.payment_deadline)).toISOString(),
+    };
+    const differs = (Object.keys(expected) as (keyof typeof expected)[]).filter((field) => read[field] !== expected[field]);
+    if (differs.length > 0) readProblems.push(`order ${buyer.orderId} read ${differs.map((f) => `${f} ${JSON.stringify(read[f])}`).join(', ')}; storage has ${differs.map((f) => JSON.stringify(expected[f])).join(', ')}`);
+  }
+  check(
+    'every order read agrees with the final state',
+    readProblems,
+    `${flow.summary.order_reads} reads of ${flow.summary.ordered} orders with their hold's token: each page saw its webhook land, each last read matches storage`,
   );
 
   check('API answers as specified', flow.contract, 'every flow answer had the status the API promises');

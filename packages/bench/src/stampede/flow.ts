@@ -4,12 +4,14 @@ import type { FlowSummary } from '../report/types.js';
 import { runLimited, type ApiClient, type ApiResponse } from './api-client.js';
 import type { GrantedHold } from './hold-phase.js';
 import type { StockLedger } from './ledger.js';
+import { pollOrderUntil, readOrder } from './order-reads.js';
 
 /**
- * What a buyer who got a hold does next. Shares (of winners): abandon 15%, pay 55%, payment fails
- * 15%, never pay 7.5% (the order expires), pay late 7.5% (success after the order expired).
+ * What a buyer who got a hold does next. Shares (of winners): abandon 7.5%, release the hold
+ * 7.5%, pay 55%, payment fails 15%, never pay 7.5% (the order expires), pay late 7.5% (success
+ * after the order expired).
  */
-type Fate = 'abandon' | 'paid' | 'failed' | 'unpaid' | 'late';
+type Fate = 'abandon' | 'release' | 'paid' | 'failed' | 'unpaid' | 'late';
 
 export interface Buyer {
   hold: GrantedHold;
@@ -23,6 +25,17 @@ export interface Buyer {
   orderId?: number;
   /** The order status the buyer's last accepted webhook answered, or undefined. */
   finalOrderStatus?: string;
+  // Hold lifecycle.
+  /** A releasing buyer sends its release twice at once (30%). */
+  releaseTwice: boolean;
+  /** Extends its hold before ordering (10% of those who order), as a slow payment page would. */
+  extendFirst: boolean;
+  /** True once its release answered 200. */
+  released?: boolean;
+  /** Every status its order read answered while it waited for the webhook. */
+  orderReads: string[];
+  /** Its order as read after the whole flow, to compare with storage. */
+  lastOrderRead?: Record<string, unknown>;
 }
 
 export interface FlowResult {
@@ -50,11 +63,13 @@ const WEBHOOK = '/api/payments/webhook';
 
 /**
  * Walks the buyers who got a hold through the rest of a sale, with the mess of real traffic:
- * orders (some after a wrong-token try, some sent twice at once), payment webhooks in random order
- * across orders, some delivered three times at once with the same key, retries with new keys,
- * conflicting outcomes, a key reused with another body, failed payments, abandoned holds and unpaid
- * orders left to expire, then one expiry pass and late payments for expired orders. Every answer is
- * checked against the API contract (docs/api.md).
+ * releases of holds given up (some sent twice at once), extensions before ordering, orders (some
+ * after a wrong-token try, some sent twice at once), payment webhooks in random order across
+ * orders, some delivered three times at once with the same key, while each buyer's page reads its
+ * order until the webhook lands; retries with new keys, conflicting outcomes, a key reused with
+ * another body, failed payments, abandoned holds and unpaid orders left to expire, then one expiry
+ * pass, late payments for expired orders, and a last read of every order. Every answer is checked
+ * against the API contract (docs/api.md).
  */
 export async function runFlow(options: FlowOptions): Promise<FlowResult> {
   const { client, rng, ledger } = options;
@@ -75,6 +90,11 @@ export async function runFlow(options: FlowOptions): Promise<FlowResult> {
     double_order_attempts: 0,
     wrong_token_attempts: 0,
     expiry_pass: { holds: 0, orders: 0, units: 0 },
+    released: 0,
+    repeated_releases: 0,
+    extended: 0,
+    extensions_at_cap: 0,
+    order_reads: 0,
   };
   const expect = (what: string, res: ApiResponse, ok: boolean, wanted: string) => {
     if (!ok) contract.push(`${what}: expected ${wanted}, got ${res.status}${res.json?.code ? ` ${String(res.json.code)}` : ''}`);
@@ -89,9 +109,18 @@ export async function runFlow(options: FlowOptions): Promise<FlowResult> {
 
   const buyers: Buyer[] = options.holds.map((hold) => {
     const r = rng.next();
-    const fate: Fate = r < 0.15 ? 'abandon' : r < 0.7 ? 'paid' : r < 0.85 ? 'failed' : r < 0.925 ? 'unpaid' : 'late';
+    const fate: Fate = r < 0.075 ? 'abandon' : r < 0.15 ? 'release' : r < 0.7 ? 'paid' : r < 0.85 ? 'failed' : r < 0.925 ? 'unpaid' : 'late';
     // Every choice is drawn here, in a fixed order, so --seed repeats them whatever the timing.
-    return { hold, fate, wrongTokenFirst: rng.chance(0.03), orderTwice: rng.chance(0.05), webhookCopies: rng.chance(0.3) ? 3 : 1 };
+    return {
+      hold,
+      fate,
+      wrongTokenFirst: rng.chance(0.03),
+      orderTwice: rng.chance(0.05),
+      webhookCopies: rng.chance(0.3) ? 3 : 1,
+      releaseTwice: rng.chance(0.3),
+      extendFirst: rng.chance(0.1),
+      orderReads: [],
+    };
   });
   let step = '';
   let total = 0;
@@ -104,11 +133,48 @@ export async function runFlow(options: FlowOptions): Promise<FlowResult> {
   };
   const tick = () => options.onProgress?.(step, (done += 1), total);
 
-  // Orders.
-  const ordering = buyers.filter((b) => b.fate !== 'abandon');
-  summary.abandoned = buyers.length - ordering.length;
+  // Releases: buyers who give up say so, and their stock is back on sale at once.
+  const releaseTasks = rng.shuffle(buyers.filter((b) => b.fate === 'release').map((buyer) => safely(`release of hold ${buyer.hold.holdId}`, async () => {
+    const { holdId, token, qty } = buyer.hold;
+    const sentAt = Date.now();
+    if (buyer.releaseTwice) summary.repeated_releases += 1;
+    const answers = await Promise.all((buyer.releaseTwice ? [0, 1] : [0]).map(() => client.post('release', `/api/holds/${holdId}/release`, { token })));
+    const released = answers.filter((a) => a.status === 200 && a.json?.hold_id === holdId && a.json.status === 'released' && a.json.qty === qty);
+    if (released.length === answers.length) {
+      buyer.released = true;
+      summary.released += 1;
+      ledger.returned(sentAt, qty);
+    } else if (answers.every((a) => a.status === 400 && a.json?.code === 'hold_expired') && sentAt >= buyer.hold.expiresAt) {
+      // On a target with short holds it expired first: it comes back as an abandoned one does.
+      buyer.fate = 'abandon';
+    } else {
+      const odd = answers.find((a) => !released.includes(a)) ?? answers[0]!;
+      expect(`POST /api/holds/{id}/release${buyer.releaseTwice ? ' twice at once' : ''}`, odd, false, `200 {hold_id, status: "released", qty: ${qty}} to every copy`);
+      buyer.fate = 'abandon';
+    }
+    tick();
+  })));
+  begin('releases', releaseTasks.length);
+  await runLimited(releaseTasks, options.concurrency);
+
+  // Orders, some after an extension of the hold.
+  const ordering = buyers.filter((b) => b.fate !== 'abandon' && b.fate !== 'release');
+  summary.abandoned = buyers.filter((b) => b.fate === 'abandon').length;
   const orderTasks = rng.shuffle(ordering.map((buyer) => safely(`order for hold ${buyer.hold.holdId}`, async () => {
     const body = { hold_id: buyer.hold.holdId, token: buyer.hold.token };
+    if (buyer.extendFirst) {
+      const extended = await client.post('extend', `/api/holds/${buyer.hold.holdId}/extend`, { token: buyer.hold.token });
+      const expiresAt = typeof extended.json?.expires_at === 'string' ? Date.parse(extended.json.expires_at) : Number.NaN;
+      if (extended.status === 200 && extended.json?.hold_id === buyer.hold.holdId && expiresAt >= buyer.hold.expiresAt) {
+        summary.extended += 1;
+        buyer.hold.expiresAt = expiresAt;
+      } else if (extended.status === 409 && extended.json?.code === 'hold_extension_limit') {
+        // A target whose holds already live as long as its maximum lifetime.
+        summary.extensions_at_cap += 1;
+      } else {
+        expect('POST /api/holds/{id}/extend', extended, false, `200 with an expires_at no earlier than ${new Date(buyer.hold.expiresAt).toISOString()}, or 409 hold_extension_limit`);
+      }
+    }
     if (buyer.wrongTokenFirst) {
       summary.wrong_token_attempts += 1;
       const wrong = await client.post('orders', '/api/orders', { ...body, token: randomBytes(32).toString('hex') });
@@ -144,7 +210,8 @@ export async function runFlow(options: FlowOptions): Promise<FlowResult> {
     return client.postRaw('webhook', WEBHOOK, body, { 'idempotency-key': key, ...options.sign?.(body) });
   };
 
-  // First deliveries, in random order across orders; some delivered three times at once.
+  // First deliveries, in random order across orders; some delivered three times at once. Each
+  // buyer's checkout page reads its order meanwhile, until the webhook has landed.
   const firstTasks = rng.shuffle(ordered.filter((b) => b.fate === 'paid' || b.fate === 'failed').map((buyer) =>
     safely(`webhook for order ${buyer.orderId}`, async () => {
       const status = buyer.fate === 'paid' ? 'success' : 'failed';
@@ -153,7 +220,11 @@ export async function runFlow(options: FlowOptions): Promise<FlowResult> {
       if (copies > 1) summary.duplicate_webhooks += copies - 1;
       if (status === 'failed') ledger.returned(Date.now(), buyer.hold.qty);
       const key = `pay-${run}-${buyer.orderId}-1`;
-      const answers = await Promise.all(Array.from({ length: copies }, () => pay(buyer, status, key)));
+      const delivery = Promise.all(Array.from({ length: copies }, () => pay(buyer, status, key)));
+      const [answers, polled] = await Promise.all([delivery, pollOrderUntil(client, { orderId: buyer.orderId!, token: buyer.hold.token }, wanted, delivery)]);
+      buyer.orderReads = polled.statuses;
+      summary.order_reads += polled.statuses.length;
+      if (polled.problem) contract.push(polled.problem);
       const settled = answers.filter((a) => a.status === 200 && a.json?.order_status === wanted);
       // A copy that arrives while the first is still running may get 409 (in flight), never a second effect.
       const stray = answers.filter((a) => !(a.status === 200 && a.json?.order_status === wanted) && a.status !== 409);
@@ -231,5 +302,16 @@ export async function runFlow(options: FlowOptions): Promise<FlowResult> {
   }));
   begin('late pay', lateTasks.length);
   await runLimited(lateTasks, options.concurrency);
+
+  // Every buyer with an order reads it once more, at the end: the audit compares it with storage.
+  const finalReads = ordered.map((buyer) => safely(`final read of order ${buyer.orderId}`, async () => {
+    const read = await readOrder(client, buyer.orderId!, buyer.hold.token);
+    summary.order_reads += 1;
+    if (read.status === 200 && read.body) buyer.lastOrderRead = read.body;
+    else expect(`GET /api/orders/${buyer.orderId}`, { status: read.status, json: read.body, headers: {} }, false, '200');
+    tick();
+  }));
+  begin('order reads', finalReads.length);
+  await runLimited(finalReads, options.concurrency);
   return { buyers, summary, contract };
 }

@@ -16,6 +16,7 @@ import { auditStampede } from './audit.js';
 import { runFlow } from './flow.js';
 import { runHoldPhase } from './hold-phase.js';
 import { StockLedger } from './ledger.js';
+import { releasedUnits } from './released-units.js';
 import { roundTrips } from './round-trips.js';
 
 /**
@@ -25,6 +26,8 @@ import { roundTrips } from './round-trips.js';
  */
 const OWN_HOLD_TTL_MS = 30 * 60_000;
 const OWN_PAYMENT_TTL_MS = 30 * 60_000;
+/** Long enough that an extension during the run moves a hold (30 minutes from then). */
+const OWN_HOLD_MAX_LIFETIME_MS = 2 * OWN_HOLD_TTL_MS;
 /** A `--target` server's payment deadline is assumed to be the product default. */
 const TARGET_PAYMENT_TTL_MS = 15 * 60_000;
 
@@ -59,6 +62,7 @@ export async function runStampede(o: ResolvedBenchOptions): Promise<BenchReport>
       db: dbArgument(db),
       adminToken,
       holdTtlMs: OWN_HOLD_TTL_MS,
+      holdMaxLifetimeMs: OWN_HOLD_MAX_LIFETIME_MS,
       paymentTtlMs: OWN_PAYMENT_TTL_MS,
       sweepIntervalMs: 5_000,
     });
@@ -115,8 +119,9 @@ export async function runStampede(o: ResolvedBenchOptions): Promise<BenchReport>
     // The pass runs here, on the same database, like `flashsale holds:release` from cron: with a
     // clock past every deadline of this run, while the server's own sweeper keeps running.
     const passEngine = createFlashSale({ store: opened.store, clock: () => Date.now() + shiftMs });
-    o.log(`flow: ${hold.holds.length} winners order, pay, fail, abandon; then one expiry pass`);
+    o.log(`flow: ${hold.holds.length} winners release, extend, order, pay, fail, abandon, read their orders; then one expiry pass`);
     await api.connect('/healthz');
+    const metricsBeforeFlow = await readMetrics(api);
     let step = '';
     const flow = await runFlow({
       client: api,
@@ -135,6 +140,7 @@ export async function runStampede(o: ResolvedBenchOptions): Promise<BenchReport>
       },
     });
     progress.stop();
+    const [releasedBefore, releasedAfter] = [releasedUnits(metricsBeforeFlow), releasedUnits(await readMetrics(api))];
 
     const serverErrors = collectServerErrors(hold.load, api);
     const invariants = await auditStampede({
@@ -148,6 +154,7 @@ export async function runStampede(o: ResolvedBenchOptions): Promise<BenchReport>
       peak: ledger.peak(),
       flow,
       serverErrors,
+      releasedUnitsByServer: releasedBefore === undefined || releasedAfter === undefined ? undefined : releasedAfter - releasedBefore,
     });
 
     const holdLatency = summarize(hold.load.latenciesMs);
@@ -273,7 +280,17 @@ function collectServerErrors(load: LoadResult, client: ApiClient): string[] {
 }
 
 function endpointName(label: string): string {
-  return { orders: 'POST /api/orders', webhook: 'POST /api/payments/webhook', products: 'GET /api/products/{id}', admin: 'admin' }[label] ?? label;
+  return (
+    {
+      orders: 'POST /api/orders',
+      webhook: 'POST /api/payments/webhook',
+      products: 'GET /api/products/{id}',
+      admin: 'admin',
+      release: 'POST /api/holds/{id}/release',
+      extend: 'POST /api/holds/{id}/extend',
+      'order-read': 'GET /api/orders/{id}',
+    }[label] ?? label
+  );
 }
 
 export function settingsOf(o: ResolvedBenchOptions): BenchReport['settings'] {

@@ -11,7 +11,7 @@ import type { ServerLauncher } from '../../src/index.js';
 export function inProcessLauncher(openStore: (db: string) => FlashSaleStore): ServerLauncher {
   return async (options) => {
     const metrics = createMetrics();
-    const engine = createFlashSale({ store: openStore(options.db), holdTtlMs: options.holdTtlMs, paymentTtlMs: options.paymentTtlMs, onEvent: metrics.onEvent });
+    const engine = createFlashSale({ store: openStore(options.db), holdTtlMs: options.holdTtlMs, holdMaxLifetimeMs: options.holdMaxLifetimeMs, paymentTtlMs: options.paymentTtlMs, onEvent: metrics.onEvent });
     const running = await serve({ engine, metrics, port: 0, logger: false, rateLimit: false, adminToken: options.adminToken, sweeper: false, docs: false });
     return { url: running.url, close: () => running.close() };
   };

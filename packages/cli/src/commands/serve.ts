@@ -31,6 +31,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .addOption(new Option('--port <n>', 'port to listen on; 0 picks a free one (printed)').env('PORT').argParser(intArg(0, 65_535)).default(8000))
     .addOption(new Option('--host <address>', 'interface to bind; 0.0.0.0 or :: to accept outside connections').env('HOST').default('127.0.0.1'))
     .addOption(new Option('--hold-ttl <duration>', 'how long a hold keeps its stock').argParser(durationArg()).default(120_000, '2m'))
+    .addOption(new Option('--hold-max-lifetime <duration>', 'the latest a buyer may extend a hold to, from its creation (default: 10m, or --hold-ttl when longer)').argParser(durationArg()))
     .addOption(new Option('--payment-ttl <duration>', 'how long a pending order waits for payment').argParser(durationArg()).default(900_000, '15m'))
     .addOption(new Option('--sweep-interval <duration>', 'time between expiry passes').argParser(durationArg(MAX_TIMER_MS)).default(5_000, '5s'))
     .addOption(new Option('--idempotency-ttl <duration>', 'how long idempotency keys are remembered').argParser(durationArg()).default(86_400_000, '24h'))
@@ -96,6 +97,9 @@ async function runServe(flags: ServeFlags, ctx: CliContext): Promise<void> {
   if (flags.webhookSecret) await assertWebhookSecret(flags.webhookSecret);
   // Bare, the flag once meant "believe the left-most X-Forwarded-For", which the client writes.
   if (flags.trustProxy === true) throw new UsageError(`--trust-proxy needs to know your proxies: ${TRUST_PROXY_USAGE}`);
+  if (flags.holdMaxLifetime !== undefined && flags.holdMaxLifetime < flags.holdTtl) {
+    throw new UsageError(`--hold-max-lifetime (${formatDuration(flags.holdMaxLifetime)}) must be at least --hold-ttl (${formatDuration(flags.holdTtl)})`);
+  }
   if (flags.synchronous && target.kind !== 'sqlite') {
     throw new UsageError("--synchronous is for SQLite; PostgreSQL's durability is its own synchronous_commit setting (on by default)");
   }
@@ -172,7 +176,7 @@ function summaryLine(flags: ServeFlags, target: DbTarget): string {
   return [
     `database ${describeDbTarget(target)}${target.kind === 'sqlite' ? ` (synchronous ${flags.synchronous ?? 'FULL'})` : ''}`,
     ...(flags.workers > 1 ? [`${flags.workers} workers`] : []),
-    `holds ${formatDuration(flags.holdTtl)}, payment ${formatDuration(flags.paymentTtl)}, sweep every ${formatDuration(flags.sweepInterval)}`,
+    `holds ${formatDuration(flags.holdTtl)}${flags.holdMaxLifetime === undefined ? '' : ` (extensible to ${formatDuration(flags.holdMaxLifetime)})`}, payment ${formatDuration(flags.paymentTtl)}, sweep every ${formatDuration(flags.sweepInterval)}`,
     `rate limits ${limits}${counted}`,
     `admin API ${flags.adminToken ? 'on' : 'off'}`,
     `/metrics ${flags.metricsToken ? 'behind a token' : 'open'}`,

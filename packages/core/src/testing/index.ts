@@ -2,6 +2,7 @@ import { describe } from 'vitest';
 import { auditCases } from './cases/audit.js';
 import { batchReserveCases } from './cases/batch-reserve.js';
 import { expiryCases } from './cases/expiry.js';
+import { holdLifecycleCases } from './cases/hold-lifecycle.js';
 import { idempotencyCases } from './cases/idempotency.js';
 import { orderCases } from './cases/orders.js';
 import { paymentCases } from './cases/payments.js';
@@ -48,6 +49,7 @@ export function runStoreConformance(harness: ConformanceHarness): void {
     batchReserveCases(setup);
     textCases(setup);
     auditCases(setup, harness.tamperAvailable);
+    holdLifecycleCases(setup, harness.connectAgain);
   });
 }
 

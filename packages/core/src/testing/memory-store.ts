@@ -1,9 +1,9 @@
 import type { HoldRecord, OrderRecord, OrderStatus, ProductRecord } from '../domain.js';
 import { idempotencyKeyId, planReservations, reservationOutcome } from '../reservation-plan.js';
 import type { IdempotencyKey, IdempotencyScope, Replayable } from '../idempotency.js';
-import { decideOrder, decidePayment } from '../rules.js';
+import { decideExtend, decideOrder, decidePayment, decideRelease, holdAsSeen, orderAsSeen } from '../rules.js';
 import { storedAnswer, type OutcomeOfScope } from '../stored-answer.js';
-import type { AuditSnapshot, CreateOrderOutcome, FlashSaleStore, PaymentOutcome, ReleaseCounts } from '../store.js';
+import type { AuditSnapshot, CreateOrderOutcome, ExtendHoldOutcome, FlashSaleStore, PaymentOutcome, ReleaseCounts, ReleaseHoldOutcome } from '../store.js';
 
 interface ProductRow extends ProductRecord {
   initialStock: number;
@@ -26,7 +26,8 @@ export interface MemoryStore extends FlashSaleStore {
 /**
  * The reference store: the storage port on plain maps, written to be obviously right rather than
  * fast. Every method runs to completion without yielding, so each is atomic in a single process;
- * the rules (`decideOrder`, `decidePayment`, `planReservations`, `isRemembered`) are the core's,
+ * the rules (`decideOrder`, `decidePayment`, `decideRelease`, `decideExtend`, `planReservations`,
+ * `isRemembered`) are the core's,
  * the same the database adapters apply. Use it to test code above the port without a database,
  * and as the suite's own check: the conformance suite passes on it.
  *
@@ -213,6 +214,43 @@ export function openMemoryStore(): MemoryStore {
           return hold !== undefined && (hold.productId !== o.productId || hold.qty !== o.qty);
         }).map((o) => o.id),
       };
+    }),
+
+    // Hold lifecycle.
+    releaseHold: (request) => unit((): ReleaseHoldOutcome => {
+      const hold = holds.get(request.holdId);
+      const decision = decideRelease(hold && { ...hold }, request.tokenHash, request.now);
+      if (decision === 'release' || decision === 'already_released') {
+        const released: HoldRecord = { ...hold!, status: 'released' };
+        if (decision === 'release') {
+          holds.set(released.id, released);
+          products.get(released.productId)!.availableStock += released.qty;
+        }
+        return { kind: 'released', hold: { ...released }, effect: decision === 'release' ? 'released' : 'none' };
+      }
+      return { kind: 'refused', code: decision };
+    }),
+
+    extendHold: (request) => unit((): ExtendHoldOutcome => {
+      const hold = holds.get(request.holdId);
+      const decision = decideExtend(hold && { ...hold }, request.tokenHash, request.now, request);
+      if (decision.kind === 'refused') return decision;
+      const extended: HoldRecord = { ...hold!, expiresAt: decision.expiresAt };
+      holds.set(extended.id, extended);
+      return { kind: 'extended', hold: { ...extended } };
+    }),
+
+    getHold: (request) => unit(() => {
+      const hold = holdAsSeen(holds.get(request.holdId), request.tokenHash, request.now);
+      if (!hold) return { kind: 'refused', code: 'invalid_hold' } as const;
+      const order = [...orders.values()].find((o) => o.holdId === hold.id);
+      return { kind: 'found', hold: { ...hold }, orderId: order?.id ?? null } as const;
+    }),
+
+    getOrder: (request) => unit(() => {
+      const stored = orders.get(request.orderId);
+      const order = orderAsSeen(stored, stored && holds.get(stored.holdId)?.tokenHash, request.tokenHash);
+      return order ? ({ kind: 'found', order: { ...order } } as const) : ({ kind: 'refused', code: 'invalid_order' } as const);
     }),
 
     ping: () => unit(() => undefined),

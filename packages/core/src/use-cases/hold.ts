@@ -12,7 +12,12 @@ import { holdInputSchema, isPlainHoldInput, parseInput } from '../validation.js'
  * hold request goes through the coalescer, which groups concurrent requests for one product into
  * one store call.
  */
-export function holdUseCases(ctx: EngineContext): { tryCreateHold(input: HoldInput): Promise<HoldAttempt>; createHold(input: HoldInput): Promise<HoldCreated> } {
+export function holdUseCases(ctx: EngineContext): {
+  tryCreateHold(input: HoldInput): Promise<HoldAttempt>;
+  createHold(input: HoldInput): Promise<HoldCreated>;
+  // Hold lifecycle: for the engine, not its public surface.
+  stockReturned(productId: number): void;
+} {
   const { settings, emit } = ctx;
   const coalescer = new HoldCoalescer(ctx.store, {
     maxBatch: settings.maxBatch,
@@ -65,7 +70,7 @@ export function holdUseCases(ctx: EngineContext): { tryCreateHold(input: HoldInp
     return attempt.hold;
   }
 
-  return { tryCreateHold, createHold };
+  return { tryCreateHold, createHold, stockReturned: (productId) => coalescer.stockReturned(productId) };
 }
 
 /** The refusals a hold can get, built once: in a sold-out stampede every request gets one. */

@@ -13,7 +13,8 @@ const LOCATION: Partial<Record<string, FieldError['in']>> = { json: 'body', para
 /**
  * The `defaultHook` of every router: a request that fails its zod schema becomes a 400 problem
  * listing each bad field. A missing Idempotency-Key gets its own code, since a payment provider
- * needs to know that the key, not the body, was the trouble. An empty header counts as missing.
+ * needs to know that the key, not the body, was the trouble; so does a missing Hold-Token, a
+ * credential (401). An empty header counts as missing.
  */
 export const validationHook: Hook<unknown, AppEnv, string, void> = (result, c) => {
   if (result.success) return;
@@ -25,6 +26,13 @@ export function validationProblem(issues: readonly z.core.$ZodIssue[], target: s
   const errors = toFieldErrors(issues, LOCATION[target] ?? 'body');
   if (target === 'header' && !requestHeader(c, 'idempotency-key') && errors.some((e) => e.pointer === 'idempotency-key')) {
     return new HttpProblem('idempotency_key_missing', 'This endpoint needs an Idempotency-Key header.', { errors });
+  }
+  // Hold lifecycle: the token is a credential, so its absence is 401 (with the challenge RFC 9110 requires).
+  if (target === 'header' && !requestHeader(c, 'hold-token') && errors.some((e) => e.pointer === 'hold-token')) {
+    return new HttpProblem('hold_token_required', "This endpoint needs the hold's token in a Hold-Token header.", {
+      errors,
+      headers: { 'WWW-Authenticate': 'Hold-Token realm="flashsale-hold"' },
+    });
   }
   const summary = errors.map((e) => `${e.pointer === '#' ? 'body' : e.pointer}: ${e.detail}`).join('; ');
   return new HttpProblem('invalid_input', summary, { errors });

@@ -80,7 +80,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       for (const [reason, count] of counts.rejected) set({ reason }, count);
     },
   );
-  counterOf(`${p}stock_released_units_total`, 'Units of stock given back, by cause (hold_expired, order_expired, payment_failed).', ['cause'], registers, (set) => {
+  counterOf(`${p}stock_released_units_total`, 'Units of stock given back, by cause (hold_expired, order_expired, payment_failed, released).', ['cause'], registers, (set) => {
     for (const [cause, units] of counts.released) set({ cause }, units);
   });
   plain('reserve_batches_total', 'Store calls that reserved holds: one database transaction each, however many requests it carried.', () => counts.reserveBatches);

@@ -13,7 +13,9 @@ export type ServerProblemCode =
   | 'bad_request'
   | 'request_timeout'
   | 'header_fields_too_large'
-  | 'internal_error';
+  | 'internal_error'
+  // Hold lifecycle: a read of a hold or an order without its hold's token.
+  | 'hold_token_required';
 
 /** Every `code` a problem+json answer can carry. */
 export type ProblemCode = ErrorCode | ServerProblemCode;
@@ -53,6 +55,12 @@ export const PROBLEM_CATALOG = {
   request_timeout: { status: 408, title: 'Request timeout' },
   header_fields_too_large: { status: 431, title: 'Request header fields too large' },
   internal_error: { status: 500, title: 'Internal server error' },
+  // Hold lifecycle: the buyer's side of a hold.
+  hold_released: { status: 400, title: 'Hold released' },
+  hold_extension_limit: { status: 409, title: 'Hold at its maximum lifetime' },
+  // The same 403 for an unknown order and a wrong token, as invalid_hold is for holds.
+  invalid_order: { status: 403, title: 'Invalid order or token' },
+  hold_token_required: { status: 401, title: 'Hold-Token header required' },
 } as const satisfies Record<ProblemCode, ProblemKind>;
 
 /** True when `code` names a problem in the catalog. */

@@ -1,10 +1,10 @@
-import { INPUT_LIMITS } from '@flashsale/core';
+import { INPUT_LIMITS, type OrderState } from '@flashsale/core';
 import { createRoute, z } from '@hono/zod-openapi';
 import { readJsonBody } from '../node-http/json-input.js';
 import type { RouteDeps } from './deps.js';
 import { documentedRoute } from './json-route.js';
 import { createRouter } from './router.js';
-import { idempotencyKey, OrderStatusSchema, positiveId, problemResponses, PUBLIC, textField } from './schemas.js';
+import { holdTokenHeaders, idempotencyKey, idParam, OrderStatusSchema, positiveId, problemResponses, PUBLIC, textField } from './schemas.js';
 
 const OrderRequest = z
   .strictObject({
@@ -60,9 +60,61 @@ const orderRoute = (guards: RouteDeps['guards']) =>
     },
   });
 
-/** POST /api/orders. An unknown hold and a wrong token get the same 403. */
-export function orderRoutes({ engine, guards, maxBodyBytes }: RouteDeps & { maxBodyBytes: number }) {
+// Hold lifecycle: GET /api/orders/{id}, how a checkout page learns that the payment arrived.
+const OrderStateSchema = z
+  .object({
+    order_id: z.int().openapi({ example: 456 }),
+    hold_id: z.int().openapi({ example: 123 }),
+    product_id: z.int().openapi({ example: 1 }),
+    qty: z.int().openapi({ example: 2 }),
+    status: OrderStatusSchema.openapi({ example: 'completed' }),
+    amount: z.string().openapi({ example: '199.98', description: 'Decimal string, never a float.' }),
+    payment_deadline: z.string().openapi({ example: '2025-12-02T10:47:00.000Z', description: 'ISO-8601, UTC' }),
+  })
+  .openapi('OrderState');
+
+const getOrderRoute = (guards: RouteDeps['guards']) =>
+  createRoute({
+    method: 'get',
+    path: '/api/orders/{id}',
+    tags: ['orders'],
+    summary: "Read where an order stands, with its hold's token in the Hold-Token header",
+    operationId: 'getOrder',
+    security: PUBLIC,
+    middleware: guards,
+    request: { params: idParam('id'), headers: holdTokenHeaders },
+    responses: {
+      200: { description: 'The order as it stands now.', content: { 'application/json': { schema: OrderStateSchema } } },
+      ...problemResponses('invalid_input', 'hold_token_required', 'invalid_order', 'rate_limited', 'storage_unavailable'),
+    },
+  });
+
+/** The answer of a read of an order. */
+export function orderStateBody(order: OrderState) {
+  return {
+    order_id: order.orderId,
+    hold_id: order.holdId,
+    product_id: order.productId,
+    qty: order.qty,
+    status: order.status,
+    amount: order.amount,
+    payment_deadline: new Date(order.paymentDeadline).toISOString(),
+  };
+}
+
+/**
+ * POST /api/orders (an unknown hold and a wrong token get the same 403), and GET
+ * /api/orders/{id} (an unknown order and a wrong token get the same 403), counted with the
+ * product reads (`readGuards`).
+ */
+export function orderRoutes({ engine, guards, readGuards, maxBodyBytes }: RouteDeps & { readGuards: RouteDeps['guards']; maxBodyBytes: number }) {
   const router = createRouter();
+  router.openapi(getOrderRoute(readGuards), async (c) => {
+    const order = await engine.getOrder({ orderId: Number(c.req.valid('param').id), token: c.req.valid('header')['hold-token'] });
+    // An answer read with a secret: no cache along the way may keep it.
+    c.header('Cache-Control', 'no-store');
+    return c.json(orderStateBody(order), 200);
+  });
   return router.openapi(documentedRoute(router, orderRoute(guards)), async (c) => {
     const body = await readJsonBody(c, OrderRequest, maxBodyBytes);
     const key = c.req.valid('header')['idempotency-key'];

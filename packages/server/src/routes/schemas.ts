@@ -1,4 +1,4 @@
-import { INPUT_LIMITS, ORDER_STATUSES } from '@flashsale/core';
+import { HOLD_STATUSES, INPUT_LIMITS, ORDER_STATUSES } from '@flashsale/core';
 import { z } from '@hono/zod-openapi';
 import { PROBLEM_CATALOG, type ProblemCode } from '../problems/catalog.js';
 import { PROBLEM_CONTENT_TYPE } from '../problems/render.js';
@@ -107,3 +107,26 @@ export const ProductSchema = z
   .openapi('Product');
 
 export const OrderStatusSchema = z.enum(ORDER_STATUSES);
+
+// Hold lifecycle: the hold's token, in a body (release, extend) or in the Hold-Token header (reads).
+
+export const HoldStatusSchema = z.enum(HOLD_STATUSES);
+
+/** The body of a release or an extension: the hold's token, as for an order. */
+export const HoldTokenRequest = z
+  .strictObject({ token: textField(INPUT_LIMITS.token.maxLength).openapi({ example: 'your-hold-token' }) })
+  .openapi('HoldTokenRequest');
+
+const TOKEN_FORMAT = `use the token of the hold's 201: 1 to ${INPUT_LIMITS.token.maxLength} characters`;
+
+/**
+ * The Hold-Token header of the two reads. A missing or empty one is 401 `hold_token_required`
+ * (see validation-hook.ts); one that no hold could have is 400, as a malformed token in a body is.
+ */
+export const holdTokenHeaders = z.object({
+  'hold-token': z
+    .string({ error: 'a Hold-Token header is required' })
+    .min(1, { error: TOKEN_FORMAT })
+    .max(INPUT_LIMITS.token.maxLength, { error: TOKEN_FORMAT })
+    .openapi({ description: "The token of the hold's 201 (for an order: of the order's hold). Never logged.", example: 'your-hold-token' }),
+});

@@ -20,9 +20,41 @@ export const SUCCESS_SCHEMAS = {
   webhook: z.strictObject({ status: z.literal('processed'), order_status: z.enum(['pending', 'completed', 'failed', 'expired', 'refund_due']) }),
   'admin-create': z.strictObject({ id, name: z.string(), price: money, available_stock: count }),
   'admin-restock': z.strictObject({ id, name: z.string(), price: money, available_stock: count }),
+  // Hold lifecycle.
+  'hold-release': z.strictObject({ hold_id: id, status: z.literal('released'), qty: id }),
+  'hold-extend': z.strictObject({ hold_id: id, expires_at: isoUtc }),
+  'hold-read': z.strictObject({
+    hold_id: id,
+    product_id: id,
+    qty: id,
+    status: z.enum(['active', 'converted', 'expired', 'released']),
+    expires_at: isoUtc,
+    order_id: id.nullable(),
+  }),
+  'order-read': z.strictObject({
+    order_id: id,
+    hold_id: id,
+    product_id: id,
+    qty: id,
+    status: z.enum(['pending', 'completed', 'failed', 'expired', 'refund_due']),
+    amount: money,
+    payment_deadline: isoUtc,
+  }),
 } as const;
 
-const STATUS_OF = { product: 200, hold: 201, order: 201, webhook: 200, 'admin-create': 201, 'admin-restock': 200 } as const;
+const STATUS_OF = {
+  product: 200,
+  hold: 201,
+  order: 201,
+  webhook: 200,
+  'admin-create': 201,
+  'admin-restock': 200,
+  // Hold lifecycle.
+  'hold-release': 200,
+  'hold-extend': 200,
+  'hold-read': 200,
+  'order-read': 200,
+} as const;
 
 const problemSchema = z.strictObject({
   type: z.string(),

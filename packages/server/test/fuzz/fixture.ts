@@ -24,6 +24,8 @@ export const FIXTURE = {
   holdIds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 9999],
   /** 1: expired; 2: pending; 3: completed; 4: failed. 5 does not exist. */
   orderIds: [1, 2, 3, 4, 5, 9999],
+  // Hold lifecycle: the hold of each order, whose token reads it.
+  orderHolds: { 1: 1, 2: 3, 3: 4, 4: 5 } as Record<number, number | undefined>,
 } as const;
 
 export async function fixtureHarness(signed: boolean, store: FlashSaleStore): Promise<Harness> {

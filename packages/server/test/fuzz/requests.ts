@@ -3,7 +3,20 @@ import { FIXTURE, tokenOf } from './fixture.js';
 import { contentType, hostileHeaderValue, hostileKey, hostilePathParam, hostileString, rawJson, rawLeaf, rawNumber, rawString, unstorableText } from './hostile-values.js';
 
 /** The endpoints the fuzz aims at; `route` names the operation in /openapi.json. */
-export type Endpoint = 'product' | 'hold' | 'order' | 'webhook' | 'admin-create' | 'admin-restock' | 'ops' | 'elsewhere';
+export type Endpoint =
+  | 'product'
+  | 'hold'
+  | 'order'
+  | 'webhook'
+  | 'admin-create'
+  | 'admin-restock'
+  | 'ops'
+  | 'elsewhere'
+  // Hold lifecycle.
+  | 'hold-release'
+  | 'hold-extend'
+  | 'hold-read'
+  | 'order-read';
 
 export const OPERATIONS: Partial<Record<Endpoint, [path: string, method: 'get' | 'post']>> = {
   product: ['/api/products/{id}', 'get'],
@@ -12,6 +25,11 @@ export const OPERATIONS: Partial<Record<Endpoint, [path: string, method: 'get' |
   webhook: ['/api/payments/webhook', 'post'],
   'admin-create': ['/api/admin/products', 'post'],
   'admin-restock': ['/api/admin/products/{id}/restock', 'post'],
+  // Hold lifecycle.
+  'hold-release': ['/api/holds/{id}/release', 'post'],
+  'hold-extend': ['/api/holds/{id}/extend', 'post'],
+  'hold-read': ['/api/holds/{id}', 'get'],
+  'order-read': ['/api/orders/{id}', 'get'],
 };
 
 /** How a webhook is signed, when the app has a secret. */
@@ -127,7 +145,31 @@ interface Target {
   path: fc.Arbitrary<string>;
   body?: fc.Arbitrary<string>;
   headers?: fc.Arbitrary<Record<string, string>>;
+  /** Path, body and headers drawn together (a hold id with its own token), instead of the three above. */
+  joint?: fc.Arbitrary<{ path: string; body?: string; headers?: Record<string, string> }>;
 }
+
+// Hold lifecycle: mostly a hold (or an order) with its hold's own token, so releases, extensions
+// and reads do succeed; otherwise any id with any token, or no token.
+const ownToken = pick(FIXTURE.holdIds).map((id) => ({ id: String(id), token: tokenOf(id) }));
+const orderWithOwnToken = pick(FIXTURE.orderIds).map((id) => ({ id: String(id), token: tokenOf(FIXTURE.orderHolds[id] ?? 9999) }));
+const anyId = fc.oneof({ weight: 2, arbitrary: holdIdValue }, { weight: 3, arbitrary: hostilePathParam });
+const headerToken = fc.oneof(
+  { weight: 3, arbitrary: pick(FIXTURE.holdIds).map(tokenOf) },
+  { weight: 2, arbitrary: hostileHeaderValue },
+  { weight: 1, arbitrary: fc.constant(undefined) },
+);
+const tokenHeader = (token: string | undefined): Record<string, string> => (token === undefined ? {} : { 'hold-token': token });
+const holdWrite = (action: 'release' | 'extend') =>
+  fc.oneof(
+    { weight: 3, arbitrary: ownToken.map(({ id, token }) => ({ path: `/api/holds/${id}/${action}`, body: `{"token":${JSON.stringify(token)}}` })) },
+    { weight: 2, arbitrary: fc.tuple(anyId, objectBody({ token: tokenValue })).map(([id, body]) => ({ path: `/api/holds/${id}/${action}`, body })) },
+  );
+const read = (resource: 'holds' | 'orders', own: typeof ownToken) =>
+  fc.oneof(
+    { weight: 3, arbitrary: own.map(({ id, token }) => ({ path: `/api/${resource}/${id}`, headers: tokenHeader(token) })) },
+    { weight: 2, arbitrary: fc.tuple(anyId, headerToken).map(([id, token]) => ({ path: `/api/${resource}/${id}`, headers: tokenHeader(token) })) },
+  );
 
 const admin = fc.constant({ authorization: 'Bearer fuzz-admin-token' });
 const targets: Target[] = [
@@ -137,6 +179,11 @@ const targets: Target[] = [
   { endpoint: 'webhook', method: 'POST', path: fc.constant('/api/payments/webhook'), body: bodies.webhook },
   { endpoint: 'admin-create', method: 'POST', path: fc.constant('/api/admin/products'), body: bodies['admin-create'], headers: admin },
   { endpoint: 'admin-restock', method: 'POST', path: idParam.map((id) => `/api/admin/products/${id}/restock`), body: bodies['admin-restock'], headers: admin },
+  // Hold lifecycle.
+  { endpoint: 'hold-release', method: 'POST', path: fc.constant(''), joint: holdWrite('release') },
+  { endpoint: 'hold-extend', method: 'POST', path: fc.constant(''), joint: holdWrite('extend') },
+  { endpoint: 'hold-read', method: 'GET', path: fc.constant(''), joint: read('holds', ownToken) },
+  { endpoint: 'order-read', method: 'GET', path: fc.constant(''), joint: read('orders', orderWithOwnToken) },
   {
     endpoint: 'ops',
     method: 'GET',
@@ -163,13 +210,23 @@ export const requestPlan: fc.Arbitrary<RequestPlan> = fc
       weight: 9,
       arbitrary: fc.oneof(
         ...targets.map((t) =>
-          fc.record({
-            endpoint: fc.constant(t.endpoint),
-            method: fc.constant(t.method),
-            path: t.path,
-            body: t.body ? mangled(t.body) : fc.constant(undefined),
-            headers: t.headers ?? fc.constant({}),
-          }),
+          t.joint
+            ? t.joint.chain(({ path, body, headers }) =>
+                fc.record({
+                  endpoint: fc.constant(t.endpoint),
+                  method: fc.constant(t.method),
+                  path: fc.constant(path),
+                  body: body === undefined ? fc.constant(undefined) : mangled(fc.constant(body)),
+                  headers: fc.constant(headers ?? {}),
+                }),
+              )
+            : fc.record({
+                endpoint: fc.constant(t.endpoint),
+                method: fc.constant(t.method),
+                path: t.path,
+                body: t.body ? mangled(t.body) : fc.constant(undefined),
+                headers: t.headers ?? fc.constant({}),
+              }),
         ),
       ),
     },

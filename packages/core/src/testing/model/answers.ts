@@ -7,7 +7,17 @@ export type Answer =
   | { ok: true; kind: AnswerKind; value: Record<string, unknown> }
   | { ok: false; code: string; replayed: boolean };
 
-export type AnswerKind = 'hold' | 'order' | 'payment' | 'release' | 'product';
+export type AnswerKind =
+  | 'hold'
+  | 'order'
+  | 'payment'
+  | 'release'
+  | 'product'
+  // Hold lifecycle.
+  | 'hold-release'
+  | 'hold-extend'
+  | 'hold-state'
+  | 'order-state';
 
 export type EntityKind = 'product' | 'hold' | 'order';
 
@@ -18,6 +28,11 @@ export const ID_FIELDS: Record<AnswerKind, Partial<Record<string, EntityKind>>> 
   payment: { orderId: 'order' },
   release: {},
   product: { id: 'product' },
+  // Hold lifecycle.
+  'hold-release': { holdId: 'hold', productId: 'product' },
+  'hold-extend': { holdId: 'hold' },
+  'hold-state': { holdId: 'hold', productId: 'product', orderId: 'order' },
+  'order-state': { orderId: 'order', holdId: 'hold', productId: 'product' },
 };
 
 export const success = (kind: AnswerKind, value: Record<string, unknown>): Answer => ({ ok: true, kind, value });

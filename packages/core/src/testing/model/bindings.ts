@@ -56,7 +56,8 @@ export function answersMatch(model: Answer, engine: Answer, bindings: Bindings):
   const fields = new Set([...Object.keys(model.value), ...Object.keys(engine.value)]);
   const ids = ID_FIELDS[model.kind];
   for (const field of fields) {
-    const kind = ids[field];
+    // An id field may be null (a hold's order id before it is converted): null matches null only.
+    const kind = model.value[field] === null ? undefined : ids[field];
     const same = kind ? bindings.match(kind, model.value[field], engine.value[field]) : Object.is(model.value[field], engine.value[field]);
     if (!same) return false;
   }

@@ -34,9 +34,22 @@ export type Command =
   /** Several holds on one product at once: the engine promises arrival order, so checked exactly. */
   | { type: 'burst'; product: Ref; qtys: number[]; keyed: boolean }
   /** Up to 5 commands at once; a `copy` repeats an earlier one of the batch exactly (same key). */
-  | { type: 'batch'; commands: BatchCommand[] };
+  | { type: 'batch'; commands: BatchCommand[] }
+  // Hold lifecycle: the buyer gives a hold back, extends it, reads it or its order.
+  | { type: 'release-hold'; hold: Ref; token: TokenChoice }
+  | { type: 'extend-hold'; hold: Ref; token: TokenChoice }
+  | { type: 'read-hold'; hold: Ref; token: TokenChoice }
+  /** `right` is the token of the order's hold. */
+  | { type: 'read-order'; order: Ref; token: TokenChoice };
 
-export type BatchCommand = Extract<Command, { type: 'hold' | 'order' | 'pay' | 'release' | 'restock' }> | { type: 'copy'; of: number };
+/** Which token a request carries: the hold's own, a well-formed stranger, another hold's, an empty one. */
+export type TokenChoice = 'right' | 'wrong' | 'other' | 'empty';
+
+export type BatchCommand =
+  | Extract<Command, { type: 'hold' | 'order' | 'pay' | 'release' | 'restock' }>
+  | { type: 'copy'; of: number }
+  // Hold lifecycle.
+  | Extract<Command, { type: 'release-hold' | 'extend-hold' | 'read-hold' | 'read-order' }>;
 
 export interface History {
   products: { stock: number; priceCents: number }[];
@@ -57,6 +70,8 @@ export const HISTORY_SETTINGS = {
   idempotencyTtlMs: 400_000,
   // Low, so "above the maximum" (invalid_input) and "above the stock" (insufficient_stock) both occur.
   maxHoldQty: 50,
+  // Hold lifecycle: two and a half lifetimes, so extensions reach the cap within a history.
+  holdMaxLifetimeMs: 150_000,
 } as const;
 
 const ref: fc.Arbitrary<Ref> = fc.oneof(
@@ -109,6 +124,16 @@ const advance = fc.oneof(
   fc.record({ type: fc.constant('advance-to-deadline' as const), offset: fc.constantFrom(-1 as const, 0 as const) }),
 );
 
+// Hold lifecycle: mostly the hold's own token, so most requests reach the hold's state.
+const holdToken: fc.Arbitrary<TokenChoice> = fc.oneof(
+  { weight: 8, arbitrary: fc.constant('right' as const) },
+  { weight: 2, arbitrary: fc.constantFrom('wrong' as const, 'other' as const, 'empty' as const) },
+);
+const releaseHold = fc.record({ type: fc.constant('release-hold' as const), hold: ref, token: holdToken });
+const extendHold = fc.record({ type: fc.constant('extend-hold' as const), hold: ref, token: holdToken });
+const readHold = fc.record({ type: fc.constant('read-hold' as const), hold: ref, token: holdToken });
+const readOrder = fc.record({ type: fc.constant('read-order' as const), order: ref, token: holdToken });
+
 const batchCommand: fc.Arbitrary<BatchCommand> = fc.oneof(
   { weight: 4, arbitrary: hold },
   { weight: 3, arbitrary: order },
@@ -116,6 +141,11 @@ const batchCommand: fc.Arbitrary<BatchCommand> = fc.oneof(
   { weight: 1, arbitrary: release },
   { weight: 1, arbitrary: restock },
   { weight: 4, arbitrary: fc.record({ type: fc.constant('copy' as const), of: fc.nat(4) }) },
+  // Hold lifecycle.
+  { weight: 3, arbitrary: releaseHold },
+  { weight: 2, arbitrary: extendHold },
+  { weight: 1, arbitrary: readHold },
+  { weight: 1, arbitrary: readOrder },
 );
 
 const batch = fc.record({ type: fc.constant('batch' as const), commands: fc.array(batchCommand, { minLength: 2, maxLength: 5 }) });
@@ -135,6 +165,11 @@ const serialCommand: fc.Arbitrary<Command> = fc.oneof(
   { weight: 3, arbitrary: release },
   { weight: 1, arbitrary: restock },
   { weight: 1, arbitrary: fc.constant({ type: 'inspect' as const }) },
+  // Hold lifecycle.
+  { weight: 2, arbitrary: releaseHold },
+  { weight: 2, arbitrary: extendHold },
+  { weight: 1, arbitrary: readHold },
+  { weight: 1, arbitrary: readOrder },
 );
 
 const concurrentCommand: fc.Arbitrary<Command> = fc.oneof(

@@ -129,6 +129,15 @@ class HistoryRunner {
         return this.#steps.restock(command);
       case 'release':
         return this.#steps.release();
+      // Hold lifecycle.
+      case 'release-hold':
+        return this.#steps.releaseHold(command);
+      case 'extend-hold':
+        return this.#steps.extendHold(command);
+      case 'read-hold':
+        return this.#steps.readHold(command);
+      case 'read-order':
+        return this.#steps.readOrder(command);
     }
   }
 

@@ -12,6 +12,8 @@ export interface ModelSettings {
   paymentTtlMs: number;
   idempotencyTtlMs: number;
   maxHoldQty: number;
+  // Hold lifecycle: the latest an extension may move a hold's expiry to, from its creation.
+  holdMaxLifetimeMs: number;
 }
 
 type Scope = 'hold' | 'order' | 'payment';
@@ -20,10 +22,33 @@ interface ModelState {
   now: number;
   nextId: { product: number; hold: number; order: number };
   products: Map<number, { id: number; name: string; priceCents: number; available: number; initial: number; restocked: number }>;
-  holds: Map<number, { id: number; productId: number; qty: number; token: string; status: 'active' | 'converted' | 'expired'; expiresAt: number }>;
-  orders: Map<number, { id: number; productId: number; qty: number; status: 'pending' | 'completed' | 'failed' | 'expired' | 'refund_due'; deadline: number }>;
+  holds: Map<number, ModelHold>;
+  orders: Map<number, ModelOrder>;
   /** Remembered answers per scope and raw key, with the request they answered. */
   keys: Record<Scope, Map<string, { request: string; answer: Answer; at: number }>>;
+}
+
+interface ModelHold {
+  id: number;
+  productId: number;
+  qty: number;
+  token: string;
+  status: 'active' | 'converted' | 'expired' | 'released';
+  expiresAt: number;
+  // Hold lifecycle: when it was made (extensions count from it), and the order it became.
+  createdAt: number;
+  orderId?: number;
+}
+
+interface ModelOrder {
+  id: number;
+  productId: number;
+  qty: number;
+  status: 'pending' | 'completed' | 'failed' | 'expired' | 'refund_due';
+  deadline: number;
+  // Hold lifecycle: for reading the order with its hold's token.
+  holdId: number;
+  amountCents: number;
 }
 
 export interface ProductTotals {
@@ -112,7 +137,7 @@ export class ReferenceModel {
       p.available -= qty;
       const id = this.#s.nextId.hold++;
       const expiresAt = this.#s.now + this.settings.holdTtlMs;
-      this.#s.holds.set(id, { id, productId, qty, token: issuedToken, status: 'active', expiresAt });
+      this.#s.holds.set(id, { id, productId, qty, token: issuedToken, status: 'active', expiresAt, createdAt: this.#s.now });
       return success('hold', { holdId: id, token: issuedToken, productId, qty, expiresAt, replayed: false });
     });
   }
@@ -127,12 +152,15 @@ export class ReferenceModel {
       // Unknown hold and wrong token read the same, so a stranger learns nothing.
       if (!hold || hold.token !== token) return refusal('invalid_hold');
       if (hold.status === 'converted') return refusal('hold_used');
+      // Hold lifecycle: its buyer gave it back.
+      if (hold.status === 'released') return refusal('hold_released');
       if (hold.status === 'expired' || this.#s.now >= hold.expiresAt) return refusal('hold_expired');
       hold.status = 'converted';
       const price = this.#s.products.get(hold.productId)!.priceCents;
       const id = this.#s.nextId.order++;
+      hold.orderId = id;
       const deadline = this.#s.now + this.settings.paymentTtlMs;
-      this.#s.orders.set(id, { id, productId: hold.productId, qty: hold.qty, status: 'pending', deadline });
+      this.#s.orders.set(id, { id, productId: hold.productId, qty: hold.qty, status: 'pending', deadline, holdId, amountCents: price * hold.qty });
       return success('order', {
         orderId: id,
         holdId,
@@ -181,6 +209,72 @@ export class ReferenceModel {
       }
       return was === 'failed' || was === 'expired' ? answer('none') : refusal('payment_conflict');
     });
+  }
+
+  // Hold lifecycle: the buyer's side of a hold. The token is compared before anything else.
+
+  /** Gives an active hold's stock back; a repeat answers the same and does nothing. */
+  releaseHold(input: { holdId: unknown; token: unknown }): Answer {
+    const found = this.#ownedHold(input);
+    if (!found.ok) return found.refusal;
+    const hold = found.hold;
+    if (hold.status === 'converted') return refusal('hold_used');
+    const answer = (effect: string) => success('hold-release', { holdId: hold.id, productId: hold.productId, qty: hold.qty, status: 'released', effect });
+    if (hold.status === 'released') return answer('none');
+    if (hold.status === 'expired' || this.#s.now >= hold.expiresAt) return refusal('hold_expired');
+    hold.status = 'released';
+    this.#s.products.get(hold.productId)!.available += hold.qty;
+    return answer('released');
+  }
+
+  /** Moves an active hold's expiry to now + its lifetime, at most its creation + the maximum lifetime. */
+  extendHold(input: { holdId: unknown; token: unknown }): Answer {
+    const found = this.#ownedHold(input);
+    if (!found.ok) return found.refusal;
+    const hold = found.hold;
+    if (hold.status === 'converted') return refusal('hold_used');
+    if (hold.status === 'released') return refusal('hold_released');
+    if (hold.status === 'expired' || this.#s.now >= hold.expiresAt) return refusal('hold_expired');
+    const latest = hold.createdAt + this.settings.holdMaxLifetimeMs;
+    if (hold.expiresAt >= latest) return refusal('hold_extension_limit');
+    // The model's one clock never runs backwards, so an extension never shortens a hold here.
+    hold.expiresAt = Math.min(this.#s.now + this.settings.holdTtlMs, latest);
+    return success('hold-extend', { holdId: hold.id, expiresAt: hold.expiresAt });
+  }
+
+  /** The hold as its owner sees it: past its expiry it reads expired, released by a pass or not. */
+  readHold(input: { holdId: unknown; token: unknown }): Answer {
+    const found = this.#ownedHold(input);
+    if (!found.ok) return found.refusal;
+    const hold = found.hold;
+    const status = hold.status === 'active' && this.#s.now >= hold.expiresAt ? 'expired' : hold.status;
+    return success('hold-state', { holdId: hold.id, productId: hold.productId, qty: hold.qty, status, expiresAt: hold.expiresAt, orderId: hold.orderId ?? null });
+  }
+
+  /** The order, for the token of its hold; an unknown order and a wrong token read the same. */
+  readOrder(input: { orderId: unknown; token: unknown }): Answer {
+    const { orderId, token } = input;
+    if (!isId(orderId) || !validToken(token)) return refusal('invalid_input');
+    const order = this.#s.orders.get(orderId);
+    if (!order || this.#s.holds.get(order.holdId)!.token !== token) return refusal('invalid_order');
+    return success('order-state', {
+      orderId,
+      holdId: order.holdId,
+      productId: order.productId,
+      qty: order.qty,
+      status: order.status,
+      amountCents: order.amountCents,
+      amount: money(order.amountCents),
+      paymentDeadline: order.deadline,
+    });
+  }
+
+  #ownedHold(input: { holdId: unknown; token: unknown }): { ok: true; hold: ModelHold } | { ok: false; refusal: Answer } {
+    const { holdId, token } = input;
+    if (!isId(holdId) || !validToken(token)) return { ok: false, refusal: refusal('invalid_input') };
+    const hold = this.#s.holds.get(holdId);
+    if (!hold || hold.token !== token) return { ok: false, refusal: refusal('invalid_hold') };
+    return { ok: true, hold };
   }
 
   /** One whole expiry pass: every due hold and order, then every idempotency record past its time. */
@@ -281,6 +375,9 @@ function validKey(key: string | undefined, optional: boolean): boolean {
   if (key === undefined) return optional;
   return key.length >= 1 && key.length <= 255 && [...key].every((c) => c >= '!' && c <= '~');
 }
+
+// Hold lifecycle: a token as a client may send one (the engine's real ones are 64 hex characters).
+const validToken = (token: unknown): token is string => typeof token === 'string' && token.length >= 1 && token.length <= 512;
 
 function money(cents: number): string {
   const text = String(cents).padStart(3, '0');

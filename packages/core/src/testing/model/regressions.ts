@@ -107,4 +107,56 @@ export const REGRESSIONS: { name: string; history: History }[] = [
       ],
     },
   },
+  // Hold lifecycle: two written by hand, for paths a random history reaches too rarely to rely on.
+  {
+    // Reaching the cap takes extensions just before each expiry; random clock moves seldom line up.
+    name: 'extensions move a hold up to its maximum lifetime and no further, and a pass leaves it alone',
+    history: {
+      products: [{ stock: 5, priceCents: 250 }],
+      releaseBatch: 500,
+      commands: [
+        { type: 'hold', product: 'latest', qty: 2, key: 'none' },
+        { type: 'extend-hold', hold: 'latest', token: 'right' },
+        { type: 'advance-to-deadline', offset: -1 },
+        { type: 'extend-hold', hold: 'latest', token: 'right' },
+        { type: 'advance-to-deadline', offset: -1 },
+        { type: 'extend-hold', hold: 'latest', token: 'right' },
+        { type: 'extend-hold', hold: 'latest', token: 'right' },
+        { type: 'release' },
+        { type: 'read-hold', hold: 'latest', token: 'right' },
+        { type: 'advance-to-deadline', offset: 0 },
+        { type: 'extend-hold', hold: 'latest', token: 'right' },
+        { type: 'release' },
+        { type: 'read-hold', hold: 'latest', token: 'right' },
+      ],
+    },
+  },
+  {
+    // One hold raced by its release, its order and an expiry pass; another by two releases and an extension.
+    name: 'a release, an order, an extension and an expiry pass at once act on each hold once',
+    history: {
+      products: [{ stock: 6, priceCents: 100 }],
+      releaseBatch: 500,
+      commands: [
+        { type: 'checkout', product: 'latest', qty: 1 },
+        { type: 'hold', product: 'latest', qty: 2, key: 'none' },
+        { type: 'hold', product: 'latest', qty: 3, key: 'none' },
+        { type: 'advance-to-deadline', offset: -1 },
+        {
+          type: 'batch',
+          commands: [
+            { type: 'release-hold', hold: 'latest', token: 'right' },
+            { type: 'order', hold: 'latest', token: 'right', key: 'none' },
+            { type: 'release-hold', hold: { pick: 1 }, token: 'right' },
+            { type: 'copy', of: 2 },
+            { type: 'extend-hold', hold: { pick: 1 }, token: 'right' },
+          ],
+        },
+        { type: 'advance-to-deadline', offset: 0 },
+        { type: 'batch', commands: [{ type: 'release' }, { type: 'extend-hold', hold: 'latest', token: 'right' }, { type: 'read-order', order: 'latest', token: 'right' }] },
+        { type: 'read-hold', hold: { pick: 1 }, token: 'right' },
+        { type: 'read-hold', hold: 'latest', token: 'right' },
+      ],
+    },
+  },
 ];

@@ -1,7 +1,7 @@
 import type { FlashSale } from '../../api.js';
 import { answerOf, type Answer } from './answers.js';
 import type { Bindings } from './bindings.js';
-import type { Command, KeyChoice, Ref } from './commands.js';
+import type { Command, KeyChoice, Ref, TokenChoice } from './commands.js';
 import type { ReferenceModel } from './reference-model.js';
 
 type Scope = 'hold' | 'order' | 'payment';
@@ -47,6 +47,8 @@ export class StepResolver {
   readonly #tokens = new Map<number, string>();
   readonly #keyed: Record<Scope, Step[]> = { hold: [], order: [], payment: [] };
   #keys = 0;
+  // Hold lifecycle: each order's hold (model ids), so an order is read with its hold's token.
+  readonly #orderHolds = new Map<number, number>();
 
   constructor(private readonly bindings: () => Bindings) {}
 
@@ -56,7 +58,10 @@ export class StepResolver {
       this.holds.push(answer.value.holdId as number);
       this.#tokens.set(answer.value.holdId as number, answer.value.token as string);
     }
-    if (answer.ok && answer.kind === 'order' && !this.orders.includes(answer.value.orderId as number)) this.orders.push(answer.value.orderId as number);
+    if (answer.ok && answer.kind === 'order' && !this.orders.includes(answer.value.orderId as number)) {
+      this.orders.push(answer.value.orderId as number);
+      this.#orderHolds.set(answer.value.orderId as number, answer.value.holdId as number);
+    }
     if (answer.ok && answer.kind === 'product' && !this.products.includes(answer.value.id as number)) this.products.push(answer.value.id as number);
     if (step.scope && step.key && !this.#keyed[step.scope].includes(step)) this.#keyed[step.scope].push(step);
   }
@@ -110,6 +115,60 @@ export class StepResolver {
 
   release(): Step {
     return { label: 'release expired', pass: true, engine: (sale) => answerOf('release', () => sale.releaseExpired()), model: (model) => model.releaseExpired() };
+  }
+
+  // Hold lifecycle: each a request on one hold (or order) with the chosen token.
+
+  releaseHold(command: Extract<Command, { type: 'release-hold' }>): Step {
+    return this.#onHold('release', command, { locks: true }, (sale, input) => answerOf('hold-release', () => sale.releaseHold(input)), (model, input) => model.releaseHold(input));
+  }
+
+  extendHold(command: Extract<Command, { type: 'extend-hold' }>): Step {
+    return this.#onHold('extend', command, { locks: true }, (sale, input) => answerOf('hold-extend', () => sale.extendHold(input)), (model, input) => model.extendHold(input));
+  }
+
+  /** A read takes no row lock: a `SKIP LOCKED` pass never passes over a hold for it. */
+  readHold(command: Extract<Command, { type: 'read-hold' }>): Step {
+    return this.#onHold('read', command, { locks: false }, (sale, input) => answerOf('hold-state', () => sale.getHold(input)), (model, input) => model.readHold(input));
+  }
+
+  /** A request on one hold with the chosen token, the same for the engine (its ids) and the model (its own). */
+  #onHold(
+    verb: string,
+    command: { hold: Ref; token: TokenChoice },
+    { locks }: { locks: boolean },
+    engine: (sale: FlashSale, input: { holdId: number; token: string }) => Promise<Answer>,
+    model: (model: ReferenceModel, input: { holdId: number; token: string }) => Answer,
+  ): Step {
+    const hold = this.#target('hold', this.holds, command.hold);
+    const token = this.#token(hold.modelId, command.token);
+    return {
+      label: `${verb} ${hold.name} with ${command.token} token`,
+      ...(locks ? { locks: { hold: hold.modelId } } : {}),
+      engine: (sale) => engine(sale, { holdId: hold.engineId, token }),
+      model: (m) => model(m, { holdId: hold.modelId, token }),
+    };
+  }
+
+  readOrder(command: Extract<Command, { type: 'read-order' }>): Step {
+    const order = this.#target('order', this.orders, command.order);
+    const token = this.#token(this.#orderHolds.get(order.modelId), command.token);
+    return {
+      label: `read ${order.name} with ${command.token} token`,
+      engine: (sale) => answerOf('order-state', () => sale.getOrder({ orderId: order.engineId, token })),
+      model: (model) => model.readOrder({ orderId: order.modelId, token }),
+    };
+  }
+
+  /** The token a request carries: the hold's own, a stranger's, another hold's, or an empty one. */
+  #token(holdModelId: number | undefined, choice: TokenChoice): string {
+    const others = this.holds.filter((id) => id !== holdModelId);
+    return {
+      right: (holdModelId !== undefined && this.#tokens.get(holdModelId)) || WRONG_TOKEN,
+      wrong: WRONG_TOKEN,
+      other: others.length ? this.#tokens.get(others[0]!)! : WRONG_TOKEN,
+      empty: '',
+    }[choice];
   }
 
   /** Reads of every product, plus an unknown and an invalid id. */

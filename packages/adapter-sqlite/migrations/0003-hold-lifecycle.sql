@@ -1,0 +1,12 @@
+-- 0003: a buyer may release a hold, so 'released' joins the statuses a hold may have.
+--
+-- SQLite cannot change a CHECK constraint in place: the table is rebuilt with SQLite's 12-step
+-- procedure ("Making Other Kinds Of Table Schema Changes" in its ALTER TABLE documentation). The
+-- migrator does it for the table named below (src/table-rebuild.ts), with foreign keys off, from
+-- the table's definition as it stands when this runs: every column, index and trigger that any
+-- other migration gave the table is kept. Its one edit to that definition is the replacement
+-- below, which must match exactly once.
+--
+-- +flashsale rebuild-table holds
+-- +flashsale replace CHECK (status IN ('active', 'converted', 'expired'))
+-- +flashsale with CHECK (status IN ('active', 'converted', 'expired', 'released'))
