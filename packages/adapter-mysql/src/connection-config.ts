@@ -69,3 +69,15 @@ export function storeConnectionOptions(endpoint: Endpoint, connectTimeoutMs: num
     enableKeepAlive: true,
   };
 }
+
+/**
+ * A borrowed pool must speak utf8mb4. mysql2 encodes text for the charset it was given: with
+ * 3-byte `utf8` an emoji goes out as CESU-8, which the server stores as garbage without an error,
+ * and with latin1 it becomes `?`. Refusing such a pool is the only way not to corrupt names.
+ */
+export function assertSpeaksUtf8mb4(conn: { connection: unknown }): void {
+  const encoding = (conn.connection as { clientEncoding?: unknown }).clientEncoding;
+  if (encoding !== 'utf8') {
+    throw new TypeError(`the pool's connections speak ${String(encoding)}, not utf8mb4: create it with charset 'UTF8MB4_UNICODE_CI' (mysql2's default)`);
+  }
+}

@@ -1,4 +1,5 @@
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { assertSpeaksUtf8mb4 } from './connection-config.js';
 import { isConnectionError, isDeadlock, translateMysqlError } from './mysql-errors.js';
 import type { ResolvedOptions } from './options.js';
 
@@ -211,6 +212,7 @@ export class Executor {
           `SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'`,
       );
     }
+    if (!this.#owned) assertSpeaksUtf8mb4(conn);
     const [row] = (await this.#query(conn, 'SELECT @@SESSION.auto_increment_increment AS step', [])) as RowDataPacket[];
     const step = Number(row?.step ?? 1);
     this.#prepared.set(core, step);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import mysql, { type Connection, type Pool, type PoolConnection, type RowDataPacket } from 'mysql2/promise';
-import { endpointOf, storeConnectionOptions, type Endpoint } from './connection-config.js';
+import { assertSpeaksUtf8mb4, endpointOf, storeConnectionOptions, type Endpoint } from './connection-config.js';
 import { loadMigrations } from './migrations.js';
 import { isConnectionError, translateMysqlError } from './mysql-errors.js';
 
@@ -90,6 +90,7 @@ export async function migratePool(pool: Pool): Promise<MigrateResult> {
   }
   let broken = false;
   try {
+    assertSpeaksUtf8mb4(conn);
     const [rows] = await conn.query<RowDataPacket[]>('SELECT DATABASE() AS db');
     const database = rows[0]?.db as string | null | undefined;
     if (!database) throw new TypeError('the pool names no database: give its connections a `database`');
