@@ -39,6 +39,11 @@ async function killMidTransaction(store: MysqlStore, productId: number, work: ()
   }
 }
 
+/** A one-unit hold request with an idempotency key, as the engine would send it. */
+function keyedHold(productId: number, keyHash: string, fingerprint: string) {
+  return { productId, qty: 1, tokenHash: 'ab'.repeat(32), createdAt: 0, expiresAt: 1_000, idempotency: { scope: 'hold' as const, keyHash, fingerprint } };
+}
+
 describe.skipIf(!MYSQL_URL)('mysql when connections die or wait', () => {
   const stores: MysqlStore[] = [];
   const open = async (options: Parameters<typeof openTestStore>[0] = {}) => {
@@ -152,14 +157,7 @@ describe.skipIf(!MYSQL_URL)('mysql when connections die or wait', () => {
     const { store } = await open();
     const { id } = await store.createProduct({ name: 'Sneaker', priceCents: 1000, stock: 5 });
     const first = await holdKey(store.database, 'hold', 'key-a');
-    const request = {
-      productId: id,
-      qty: 1,
-      tokenHash: 'ab'.repeat(32),
-      createdAt: 0,
-      expiresAt: 1_000,
-      idempotency: { scope: 'hold' as const, keyHash: 'key-a', fingerprint: 'second' },
-    };
+    const request = keyedHold(id, 'key-a', 'second');
     const second = store.reserveHolds([request]);
     await waitingConnection(store.database);
     await first.commit('{"stored":true}');
@@ -171,14 +169,7 @@ describe.skipIf(!MYSQL_URL)('mysql when connections die or wait', () => {
     const { store } = await open();
     const { id } = await store.createProduct({ name: 'Sneaker', priceCents: 1000, stock: 5 });
     const first = await holdKey(store.database, 'hold', 'key-c');
-    const request = {
-      productId: id,
-      qty: 1,
-      tokenHash: 'ab'.repeat(32),
-      createdAt: 0,
-      expiresAt: 1_000,
-      idempotency: { scope: 'hold' as const, keyHash: 'key-c', fingerprint: 'second' },
-    };
+    const request = keyedHold(id, 'key-c', 'second');
     const second = store.reserveHolds([request]);
     await waitingConnection(store.database);
     await first.rollback();
@@ -189,14 +180,7 @@ describe.skipIf(!MYSQL_URL)('mysql when connections die or wait', () => {
   it('answers idempotency_in_flight when the first request holds its key past the lock wait timeout, then acts once it is gone', async () => {
     const { store } = await open({ lockWaitTimeoutS: 1 });
     const { id } = await store.createProduct({ name: 'Sneaker', priceCents: 1000, stock: 5 });
-    const request = {
-      productId: id,
-      qty: 1,
-      tokenHash: 'ab'.repeat(32),
-      createdAt: 0,
-      expiresAt: 1_000,
-      idempotency: { scope: 'hold' as const, keyHash: 'key-b', fingerprint: 'fp' },
-    };
+    const request = keyedHold(id, 'key-b', 'fp');
     const first = await holdKey(store.database, 'hold', 'key-b');
     try {
       await expect(store.reserveHolds([request])).rejects.toMatchObject({ code: 'idempotency_in_flight' });
