@@ -7,7 +7,7 @@ type Callback<T> = (error: Error | null, result?: T) => void;
 /** The part of a mysql2 (callback) pool connection the limiter uses. */
 export interface MysqlConnectionLike {
   query(options: { sql: string; values?: unknown[]; timeout?: number }, callback: Callback<unknown>): unknown;
-  rollback(callback?: Callback<unknown>): unknown;
+  rollback(callback: (error: Error | null) => void): unknown;
   release(): void;
   destroy(): void;
 }
@@ -130,7 +130,7 @@ function withStatementTimeout(pool: MysqlPoolLike, timeoutMs: number): { getConn
               done(queryError, result);
             });
           },
-          rollback: (done) => connection.rollback(done),
+          rollback: (done) => connection.rollback(done ?? (() => {})),
           release: () => (broken ? connection.destroy() : connection.release()),
         });
       });
