@@ -33,9 +33,19 @@ import { int, placeholders } from '../rows.js';
  * reservation per product in flight per process, so under a stampede the row is locked once per
  * batch.
  *
- * Measured on 2 shared cores, MariaDB 10.11, innodb_flush_log_at_trx_commit=1, one product,
- * reserveHolds in a loop, medians of 3 runs in the same minute (packages/adapter-mysql/bench/
- * reserve-holds.ts): see the README's "Locking strategy" for the figures.
+ * Measured on 2 shared cores, MariaDB 10.11 (innodb_flush_log_at_trx_commit=1, binary log off), one
+ * product, reserveHolds in a loop, ms per call, medians of 3 runs in the same minute:
+ *
+ *   batch                                          1      64     128
+ *   5, guarded UPDATE + INSERT (the lone path)   0.83      —       —
+ *   6, locked batch (the batch path)             1.04    1.69    2.93
+ *   guarded UPDATE + INSERT per request, one tx  0.80   10.6    17.0
+ *   4, stored procedure over JSON_TABLE          0.62    2.75    7.22
+ *
+ * The procedure wins alone (one round trip) and loses in batches: its first-fit loop is
+ * interpreted SQL, its grants go through JSON, and an INSERT … SELECT is a "bulk insert" whose ids
+ * need not be consecutive. A stampede is batches, so the locked batch stays; a lone request saves
+ * a fifth as the guarded UPDATE.
  *
  * Hold ids: a multi-row INSERT is a "simple insert" to InnoDB (its row count is known up front),
  * and simple inserts draw one consecutive block of auto-increment values in every
