@@ -62,9 +62,9 @@ export class Executor {
   /** A transaction: `body` runs between START TRANSACTION and COMMIT, and again after a deadlock. */
   transaction<T>(body: (session: Session) => Promise<T>): Promise<T> {
     return this.#withRetry(() =>
-      this.#withConnection(async (conn, step) => {
+      this.#withConnection(async (conn, step, discard) => {
         if (!this.#owned) await this.#control(conn, `SET TRANSACTION ISOLATION LEVEL ${ISOLATION}`);
-        return this.#inTransaction(conn, 'START TRANSACTION', () => body(this.#session(conn, step)));
+        return this.#inTransaction(conn, discard, 'START TRANSACTION', () => body(this.#session(conn, step)));
       }),
     );
   }
@@ -75,9 +75,9 @@ export class Executor {
    */
   snapshot<T>(body: (session: Session) => Promise<T>): Promise<T> {
     return this.#withRetry(() =>
-      this.#withConnection(async (conn, step) => {
+      this.#withConnection(async (conn, step, discard) => {
         await this.#control(conn, 'SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
-        return this.#inTransaction(conn, 'START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY', () => body(this.#session(conn, step)));
+        return this.#inTransaction(conn, discard, 'START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY', () => body(this.#session(conn, step)));
       }),
     );
   }
@@ -94,20 +94,16 @@ export class Executor {
     if (this.#owned) await this.#pool.end();
   }
 
-  async #inTransaction<T>(conn: PoolConnection, begin: string, body: () => Promise<T>): Promise<T> {
+  async #inTransaction<T>(conn: PoolConnection, discard: () => void, begin: string, body: () => Promise<T>): Promise<T> {
     await this.#control(conn, begin);
     try {
       const result = await body();
       await this.#control(conn, 'COMMIT');
       return result;
     } catch (err) {
-      // A lost connection has rolled back on the server already. A live one is told to; if even
-      // that fails the connection is destroyed (the error thrown below marks it so).
-      if (!isConnectionError(err)) {
-        await this.#control(conn, 'ROLLBACK').catch((rollbackError: unknown) => {
-          throw Object.assign(rollbackError as object, { fatal: true });
-        });
-      }
+      // A lost connection has rolled back on the server already. A live one is told to, and is
+      // destroyed if even that fails, so no later unit inherits a half-open transaction.
+      if (!isConnectionError(err)) await this.#control(conn, 'ROLLBACK').catch(discard);
       throw err;
     }
   }
@@ -150,12 +146,15 @@ export class Executor {
   }
 
   /** Borrows a connection for `use`; a connection that failed is destroyed rather than returned. */
-  async #withConnection<T>(use: (conn: PoolConnection, idStep: number) => Promise<T>): Promise<T> {
+  async #withConnection<T>(use: (conn: PoolConnection, idStep: number, discard: () => void) => Promise<T>): Promise<T> {
     if (this.#closed) throw new Error('The MySQL store is closed.');
     const conn = await this.#acquire();
     let broken = false;
+    const discard = () => {
+      broken = true;
+    };
     try {
-      return await use(conn, await this.#prepare(conn));
+      return await use(conn, await this.#prepare(conn), discard);
     } catch (err) {
       if (isConnectionError(err)) broken = true;
       throw err;
