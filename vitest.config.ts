@@ -18,6 +18,7 @@ export default defineConfig({
       { extends: true, test: { name: 'core', include: ['packages/core/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'adapter-sqlite', include: ['packages/adapter-sqlite/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'adapter-postgres', include: ['packages/adapter-postgres/test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'adapter-mysql', include: ['packages/adapter-mysql/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'server', include: ['packages/server/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'cli', include: ['packages/cli/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'bench', include: ['packages/bench/test/**/*.test.ts'] } },

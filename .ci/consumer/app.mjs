@@ -1,17 +1,18 @@
 // A plain Node program using the installed packages as any user would: no TypeScript, no
 // workspace. For each adapter: product → hold → order → payment → releaseExpired → verify.
-// Usage: node app.mjs <postgres-url>
+// Usage: node app.mjs <postgres-url> <mysql-url>
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFlashSale, FlashSaleError } from '@flashsale/core';
+import { openMysqlStore } from '@flashsale/adapter-mysql';
 import { openPostgresStore } from '@flashsale/adapter-postgres';
 import { openSqliteStore } from '@flashsale/adapter-sqlite';
 
-const pgUrl = process.argv[2];
-assert.ok(pgUrl, 'usage: node app.mjs <postgres-url>');
+const [pgUrl, mysqlUrl] = process.argv.slice(2);
+assert.ok(pgUrl && mysqlUrl, 'usage: node app.mjs <postgres-url> <mysql-url>');
 
 /** One sale from start to finish, on a clock the program moves, so expiry needs no waiting. */
 async function sell(store, close) {
@@ -53,3 +54,13 @@ await sell(store, async (sale) => {
   await sale.close();
 });
 console.log(`postgres (schema ${schema}): product → hold → order → payment → releaseExpired → verify ok`);
+
+const database = `fs_pack_${randomBytes(6).toString('hex')}`;
+const mysqlDb = new URL(mysqlUrl);
+mysqlDb.pathname = `/${database}`;
+const mysqlStore = await openMysqlStore({ uri: mysqlDb.toString() });
+await sell(mysqlStore, async (sale) => {
+  await mysqlStore.pool.query(`DROP DATABASE ${database}`);
+  await sale.close();
+});
+console.log(`mysql (database ${database}): product → hold → order → payment → releaseExpired → verify ok`);

@@ -4,6 +4,7 @@
 import { createFlashSale, FlashSaleError, type FlashSale, type FlashSaleStore, type Product, type VerifyReport } from '@flashsale/core';
 import { openSqliteStore, type SqliteStore } from '@flashsale/adapter-sqlite';
 import { openPostgresStore, type PostgresStore } from '@flashsale/adapter-postgres';
+import { openMysqlStore, type MysqlStore } from '@flashsale/adapter-mysql';
 import { BENCH_DEFAULTS } from '@flashsale/bench/options';
 
 const sqlite: SqliteStore = openSqliteStore({ filename: ':memory:' });
@@ -34,6 +35,13 @@ export async function onPostgres(url: string): Promise<string> {
   const rows = await pg.pool.query<{ n: number }>('SELECT 1 AS n');
   await pg.close();
   return `${pg.schema}: ${rows.rows[0]?.n ?? 0}`;
+}
+
+export async function onMysql(uri: string): Promise<string> {
+  const my: MysqlStore = await openMysqlStore({ uri, poolSize: 2 });
+  const [rows] = await my.pool.query('SELECT 1 AS n');
+  await my.close();
+  return `${my.database}: ${JSON.stringify(rows)}`;
 }
 
 export const benchRequests: number = BENCH_DEFAULTS.requests;

@@ -6,11 +6,14 @@ export type Strategy = (typeof STRATEGIES)[number];
 
 /**
  * Where a run keeps its data: a parsed `--db`, as the CLI's `parseDbTarget` gives it. On
- * PostgreSQL, no `schema` means a fresh one for the run.
+ * PostgreSQL, no `schema` means a fresh one for the run. On MySQL the URL names the server: a run
+ * gets a fresh database beside the named one, except against a running `target`, whose database
+ * it is.
  */
 export type BenchDatabase =
   | { kind: 'sqlite'; filename: string }
-  | { kind: 'postgres'; connectionString: string; schema?: string | undefined };
+  | { kind: 'postgres'; connectionString: string; schema?: string | undefined }
+  | { kind: 'mysql'; uri: string; database: string };
 
 /** How much each hold request asks for: always `min`, or uniformly `min..max`. */
 export interface QtyRange {

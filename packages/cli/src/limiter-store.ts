@@ -1,33 +1,40 @@
+import type { MysqlStore } from '@flashsale/adapter-mysql';
 import type { FlashSaleStore } from '@flashsale/core';
 import type { LimiterFactory } from '@flashsale/server';
 import type { DbTarget } from './open-store.js';
 
 /**
  * Where `serve` counts rate limits:
- * - `postgres`: in the database (one table in the store's schema), so every process on every
- *   host that shares the database shares the limits. Used on PostgreSQL whatever `--workers` is,
- *   because several single-process servers on several hosts are "several processes" too.
+ * - `postgres`, `mysql`: in the database (one table beside the store's), so every process on
+ *   every host that shares the database shares the limits. Used on those databases whatever
+ *   `--workers` is, because several single-process servers on several hosts are "several
+ *   processes" too.
  * - `cluster`: in the node:cluster primary, for `--workers N` on SQLite (one host, no shared server).
  * - `memory`: in the process, for one process on SQLite.
  */
-export type LimiterStore = 'postgres' | 'cluster' | 'memory';
+export type LimiterStore = 'postgres' | 'mysql' | 'cluster' | 'memory';
 
 export function limiterStoreFor(target: DbTarget, workers: number): LimiterStore {
-  if (target.kind === 'postgres') return 'postgres';
+  if (target.kind !== 'sqlite') return target.kind;
   return workers > 1 ? 'cluster' : 'memory';
 }
 
 /**
  * The `createLimiter` for the server, or undefined for the server's default (memory). The
- * PostgreSQL one borrows the store's pool: one pool per process, sized by `--pool-size`.
+ * PostgreSQL and MySQL ones borrow the store's pool: one pool per process, sized by `--pool-size`.
  *
  * @example const createLimiter = await limiterFor('postgres', store);
  */
 export async function limiterFor(kind: LimiterStore, store: FlashSaleStore): Promise<LimiterFactory | undefined> {
   if (kind === 'memory') return undefined;
   // Loaded here, not at the top: `serve` imports this module while building the command line.
-  const { clusterLimiter, postgresLimiter } = await import('@flashsale/server');
+  const { clusterLimiter, mysqlLimiter, postgresLimiter } = await import('@flashsale/server');
   if (kind === 'cluster') return clusterLimiter();
+  // The core's SharedDatabase speaks only 'postgres' so far: the MySQL store lends its pool itself.
+  if (kind === 'mysql' && store.kind === 'mysql') {
+    const mysql = store as MysqlStore;
+    return mysqlLimiter({ pool: mysql.pool.pool, database: mysql.database });
+  }
   const shared = store.sharedDatabase;
   if (shared?.dialect !== 'postgres') throw new Error(`the ${store.kind} store lends no database for shared rate-limit counters`);
   return postgresLimiter({ pool: shared.pool, schema: shared.schema });

@@ -1,4 +1,5 @@
-// The adapter's own rule, from a module that loads no pg: parsing --db must stay cheap.
+// The adapters' own rules, from modules that load no driver: parsing --db must stay cheap.
+import { isDatabaseName } from '@flashsale/adapter-mysql/database-name';
 import { isSchemaName } from '@flashsale/adapter-postgres/schema-name';
 import type { FlashSaleStore } from '@flashsale/core';
 
@@ -11,6 +12,15 @@ export type DbTarget =
       connectionString: string;
       /** From `?schema=name`; undefined means the adapter's default (`public`). */
       schema: string | undefined;
+      /** The password, so it can be scrubbed from anything printed. */
+      password: string | undefined;
+    }
+  | {
+      kind: 'mysql';
+      /** The `mysql://` URL handed to the adapter (a `mariadb://` one is rewritten to it). */
+      uri: string;
+      /** The database named by the URL's path. */
+      database: string;
       /** The password, so it can be scrubbed from anything printed. */
       password: string | undefined;
     };
@@ -26,17 +36,20 @@ export class DbTargetError extends Error {
 /**
  * Parses a database string:
  * - `postgres://…` or `postgresql://…`: PostgreSQL (an optional `?schema=name` picks the schema);
+ * - `mysql://…` or `mariadb://…`: MySQL or MariaDB, the database named by the path;
  * - `:memory:` or `sqlite::memory:`: a SQLite database that lives as long as the process;
  * - `sqlite:path` (also `sqlite://path`, and `sqlite:///abs/path` for an absolute one): a SQLite file;
  * - anything else without a `scheme://`: a SQLite file path.
  *
  * @example parseDbTarget('sqlite:./shop.db') // { kind: 'sqlite', filename: './shop.db' }
  * @example parseDbTarget('postgres://app:pw@db/shop?schema=sale').schema // 'sale'
+ * @example parseDbTarget('mysql://app:pw@db:3306/shop').database // 'shop'
  */
 export function parseDbTarget(text: string): DbTarget {
   const value = text.trim();
-  if (value === '') throw new DbTargetError('the database is empty: give a file path, sqlite:path, :memory: or postgres://…');
+  if (value === '') throw new DbTargetError('the database is empty: give a file path, sqlite:path, :memory:, postgres://… or mysql://…');
   if (/^postgres(?:ql)?:\/\//i.test(value)) return parsePostgres(value);
+  if (/^(?:mysql|mariadb):\/\//i.test(value)) return parseMysql(value);
   if (value === ':memory:') return { kind: 'sqlite', filename: ':memory:' };
   const sqlite = /^sqlite:(.*)$/i.exec(value);
   if (sqlite) {
@@ -47,7 +60,7 @@ export function parseDbTarget(text: string): DbTarget {
   }
   const scheme = /^([a-z][a-z0-9+.-]+):\/\//i.exec(value);
   if (scheme) {
-    throw new DbTargetError(`unsupported database "${scheme[1]}://…": use a file path, sqlite:path, :memory: or postgres://…`);
+    throw new DbTargetError(`unsupported database "${scheme[1]}://…": use a file path, sqlite:path, :memory:, postgres://… or mysql://…`);
   }
   return { kind: 'sqlite', filename: value };
 }
@@ -68,6 +81,22 @@ function parsePostgres(value: string): DbTarget {
   return { kind: 'postgres', connectionString: url.toString(), schema, password };
 }
 
+function parseMysql(value: string): DbTarget {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new DbTargetError('the mysql URL is malformed: expected mysql://user:password@host:3306/database');
+  }
+  const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (database === '') throw new DbTargetError('the mysql URL names no database: add it as the path, mysql://user@host:3306/shop');
+  if (!isDatabaseName(database)) {
+    throw new DbTargetError(`database "${database}" is not allowed: use letters, digits and _, starting with a letter or _`);
+  }
+  const password = url.password === '' ? undefined : decodeURIComponent(url.password);
+  return { kind: 'mysql', uri: value.replace(/^mariadb:/i, 'mysql:'), database, password };
+}
+
 /**
  * A printable name for the target, with any password replaced by `***`.
  *
@@ -75,14 +104,14 @@ function parsePostgres(value: string): DbTarget {
  */
 export function describeDbTarget(target: DbTarget): string {
   if (target.kind === 'sqlite') return target.filename === ':memory:' ? 'sqlite :memory:' : `sqlite ${target.filename}`;
-  const url = new URL(target.connectionString);
+  const url = new URL(target.kind === 'mysql' ? target.uri : target.connectionString);
   if (url.password !== '') url.password = '***';
-  if (target.schema !== undefined) url.searchParams.set('schema', target.schema);
+  if (target.kind === 'postgres' && target.schema !== undefined) url.searchParams.set('schema', target.schema);
   return url.toString();
 }
 
 export interface OpenStoreOptions {
-  /** PostgreSQL connections in the pool. The adapter's default when unset. */
+  /** PostgreSQL or MySQL connections in the pool. The adapter's default when unset. */
   poolSize?: number;
   /** How long a SQLite write waits for another process's lock, in ms. */
   busyTimeoutMs?: number;
@@ -95,7 +124,7 @@ export interface OpenStoreOptions {
 
 /**
  * Opens (creating and migrating when needed) the store a target names. Adapters are imported
- * lazily, so a PostgreSQL run never loads SQLite's native module and the reverse.
+ * lazily, so a PostgreSQL or MySQL run never loads SQLite's native module and the reverse.
  *
  * @example
  * const store = await openStore(parseDbTarget(process.env.DATABASE_URL ?? DEFAULT_DB));
@@ -109,6 +138,10 @@ export async function openStore(target: DbTarget, options: OpenStoreOptions = {}
       ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }),
       ...(options.synchronous === undefined ? {} : { synchronous: options.synchronous }),
     });
+  }
+  if (target.kind === 'mysql') {
+    const { openMysqlStore } = await import('@flashsale/adapter-mysql');
+    return openMysqlStore({ uri: target.uri, ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }) });
   }
   const { openPostgresStore } = await import('@flashsale/adapter-postgres');
   return openPostgresStore({

@@ -5,7 +5,7 @@ import { DEFAULT_DB } from './open-store.js';
 
 /** `--db`, shared by every command that touches storage. */
 export function dbOption(): Option {
-  return new Option('--db <url>', 'database: a file path, sqlite:path, :memory: or postgres://user:pass@host/db')
+  return new Option('--db <url>', 'database: a file path, sqlite:path, :memory:, postgres://user:pass@host/db or mysql://user:pass@host:3306/db')
     .env('DATABASE_URL')
     .default(DEFAULT_DB);
 }

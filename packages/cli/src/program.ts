@@ -39,7 +39,7 @@ export function createProgram(ctx: CliContext): Command {
       'after',
       [
         '',
-        'Every command takes --db (a file path, sqlite:path, :memory: or postgres://…; env DATABASE_URL;',
+        'Every command takes --db (a file path, sqlite:path, :memory:, postgres://… or mysql://…; env DATABASE_URL;',
         'default ./flashsale.db) and --help. A flag beats its environment variable, which beats the',
         '--env-file (or ./.env) value.',
         '',

@@ -7,7 +7,7 @@ import { registerSecret } from './redact.js';
 export function dbTargetFrom(db: string): DbTarget {
   try {
     const target = parseDbTarget(db);
-    if (target.kind === 'postgres') registerSecret(target.password);
+    if (target.kind !== 'sqlite') registerSecret(target.password);
     return target;
   } catch (error) {
     if (error instanceof DbTargetError) throw new UsageError(`--db: ${error.message}`);

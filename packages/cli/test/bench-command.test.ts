@@ -19,7 +19,7 @@ describe('flashsale bench', () => {
     [['bench', '--qty', 'lots'], /'--qty <n\|min\.\.max>' argument 'lots' is invalid/],
     [['bench', '--target', 'http://example.com', '--admin-token', 'x', '--db', 'b.db'], /--target must be a loopback URL/],
     [['bench', '--strategy', 'optimistic'], /argument 'optimistic' is invalid\. Allowed choices are pessimistic, atomic, coalesced, all/],
-    [['bench', '--db', 'mysql://x'], /--db: unsupported database/],
+    [['bench', '--db', 'mongodb://x'], /--db: unsupported database/],
   ])('flashsale %j is a one-line usage error', async (argv, message) => {
     const io = memoryIo();
     expect(await main(argv, io)).toBe(2);

@@ -29,6 +29,12 @@ describe('parseDbTarget', () => {
     expect(parseDbTarget('postgresql://app@db/shop')).toMatchObject({ kind: 'postgres', connectionString: 'postgresql://app@db/shop', password: undefined });
   });
 
+  it('reads mysql:// and mariadb:// URLs, the database from the path, a mariadb:// one handed over as mysql://', () => {
+    expect(parseDbTarget('mysql://app:pw@db.internal:3307/shop')).toEqual({ kind: 'mysql', uri: 'mysql://app:pw@db.internal:3307/shop', database: 'shop', password: 'pw' });
+    expect(parseDbTarget('mariadb://app@db/shop_2')).toEqual({ kind: 'mysql', uri: 'mysql://app@db/shop_2', database: 'shop_2', password: undefined });
+    expect(parseDbTarget('mysql://app:p%40ss@db/shop')).toMatchObject({ password: 'p@ss' });
+  });
+
   it('takes ?schema= out of the URL pg sees and keeps it as the schema', () => {
     const target = parseDbTarget('postgres://app@db/shop?schema=sale_2025&sslmode=disable');
     expect(target).toMatchObject({ kind: 'postgres', schema: 'sale_2025', connectionString: 'postgres://app@db/shop?sslmode=disable' });
@@ -42,7 +48,10 @@ describe('parseDbTarget', () => {
     ['', /empty/],
     ['   ', /empty/],
     ['sqlite:', /names no file/],
-    ['mysql://root@localhost/shop', /unsupported database "mysql:\/\/…"/],
+    ['mongodb://root@localhost/shop', /unsupported database "mongodb:\/\/…"/],
+    ['mysql://root@localhost/', /names no database/],
+    ['mysql://root@localhost/shop-2025', /database "shop-2025" is not allowed/],
+    ['mysql://[bad', /malformed/],
     ['redis://cache', /unsupported/],
     ['postgres://app@db/shop?schema=Robert;DROP', /schema "Robert;DROP" is not allowed/],
     ['postgres://[bad', /malformed/],
@@ -57,6 +66,12 @@ describe('describeDbTarget', () => {
     const shown = describeDbTarget(parseDbTarget('postgres://app:hunter2secret@db.internal/shop?schema=sale'));
     expect(shown).not.toContain('hunter2secret');
     expect(shown).toBe('postgres://app:***@db.internal/shop?schema=sale');
+  });
+
+  it('never shows the password of a mysql URL', () => {
+    const shown = describeDbTarget(parseDbTarget('mysql://app:hunter2secret@db.internal:3306/shop'));
+    expect(shown).not.toContain('hunter2secret');
+    expect(shown).toBe('mysql://app:***@db.internal:3306/shop');
   });
 
   it('names SQLite files as given', () => {

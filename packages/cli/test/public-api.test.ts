@@ -12,7 +12,7 @@ describe('the package entry point (@flashsale/cli)', () => {
     expect(await cli.main(['verify', '--db', ':memory:', '--json'], io)).toBe(cli.EXIT.ok);
     expect(JSON.parse(io.out())).toMatchObject({ ok: true });
     const usage = memoryIo();
-    expect(await cli.main(['verify', '--db', 'mysql://db/shop'], usage)).toBe(cli.EXIT.usage);
+    expect(await cli.main(['verify', '--db', 'mongodb://db/shop'], usage)).toBe(cli.EXIT.usage);
     expect(usage.err()).toMatch(/--db: unsupported database/);
   });
 

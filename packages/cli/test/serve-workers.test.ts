@@ -112,7 +112,7 @@ describe('flashsale serve --workers that cannot start', () => {
   it('refuses an in-memory database with exit 2: each worker would have a database of its own', async () => {
     const result = await runCli(['serve', '--workers', '2', '--db', ':memory:', '--port', '0']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe('error: --workers: every worker would get its own empty :memory: database; use a SQLite file or postgres://\n');
+    expect(result.stderr).toBe('error: --workers: every worker would get its own empty :memory: database; use a SQLite file, postgres:// or mysql://\n');
   });
 
   it('exits 1, naming the worker, when a worker cannot listen, and leaves no process behind', async () => {

@@ -1,7 +1,7 @@
 import { Agent, request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startServe, type RunningCli } from './helpers/cli-process.js';
-import { freshPostgres, freshSqlite, PG_URL, type TestDatabase } from './helpers/databases.js';
+import { freshMysql, freshPostgres, freshSqlite, MYSQL_URL, PG_URL, type TestDatabase } from './helpers/databases.js';
 
 /**
  * A buyer must never be refused stock that another process has returned. Each case sells a
@@ -80,8 +80,7 @@ async function twoSqliteServers(): Promise<Deployment> {
   return { a, b, database, stop: () => stopAll(servers, [a, b], database) };
 }
 
-async function postgresWorkers(url: string): Promise<Deployment> {
-  const database = freshPostgres(url);
+async function sharedServerWorkers(database: TestDatabase): Promise<Deployment> {
   const server = await startServe([...SERVE_FLAGS, '--db', database.db, '--workers', '2', '--pool-size', '4']);
   // The cluster primary hands each new connection to the next worker: open connections until two
   // different workers hold one each.
@@ -168,7 +167,8 @@ async function expectReturnedUnitsGranted(
 
 const deployments: { name: string; start: () => Promise<Deployment> }[] = [
   { name: 'two flashsale serve processes on one SQLite file', start: twoSqliteServers },
-  ...(PG_URL ? [{ name: 'flashsale serve --workers 2 on PostgreSQL', start: () => postgresWorkers(PG_URL!) }] : []),
+  ...(PG_URL ? [{ name: 'flashsale serve --workers 2 on PostgreSQL', start: () => sharedServerWorkers(freshPostgres(PG_URL!)) }] : []),
+  ...(MYSQL_URL ? [{ name: 'flashsale serve --workers 2 on MySQL', start: () => sharedServerWorkers(freshMysql(MYSQL_URL!)) }] : []),
 ];
 
 describe.each(deployments)('stock returned by another process is sold at once: $name', ({ start }) => {

@@ -20,7 +20,7 @@ describe('bad command lines exit 2 with one line', () => {
   });
 
   it('a --db naming no supported database, from the real process', async () => {
-    expectOneLineUsageError(await runCli(['verify', '--db', 'mysql://root@localhost/shop']), /--db: unsupported database "mysql:\/\/…"/);
+    expectOneLineUsageError(await runCli(['verify', '--db', 'mongodb://root@localhost/shop']), /--db: unsupported database "mongodb:\/\/…"/);
   });
 
   it('a bad DATABASE_URL is reported like a bad --db', async () => {

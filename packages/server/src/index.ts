@@ -13,6 +13,8 @@ export type { ClientKey, TrustProxy } from './node-http/client-address.js';
 export { memoryLimiter } from './rate-limit/memory-limiter.js';
 export { postgresLimiter } from './rate-limit/postgres-limiter.js';
 export type { PgPoolLike, PostgresLimiterOptions } from './rate-limit/postgres-limiter.js';
+export { mysqlLimiter } from './rate-limit/mysql-limiter.js';
+export type { MysqlConnectionLike, MysqlLimiterOptions, MysqlPoolLike } from './rate-limit/mysql-limiter.js';
 export { clusterLimiter, startClusterLimiterPrimary } from './rate-limit/cluster-limiter.js';
 export type { ClusterLimiterOptions } from './rate-limit/cluster-limiter.js';
 export type { LimiterFactory, RateLimiterLike, RateLimitPolicy, RateLimitState } from './rate-limit/limiter.js';

@@ -1,4 +1,5 @@
 import { createFlashSale } from '@flashsale/core';
+import type { MysqlStore } from '@flashsale/adapter-mysql';
 import type { PostgresStore } from '@flashsale/adapter-postgres';
 import type { SqliteStore } from '@flashsale/adapter-sqlite';
 import type { ResolvedBenchOptions, Strategy } from '../options.js';
@@ -13,6 +14,7 @@ import { settingsOf } from '../stampede/run-stampede.js';
 import { Timeline } from '../load/timeline.js';
 import type { HoldRunner } from './hold-runner.js';
 import { coalescedRunner } from './strategies/coalesced.js';
+import { mysqlAtomicRunner, mysqlPessimisticRunner } from './strategies/mysql-baselines.js';
 import { postgresAtomicRunner, postgresPessimisticRunner } from './strategies/postgres-baselines.js';
 import { sqliteAtomicRunner, sqlitePessimisticRunner } from './strategies/sqlite-baselines.js';
 
@@ -104,6 +106,10 @@ function makeRunner(strategy: Strategy, opened: OpenedBenchDb): HoldRunner {
   if (opened.db.kind === 'sqlite') {
     const store = opened.store as SqliteStore;
     return strategy === 'pessimistic' ? sqlitePessimisticRunner(store) : sqliteAtomicRunner(store);
+  }
+  if (opened.db.kind === 'mysql') {
+    const store = opened.store as MysqlStore;
+    return strategy === 'pessimistic' ? mysqlPessimisticRunner(store) : mysqlAtomicRunner(store);
   }
   const store = opened.store as PostgresStore;
   return strategy === 'pessimistic' ? postgresPessimisticRunner(store) : postgresAtomicRunner(store);

@@ -46,7 +46,7 @@ export async function runStampede(o: ResolvedBenchOptions): Promise<BenchReport>
   const started = Date.now();
   const progress = createProgress(o.progress);
   const rng = seededRandom(o.seed);
-  const db = benchDbFor(o.db);
+  const db = benchDbFor(o.db, { target: target !== undefined });
   const opened = await openBenchDb(db, { synchronous: o.synchronous, keep: o.keepDb });
   let server: LaunchedServer | undefined;
   let client: ApiClient | undefined;

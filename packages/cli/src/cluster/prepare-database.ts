@@ -1,6 +1,7 @@
+import type { MysqlStore } from '@flashsale/adapter-mysql';
 import type { PostgresStore } from '@flashsale/adapter-postgres';
 import { createFlashSale, type Product } from '@flashsale/core';
-import { postgresLimiter } from '@flashsale/server';
+import { mysqlLimiter, postgresLimiter } from '@flashsale/server';
 import type { ServeFlags } from '../serve-flags.js';
 import { seedDemoProduct } from '../demo-product.js';
 import type { DbTarget } from '../open-store.js';
@@ -28,6 +29,11 @@ export async function prepareDatabase(flags: ServeFlags, target: DbTarget, io: I
       if (flags.rateLimit !== false) await postgresLimiter({ pool: pg.pool, schema: pg.schema });
       await warnIfTooManyConnections(pg, flags, io);
     }
+    if (target.kind === 'mysql') {
+      const mysql = store as MysqlStore;
+      if (flags.rateLimit !== false) await mysqlLimiter({ pool: mysql.pool.pool, database: mysql.database });
+      await warnIfTooManyMysqlConnections(mysql, flags, io);
+    }
     return seeded;
   } finally {
     await sale.close();
@@ -49,5 +55,17 @@ async function warnIfTooManyConnections(store: PostgresStore, flags: ServeFlags,
       `WARNING: ${flags.workers} workers × pool ${poolSize} = ${wanted} connections, but PostgreSQL allows ${max - reserved} ` +
         `(max_connections ${max} − ${reserved} reserved): lower --pool-size or --workers, or raise max_connections.`,
     );
+  }
+}
+
+/** The same warning on MySQL, whose `max_connections` keeps one more for a SUPER user. */
+async function warnIfTooManyMysqlConnections(store: MysqlStore, flags: ServeFlags, io: Io): Promise<void> {
+  const [rows] = (await store.pool.query('SELECT @@max_connections AS max')) as unknown as [{ max: number }[]];
+  const max = Number(rows[0]!.max);
+  const { DEFAULT_POOL_SIZE } = await import('@flashsale/adapter-mysql');
+  const poolSize = flags.poolSize ?? DEFAULT_POOL_SIZE;
+  const wanted = poolSize * flags.workers;
+  if (wanted > max) {
+    warn(io, `WARNING: ${flags.workers} workers × pool ${poolSize} = ${wanted} connections, but MySQL allows ${max} (max_connections): lower --pool-size or --workers, or raise max_connections.`);
   }
 }

@@ -38,7 +38,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
   program
     .command('bench')
     .description(BENCH_DESCRIPTION)
-    .addOption(new Option('--db <url>', 'storage: SQLite path, sqlite:path or postgres://… (default: a temp SQLite file, deleted after; a fresh schema on PostgreSQL)'))
+    .addOption(new Option('--db <url>', 'storage: SQLite path, sqlite:path, postgres://… or mysql://… (default: a temp SQLite file, deleted after; a fresh schema on PostgreSQL, a fresh database on MySQL)'))
     .addOption(new Option('--stock <n>', `units of the bench product; 0 runs a sold-out stampede (default: ${BENCH_DEFAULTS.stock}; engine mode: ${BENCH_DEFAULTS.engineStock})`).argParser(intArg(0)))
     .addOption(new Option('--requests <n>', `hold attempts to fire (default: ${BENCH_DEFAULTS.requests})`).argParser(intArg(1)))
     .addOption(new Option('--concurrency <n>', `requests in flight at once (default: ${BENCH_DEFAULTS.concurrency})`).argParser(intArg(1)))
@@ -51,7 +51,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .addOption(new Option('--warmup <n>', `requests fired before measuring (default: the smaller of ${BENCH_DEFAULTS.warmup} and requests/10)`).argParser(intArg(0)))
     .addOption(new Option('--seed <n>', `seeds the buyers' random choices, so a run can be repeated (default: ${BENCH_DEFAULTS.seed})`).argParser(intArg(0)))
     .addOption(new Option('--synchronous <mode>', `SQLite durability (default: ${BENCH_DEFAULTS.synchronous})`).choices(['FULL', 'NORMAL']))
-    .addOption(new Option('--keep-db', 'keep the temp SQLite file or PostgreSQL schema for inspection'))
+    .addOption(new Option('--keep-db', 'keep the temp SQLite file, PostgreSQL schema or MySQL database for inspection'))
     .addOption(new Option('--request-timeout <duration>', `abort one HTTP request after this long (default: ${formatDuration(BENCH_DEFAULTS.requestTimeoutMs)})`).argParser(durationArg()))
     .addOption(new Option('--progress', 'draw a progress bar even when not on a terminal'))
     .addOption(new Option('--no-progress', 'never draw a progress bar (default: only on a terminal, outside CI)'))

@@ -11,7 +11,7 @@ import { warn } from '../output.js';
 import { parseRateLimitSpec } from '../rate-limit-spec.js';
 import { registerSecret } from '../redact.js';
 import type { ServeFlags } from '../serve-flags.js';
-import { limiterStoreFor } from '../limiter-store.js';
+import { limiterStoreFor, type LimiterStore } from '../limiter-store.js';
 import { parseTrustProxySpec, TRUST_PROXY_USAGE } from '../trust-proxy-spec.js';
 import { productLine } from '../wire.js';
 import { dbTargetFrom } from '../with-sale.js';
@@ -45,7 +45,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .addOption(new Option('--no-seed', 'do not create the demo product on an empty database'))
     .addOption(new Option('--no-request-log', 'do not log one line per request'))
     .addOption(new Option('--log-level <level>', 'least severe log lines written').choices(LOG_LEVELS).env('LOG_LEVEL').default('info'))
-    .addOption(new Option('--pool-size <n>', 'PostgreSQL connections in the pool of each process (default 10)').argParser(intArg(1, 1_000)))
+    .addOption(new Option('--pool-size <n>', 'PostgreSQL or MySQL connections in the pool of each process (default 10)').argParser(intArg(1, 1_000)))
     .addOption(new Option('--synchronous <mode>', 'SQLite durability: FULL keeps every answered commit through a power cut, NORMAL only through a crash (default: FULL)').choices(['FULL', 'NORMAL']))
     .addOption(new Option('--workers <n>', 'server processes sharing the port (node:cluster); the database and rate limits are shared').argParser(intArg(1, 256)).default(1))
     .addOption(new Option('--shutdown-timeout <duration>', 'on SIGTERM/SIGINT, how long in-flight requests may finish').argParser(durationArg(MAX_TIMER_MS)).default(10_000, '10s'))
@@ -101,7 +101,7 @@ async function runServe(flags: ServeFlags, ctx: CliContext): Promise<void> {
     throw new UsageError(`--hold-max-lifetime (${formatDuration(flags.holdMaxLifetime)}) must be at least --hold-ttl (${formatDuration(flags.holdTtl)})`);
   }
   if (flags.synchronous && target.kind !== 'sqlite') {
-    throw new UsageError("--synchronous is for SQLite; PostgreSQL's durability is its own synchronous_commit setting (on by default)");
+    throw new UsageError(`--synchronous is for SQLite; ${target.kind === 'mysql' ? "MySQL's durability is its own innodb_flush_log_at_trx_commit setting (1 by default)" : "PostgreSQL's durability is its own synchronous_commit setting (on by default)"}`);
   }
 
   // The HTTP server and what it needs load here, when serve runs, not when the command line is
@@ -132,7 +132,7 @@ async function runServe(flags: ServeFlags, ctx: CliContext): Promise<void> {
 async function runPrimary(flags: ServeFlags, target: DbTarget, ctx: CliContext): Promise<void> {
   const { io } = ctx;
   if (target.kind === 'sqlite' && target.filename === ':memory:') {
-    throw new UsageError('--workers: every worker would get its own empty :memory: database; use a SQLite file or postgres://');
+    throw new UsageError('--workers: every worker would get its own empty :memory: database; use a SQLite file, postgres:// or mysql://');
   }
   const [{ prepareDatabase }, { superviseWorkers }, { createServerLog, startClusterLimiterPrimary }] = await Promise.all([
     import('../cluster/prepare-database.js'),
@@ -169,10 +169,17 @@ function startupWarnings(flags: ServeFlags, ctx: CliContext): void {
   if (flags.metricsToken && flags.metricsToken.length < 16) warn(ctx.io, 'WARNING: the metrics token is shorter than 16 characters: easy to guess.');
 }
 
+const COUNTED_IN: Record<LimiterStore, string> = {
+  postgres: ' (counted in PostgreSQL)',
+  mysql: ' (counted in MySQL)',
+  cluster: ' (counted by the primary)',
+  memory: '',
+};
+
 function summaryLine(flags: ServeFlags, target: DbTarget): string {
   const limits = flags.rateLimit === false ? 'off' : flags.rateLimit ? flags.rateLimit : 'default';
   const store = limiterStoreFor(target, flags.workers);
-  const counted = flags.rateLimit === false ? '' : store === 'postgres' ? ' (counted in PostgreSQL)' : store === 'cluster' ? ' (counted by the primary)' : '';
+  const counted = flags.rateLimit === false ? '' : COUNTED_IN[store];
   return [
     `database ${describeDbTarget(target)}${target.kind === 'sqlite' ? ` (synchronous ${flags.synchronous ?? 'FULL'})` : ''}`,
     ...(flags.workers > 1 ? [`${flags.workers} workers`] : []),

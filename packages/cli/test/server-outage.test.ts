@@ -1,14 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startServe, type RunningCli } from './helpers/cli-process.js';
-import { freshPostgres, PG_URL, type TestDatabase } from './helpers/databases.js';
+import { freshMysql, freshPostgres, MYSQL_URL, PG_URL, type TestDatabase } from './helpers/databases.js';
 import { requestOnce, type OnceResponse } from './helpers/http-once.js';
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.js';
 
+/** The database servers the test reaches through its proxy, each when its URL is set. */
+const SERVERS = [
+  ...(PG_URL ? [{ name: 'PostgreSQL', url: PG_URL, defaultPort: 5432, fresh: freshPostgres }] : []),
+  ...(MYSQL_URL ? [{ name: 'MySQL', url: MYSQL_URL, defaultPort: 3306, fresh: freshMysql }] : []),
+];
+
 /**
- * `flashsale serve` on PostgreSQL reached through a TCP proxy the test controls, so "the database
- * goes away" happens to this server only: the shared PostgreSQL other tests use keeps running.
+ * `flashsale serve` on a database server reached through a TCP proxy the test controls, so "the
+ * database goes away" happens to this server only: the shared server other tests use keeps running.
  */
-describe.skipIf(!PG_URL)('flashsale serve while PostgreSQL goes away and comes back', () => {
+// With neither configured, one skipped case says so (a file without tests would fail the run).
+const CASES: typeof SERVERS = SERVERS.length > 0 ? SERVERS : [{ name: 'a database server (none configured)', url: '', defaultPort: 0, fresh: freshPostgres }];
+
+describe.skipIf(SERVERS.length === 0).each(CASES)('flashsale serve while $name goes away and comes back', ({ url, defaultPort, fresh }) => {
   let proxy: TcpProxy;
   let database: TestDatabase;
   let server: RunningCli;
@@ -37,9 +46,9 @@ describe.skipIf(!PG_URL)('flashsale serve while PostgreSQL goes away and comes b
   }
 
   beforeAll(async () => {
-    const pg = new URL(PG_URL!);
-    proxy = await startTcpProxy(Number(pg.port || 5432), pg.hostname);
-    database = freshPostgres(PG_URL!);
+    const address = new URL(url);
+    proxy = await startTcpProxy(Number(address.port || defaultPort), address.hostname);
+    database = fresh(url);
     const proxied = new URL(database.db);
     proxied.hostname = '127.0.0.1';
     proxied.port = String(proxy.port);

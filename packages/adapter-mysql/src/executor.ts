@@ -1,0 +1,224 @@
+import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { assertSpeaksUtf8mb4 } from './connection-config.js';
+import { isConnectionError, isDeadlock, translateMysqlError } from './mysql-errors.js';
+import type { ResolvedOptions } from './options.js';
+
+/** What an operation runs its statements on: one connection, inside the current unit. */
+export interface Session {
+  /** A statement that returns rows. */
+  rows<R>(sql: string, values?: readonly unknown[]): Promise<R[]>;
+  /** A statement that changes rows: affected rows and the first auto-increment id it drew. */
+  run(sql: string, values?: readonly unknown[]): Promise<ResultSetHeader>;
+  /**
+   * This session's `auto_increment_increment`: a multi-row INSERT's ids are the first one and then
+   * every `idStep` after it (1 unless the server spreads ids over a cluster, as Galera does).
+   */
+  readonly idStep: number;
+}
+
+/**
+ * Thrown inside a unit when it met a state that a fresh attempt will not meet (an idempotency
+ * record that vanished between two statements). The unit is rolled back and run again.
+ */
+export class RetryUnit extends Error {}
+
+/** Deadlocks are retried this many times in all, then reported. */
+const MAX_ATTEMPTS = 4;
+
+/** The isolation level of every unit; see the README for why READ COMMITTED. */
+const ISOLATION = 'READ COMMITTED';
+
+/**
+ * How the store talks to MySQL: every store method is one call of `autocommit` (statements that
+ * are atomic on their own), `transaction` or `snapshot`, each retried on deadlock (1213, which
+ * rolls the whole transaction back) and with driver errors translated into flashsale errors.
+ *
+ * With its own pool the session settings (isolation level, lock wait timeout, strict SQL mode,
+ * idle timeout) are set once per connection, when the store first uses it. A borrowed pool's
+ * sessions are left alone: each transaction sets its isolation level for itself only.
+ *
+ * A connection that failed (lost, killed, timed out, refused) is destroyed, never returned to the
+ * pool, so no later unit inherits a half-open transaction or a stream in an unknown state.
+ */
+export class Executor {
+  readonly #pool: Pool;
+  readonly #owned: boolean;
+  readonly #options: ResolvedOptions;
+  /** The auto-increment step of each connection the store has prepared, by mysql2's core connection. */
+  readonly #prepared = new WeakMap<object, number>();
+  #closed = false;
+
+  constructor(pool: Pool, owned: boolean, options: ResolvedOptions) {
+    this.#pool = pool;
+    this.#owned = owned;
+    this.#options = options;
+  }
+
+  /** Statements that are each atomic on their own, in autocommit. */
+  autocommit<T>(body: (session: Session) => Promise<T>): Promise<T> {
+    return this.#withRetry(() => this.#withConnection((conn, step) => body(this.#session(conn, step))));
+  }
+
+  /** A transaction: `body` runs between START TRANSACTION and COMMIT, and again after a deadlock. */
+  transaction<T>(body: (session: Session) => Promise<T>): Promise<T> {
+    return this.#withRetry(() =>
+      this.#withConnection(async (conn, step, discard) => {
+        if (!this.#owned) await this.#control(conn, `SET TRANSACTION ISOLATION LEVEL ${ISOLATION}`);
+        return this.#inTransaction(conn, discard, 'START TRANSACTION', () => body(this.#session(conn, step)));
+      }),
+    );
+  }
+
+  /**
+   * A read-only transaction on one consistent snapshot: REPEATABLE READ for this transaction only
+   * (under READ COMMITTED every statement would see a newer moment).
+   */
+  snapshot<T>(body: (session: Session) => Promise<T>): Promise<T> {
+    return this.#withRetry(() =>
+      this.#withConnection(async (conn, step, discard) => {
+        await this.#control(conn, 'SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+        return this.#inTransaction(conn, discard, 'START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY', () => body(this.#session(conn, step)));
+      }),
+    );
+  }
+
+  async ping(): Promise<void> {
+    await this.#withConnection((conn) => this.#control(conn, 'SELECT 1')).catch((err: unknown) => {
+      throw translateMysqlError(err);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#owned) await this.#pool.end();
+  }
+
+  async #inTransaction<T>(conn: PoolConnection, discard: () => void, begin: string, body: () => Promise<T>): Promise<T> {
+    await this.#control(conn, begin);
+    try {
+      const result = await body();
+      await this.#control(conn, 'COMMIT');
+      return result;
+    } catch (err) {
+      // A lost connection has rolled back on the server already. A live one is told to, and is
+      // destroyed if even that fails, so no later unit inherits a half-open transaction.
+      if (!isConnectionError(err)) await this.#control(conn, 'ROLLBACK').catch(discard);
+      throw err;
+    }
+  }
+
+  #session(conn: PoolConnection, idStep: number): Session {
+    return {
+      idStep,
+      rows: async <R>(sql: string, values: readonly unknown[] = []) => (await this.#query(conn, sql, values)) as R[],
+      run: async (sql: string, values: readonly unknown[] = []) => (await this.#query(conn, sql, values)) as ResultSetHeader,
+    };
+  }
+
+  /**
+   * Every statement carries mysql2's client-side `timeout`: the server may never answer (a silent
+   * network), and only a timer here ends that wait. Text protocol with client-side escaping: no
+   * server-side prepared statement per distinct batch size.
+   */
+  async #query(conn: PoolConnection, sql: string, values: readonly unknown[]): Promise<unknown> {
+    const [result] = await conn.query({ sql, values: [...values], timeout: this.#options.queryTimeoutMs });
+    return result;
+  }
+
+  /** A statement without parameters (START TRANSACTION, COMMIT, a ping), under the same timeout. */
+  #control(conn: PoolConnection, sql: string): Promise<unknown> {
+    return this.#query(conn, sql, []);
+  }
+
+  async #withRetry<T>(once: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await once();
+      } catch (err) {
+        if ((isDeadlock(err) || err instanceof RetryUnit) && attempt < MAX_ATTEMPTS) {
+          await sleep(Math.random() * 10 * attempt);
+          continue;
+        }
+        throw translateMysqlError(err);
+      }
+    }
+  }
+
+  /** Borrows a connection for `use`; a connection that failed is destroyed rather than returned. */
+  async #withConnection<T>(use: (conn: PoolConnection, idStep: number, discard: () => void) => Promise<T>): Promise<T> {
+    if (this.#closed) throw new Error('The MySQL store is closed.');
+    const conn = await this.#acquire();
+    let broken = false;
+    const discard = () => {
+      broken = true;
+    };
+    try {
+      return await use(conn, await this.#prepare(conn), discard);
+    } catch (err) {
+      if (isConnectionError(err)) broken = true;
+      throw err;
+    } finally {
+      if (broken) conn.destroy();
+      else conn.release();
+    }
+  }
+
+  /**
+   * A connection from the pool, or an error after `connectTimeoutMs`. mysql2's pool has no limit
+   * of its own on the wait for a free connection: without one, requests would queue forever
+   * behind connections stuck on a silent network.
+   */
+  #acquire(): Promise<PoolConnection> {
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const timer = setTimeout(() => {
+        settled = true;
+        reject(Object.assign(new Error(`no MySQL connection within ${this.#options.connectTimeoutMs} ms`), { code: 'FLASHSALE_POOL_TIMEOUT' }));
+      }, this.#options.connectTimeoutMs);
+      this.#pool.getConnection().then(
+        (conn) => {
+          if (settled) return conn.release(); // came too late: back to the pool for the next unit
+          settled = true;
+          clearTimeout(timer);
+          resolve(conn);
+        },
+        (err: unknown) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          reject(err);
+        },
+      );
+    });
+  }
+
+  /**
+   * The first time the store uses a connection: its own pool's sessions get the store's settings,
+   * and every session's auto-increment step is read. Two statements, once per connection.
+   */
+  async #prepare(conn: PoolConnection): Promise<number> {
+    const core = conn.connection as object;
+    const known = this.#prepared.get(core);
+    if (known !== undefined) return known;
+    if (this.#owned) {
+      const o = this.#options;
+      // Every piece is a validated positive integer or a constant: nothing here comes from a request.
+      await this.#control(conn, `SET SESSION TRANSACTION ISOLATION LEVEL ${ISOLATION}`);
+      await this.#control(
+        conn,
+        `SET SESSION innodb_lock_wait_timeout = ${o.lockWaitTimeoutS}, SESSION wait_timeout = ${o.idleSessionTimeoutS}, ` +
+          `SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'`,
+      );
+    }
+    if (!this.#owned) assertSpeaksUtf8mb4(conn);
+    const [row] = (await this.#query(conn, 'SELECT @@SESSION.auto_increment_increment AS step', [])) as RowDataPacket[];
+    const step = Number(row?.step ?? 1);
+    this.#prepared.set(core, step);
+    return step;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
