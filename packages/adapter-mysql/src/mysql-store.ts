@@ -6,9 +6,12 @@ import { migrateEndpoint, migratePool } from './migrate.js';
 import { applyPayment } from './operations/apply-payment.js';
 import { auditSnapshot } from './operations/audit-snapshot.js';
 import { createOrder } from './operations/create-order.js';
+import { extendHold } from './operations/extend-hold.js';
+import { getHold, getOrder } from './operations/hold-reads.js';
 import { createProduct, getProduct, restock } from './operations/products.js';
 import { purgeIdempotency } from './operations/purge-idempotency.js';
 import { releaseExpired } from './operations/release-expired.js';
+import { releaseHold } from './operations/release-hold.js';
 import { reserveHolds } from './operations/reserve-holds.js';
 import { resolveOptions, type MysqlStoreOptions, type ResolvedOptions } from './options.js';
 
@@ -59,6 +62,10 @@ export async function openMysqlStore(options: MysqlStoreOptions): Promise<MysqlS
     createOrder: (request) => createOrder(ex, request),
     applyPayment: (request) => applyPayment(ex, request),
     releaseExpired: (request) => releaseExpired(ex, request),
+    releaseHold: (request) => releaseHold(ex, request),
+    extendHold: (request) => extendHold(ex, request),
+    getHold: (request) => getHold(ex, request),
+    getOrder: (request) => getOrder(ex, request),
     purgeIdempotency: (request) => purgeIdempotency(ex, request),
     createProduct: (request) => createProduct(ex, request),
     restock: (request) => restock(ex, request),
