@@ -55,6 +55,7 @@ export async function openMysqlStore(options: MysqlStoreOptions): Promise<MysqlS
   return {
     kind: 'mysql',
     capabilities: { reportsStockLeft: true, skipsLockedRows: true },
+    sharedDatabase: { dialect: 'mysql', pool: pool.pool, schema: database },
     pool,
     database,
     getProduct: (id) => getProduct(ex, id),

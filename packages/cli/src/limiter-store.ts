@@ -1,4 +1,3 @@
-import type { MysqlStore } from '@flashsale/adapter-mysql';
 import type { FlashSaleStore } from '@flashsale/core';
 import type { LimiterFactory } from '@flashsale/server';
 import type { DbTarget } from './open-store.js';
@@ -30,12 +29,8 @@ export async function limiterFor(kind: LimiterStore, store: FlashSaleStore): Pro
   // Loaded here, not at the top: `serve` imports this module while building the command line.
   const { clusterLimiter, mysqlLimiter, postgresLimiter } = await import('@flashsale/server');
   if (kind === 'cluster') return clusterLimiter();
-  // The core's SharedDatabase speaks only 'postgres' so far: the MySQL store lends its pool itself.
-  if (kind === 'mysql' && store.kind === 'mysql') {
-    const mysql = store as MysqlStore;
-    return mysqlLimiter({ pool: mysql.pool.pool, database: mysql.database });
-  }
   const shared = store.sharedDatabase;
-  if (shared?.dialect !== 'postgres') throw new Error(`the ${store.kind} store lends no database for shared rate-limit counters`);
-  return postgresLimiter({ pool: shared.pool, schema: shared.schema });
+  if (shared?.dialect === 'mysql' && kind === 'mysql') return mysqlLimiter({ pool: shared.pool, database: shared.schema });
+  if (shared?.dialect === 'postgres' && kind === 'postgres') return postgresLimiter({ pool: shared.pool, schema: shared.schema });
+  throw new Error(`the ${store.kind} store lends no ${kind} database for shared rate-limit counters`);
 }

@@ -41,6 +41,7 @@ export type {
   ReleaseCounts,
   ReserveOutcome,
   ReserveRequest,
+  CallbackPoolLike,
   SharedDatabase,
   SqlPoolLike,
   StoreCapabilities,

@@ -102,14 +102,19 @@ export interface SqlPoolLike {
   query(text: string, values?: readonly unknown[]): Promise<unknown>;
 }
 
-export interface SharedDatabase {
-  /** The SQL dialect `pool` speaks. */
-  readonly dialect: 'postgres';
-  /** The store's own pool (a `pg.Pool`): borrowed, never ended by the borrower. */
-  readonly pool: SqlPoolLike;
-  /** The schema holding the store's tables, where the borrower may create its own. */
-  readonly schema: string;
+/** A callback-style pool (mysql2's, under its promise wrapper), as the borrower sees it. */
+export interface CallbackPoolLike {
+  getConnection(callback: (error: Error | null, connection: unknown) => void): void;
 }
+
+/**
+ * The store's database, lent: `pool` is the store's own (borrowed, never ended by the borrower);
+ * `schema` holds the store's tables (a PostgreSQL schema, a MySQL database), where the borrower may
+ * create its own.
+ */
+export type SharedDatabase =
+  | { readonly dialect: 'postgres'; readonly pool: SqlPoolLike; readonly schema: string }
+  | { readonly dialect: 'mysql'; readonly pool: CallbackPoolLike; readonly schema: string };
 
 export interface ReserveRequest {
   productId: number;

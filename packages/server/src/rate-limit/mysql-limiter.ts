@@ -1,3 +1,4 @@
+import type { CallbackPoolLike } from '@flashsale/core';
 import { RateLimiterMemory, RateLimiterMySQL, RLWrapperTimeouts } from 'rate-limiter-flexible';
 import { assertPositiveInteger } from '../positive-integer.js';
 import type { LimiterFactory, RateLimitPolicy } from './limiter.js';
@@ -13,13 +14,11 @@ export interface MysqlConnectionLike {
 }
 
 /**
- * The part of a mysql2 callback pool the limiter uses, typed structurally so the server needs no
- * mysql2 dependency: pass the pool your store runs on (`MysqlStore.pool.pool`, the callback pool
- * under the promise one).
+ * A mysql2 callback pool, typed as the core lends it (`store.sharedDatabase.pool` of a MySQL
+ * store), so the server needs no mysql2 dependency. Its connections are mysql2's: they have the
+ * members of {@link MysqlConnectionLike}.
  */
-export interface MysqlPoolLike {
-  getConnection(callback: (error: Error | null, connection: MysqlConnectionLike) => void): void;
-}
+export type MysqlPoolLike = CallbackPoolLike;
 
 export interface MysqlLimiterOptions {
   /** A mysql2 callback pool. The limiter borrows it and never ends it. */
@@ -51,7 +50,7 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
  *
  * @example
  * const store = await openMysqlStore({ uri: process.env.DATABASE_URL });
- * const createLimiter = await mysqlLimiter({ pool: store.pool.pool, database: store.database });
+ * const createLimiter = await mysqlLimiter({ pool: store.pool.pool, database: store.database }); // or store.sharedDatabase
  * const app = createApp({ engine: createFlashSale({ store }), rateLimit: { createLimiter } });
  */
 export async function mysqlLimiter(options: MysqlLimiterOptions): Promise<LimiterFactory> {
@@ -118,8 +117,9 @@ interface LimiterConnection {
 function withStatementTimeout(pool: MysqlPoolLike, timeoutMs: number): { getConnection(callback: (error: Error | null, connection?: LimiterConnection) => void): void } {
   return {
     getConnection(callback) {
-      pool.getConnection((error, connection) => {
+      pool.getConnection((error, lent) => {
         if (error) return callback(error);
+        const connection = lent as MysqlConnectionLike;
         let broken = false;
         callback(null, {
           query(sql, ...rest) {
