@@ -38,6 +38,25 @@ describe.skipIf(!PG_URL)('postgres across separate processes', () => {
     await closeTestStore(store, { keepSchema: true });
   }, 60_000);
 
+  it('never lets one buyer past a limit of 2 when two processes each race 200 one-unit holds for it', async () => {
+    const store = await openTestStore();
+    schemas.push(store.schema);
+    const setup = createFlashSale({ store });
+    const { id } = await setup.createProduct({ name: 'Drop', price: '180.00', stock: 300, maxPerBuyer: 2 });
+
+    const workers = [0, 1].map(() => startWorker('race-holds.ts', [PG_URL!, store.schema, String(id), '200', 'scalper']));
+    await Promise.all(workers.map((w) => w.ready));
+    workers.forEach((w) => w.go());
+    const [a, b] = (await Promise.all(workers.map((w) => w.result))) as { holdIds: number[]; refusals: string[] }[];
+
+    expect(a!.holdIds.length + b!.holdIds.length).toBe(2);
+    expect(a!.refusals.length + b!.refusals.length).toBe(398);
+    expect(new Set([...a!.refusals, ...b!.refusals])).toEqual(new Set(['buyer_limit_exceeded']));
+    expect((await setup.getProduct(id)).availableStock).toBe(298);
+    expect(await setup.verify()).toEqual({ ok: true, products: 1, violations: [] });
+    await closeTestStore(store, { keepSchema: true });
+  }, 60_000);
+
   it('applies each migration once when two processes migrate a fresh schema at the same moment', async () => {
     const schema = freshSchemaName();
     schemas.push(schema);

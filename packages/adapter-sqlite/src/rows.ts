@@ -2,7 +2,7 @@ import type { HoldRecord, HoldStatus, OrderRecord, OrderStatus, ProductRecord } 
 
 /** Row shapes as SQLite returns them, and their mapping to the core's records. */
 
-export const PRODUCT_COLUMNS = 'id, name, price_cents, available';
+export const PRODUCT_COLUMNS = 'id, name, price_cents, available, sale_starts_at, sale_ends_at, max_per_buyer';
 export const HOLD_COLUMNS = 'id, product_id, qty, status, token_hash, created_at, expires_at';
 export const ORDER_COLUMNS = 'id, hold_id, product_id, qty, amount_cents, status, created_at, payment_deadline, txn_id';
 
@@ -11,6 +11,10 @@ export interface ProductRow {
   name: string;
   price_cents: number;
   available: number;
+  // Drops.
+  sale_starts_at: number | null;
+  sale_ends_at: number | null;
+  max_per_buyer: number | null;
 }
 
 export interface HoldRow {
@@ -40,6 +44,9 @@ export const toProduct = (row: ProductRow): ProductRecord => ({
   name: row.name,
   priceCents: row.price_cents,
   availableStock: row.available,
+  saleStartsAt: row.sale_starts_at,
+  saleEndsAt: row.sale_ends_at,
+  maxPerBuyer: row.max_per_buyer,
 });
 
 export const toHold = (row: HoldRow): HoldRecord => ({

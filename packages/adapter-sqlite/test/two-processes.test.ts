@@ -10,8 +10,8 @@ const run = promisify(execFile);
 const worker = fileURLToPath(new URL('./fixtures/race-worker.ts', import.meta.url));
 
 /** Runs the worker in its own Node process, as a second server or cron job would be. */
-async function raceInProcess(filename: string, productId: number, attempts: number, startAt: number) {
-  const { stdout } = await run(process.execPath, ['--conditions=@flashsale/source', '--import', 'tsx', worker, filename, String(productId), String(attempts), String(startAt)], {
+async function raceInProcess(filename: string, productId: number, attempts: number, startAt: number, buyerId?: string) {
+  const { stdout } = await run(process.execPath, ['--conditions=@flashsale/source', '--import', 'tsx', worker, filename, String(productId), String(attempts), String(startAt), ...(buyerId ? [buyerId] : [])], {
     cwd: fileURLToPath(new URL('..', import.meta.url)),
   });
   return JSON.parse(stdout) as { granted: number; refusals: string[] };
@@ -35,6 +35,24 @@ describe('sqlite across separate processes', () => {
     expect([...a.refusals, ...b.refusals].every((code) => code === 'insufficient_stock')).toBe(true);
     const sale = createFlashSale({ store: openSqliteStore({ filename: db.filename }) });
     expect((await sale.getProduct(id)).availableStock).toBe(0);
+    expect(await sale.verify()).toMatchObject({ ok: true, violations: [] });
+    await sale.close();
+  }, 60_000);
+
+  it('never lets one buyer past a limit of 2 when two processes each race 200 one-unit holds for it', async () => {
+    const db = tempDatabase();
+    cleanups.push(db.remove);
+    const setupSale = createFlashSale({ store: openSqliteStore({ filename: db.filename }) });
+    const { id } = await setupSale.createProduct({ name: 'Drop', price: '180.00', stock: 300, maxPerBuyer: 2 });
+    await setupSale.close();
+
+    const startAt = Date.now() + 1_500;
+    const [a, b] = await Promise.all([raceInProcess(db.filename, id, 200, startAt, 'scalper'), raceInProcess(db.filename, id, 200, startAt, 'scalper')]);
+
+    expect(a.granted + b.granted).toBe(2);
+    expect(new Set([...a.refusals, ...b.refusals])).toEqual(new Set(['buyer_limit_exceeded']));
+    const sale = createFlashSale({ store: openSqliteStore({ filename: db.filename }) });
+    expect((await sale.getProduct(id)).availableStock).toBe(298);
     expect(await sale.verify()).toMatchObject({ ok: true, violations: [] });
     await sale.close();
   }, 60_000);

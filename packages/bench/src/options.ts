@@ -71,6 +71,13 @@ export interface BenchOptions {
   launchServer?: ServerLauncher;
   /** Where progress notes go (never stdout, which carries the report). Default: stderr. */
   log?: (line: string) => void;
+  // Drops: a scheduled sale with a per-buyer limit.
+  /** Each hold request names a buyer drawn from this many (`--buyers`). */
+  buyers?: number;
+  /** The bench product's per-buyer limit (`--max-per-buyer`); needs `buyers`. */
+  maxPerBuyer?: number;
+  /** The bench product's sale opens this long after it is created; the stampede starts at once (`--opens-in`). */
+  opensInMs?: number;
 }
 
 /** The defaults of every option, for `--help`. */
@@ -114,6 +121,10 @@ export interface ResolvedBenchOptions {
   progress: boolean;
   launchServer: ServerLauncher | undefined;
   log: (line: string) => void;
+  // Drops.
+  buyers: number | undefined;
+  maxPerBuyer: number | undefined;
+  opensInMs: number | undefined;
 }
 
 /**
@@ -142,6 +153,11 @@ export function resolveBenchOptions(options: BenchOptions = {}): ResolvedBenchOp
     if (!options.db) throw new RangeError('--target needs --db (the server\'s database) so the bench can audit storage');
   }
   if (engine && options.target) throw new RangeError('--engine runs without HTTP: it cannot take --target');
+  const buyers = options.buyers === undefined ? undefined : positiveInt('buyers', options.buyers);
+  const maxPerBuyer = options.maxPerBuyer === undefined ? undefined : positiveInt('maxPerBuyer', options.maxPerBuyer);
+  const opensInMs = options.opensInMs === undefined ? undefined : positiveInt('opensInMs', options.opensInMs);
+  if (maxPerBuyer !== undefined && buyers === undefined) throw new RangeError('--max-per-buyer needs --buyers: a limited product refuses holds that name no buyer');
+  if (engine && (buyers !== undefined || opensInMs !== undefined)) throw new RangeError('--buyers, --max-per-buyer and --opens-in are for a stampede over HTTP, not --engine');
   const interactive = process.stderr.isTTY === true && !isCi();
   return {
     engine,
@@ -163,6 +179,9 @@ export function resolveBenchOptions(options: BenchOptions = {}): ResolvedBenchOp
     progress: options.progress === undefined || options.progress === 'auto' ? interactive : options.progress,
     launchServer: options.launchServer,
     log: options.log ?? ((line) => process.stderr.write(`${line}\n`)),
+    buyers,
+    maxPerBuyer,
+    opensInMs,
   };
 }
 
@@ -198,7 +217,9 @@ function nonNegativeInt(name: string, value: number): number {
 }
 
 function kebab(name: string): string {
-  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  const flag = name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  // A duration's field is in ms; its flag takes a duration.
+  return flag.endsWith('-ms') ? flag.slice(0, -3) : flag;
 }
 
 /** True in CI, where no progress bar is drawn. */

@@ -1,4 +1,4 @@
-import { parseCents, formatCents } from '@flashsale/core';
+import { formatCents, INPUT_LIMITS, parseCents, parseInstant } from '@flashsale/core';
 import { InvalidArgumentError, Option } from 'commander';
 import { parseDuration } from './duration.js';
 import { DEFAULT_DB } from './open-store.js';
@@ -51,4 +51,41 @@ export function priceArg(value: string): string {
   } catch {
     throw new InvalidArgumentError('expected a decimal price with at most two places, like 99.99.');
   }
+}
+
+// Drops: a sale instant and a per-buyer limit; `none` clears one (products:update).
+const INSTANT_HELP = 'expected an ISO-8601 date and time with a zone, like 2030-01-01T09:00:00Z or 2030-01-01T10:00:00+01:00';
+
+/**
+ * What `none` parses to. Not null: commander turns an option parser's null into an empty string.
+ * {@link orNull} makes it null.
+ */
+export const NONE = 'none';
+
+/** An option value parsed by a clearable parser, with `none` as null. */
+export function orNull<T>(value: T | typeof NONE): T | null {
+  return value === NONE ? null : value;
+}
+
+/** A commander argument parser for a sale instant, giving epoch ms; with `clearable`, `none` gives {@link NONE}. */
+export function instantArg(clearable: boolean): (value: string) => number | typeof NONE {
+  return (value) => {
+    if (clearable && value.trim() === NONE) return NONE;
+    const ms = parseInstant(value.trim());
+    if (ms === undefined) throw new InvalidArgumentError(`${INSTANT_HELP}${clearable ? ', or none' : ''}.`);
+    return ms;
+  };
+}
+
+/** A commander argument parser for a per-buyer limit; with `clearable`, `none` gives {@link NONE}. */
+export function limitArg(clearable: boolean): (value: string) => number | typeof NONE {
+  const whole = intArg(1, INPUT_LIMITS.maxPerBuyer.max);
+  return (value) => {
+    if (clearable && value.trim() === NONE) return NONE;
+    try {
+      return whole(value);
+    } catch {
+      throw new InvalidArgumentError(`expected a whole number from 1 to ${INPUT_LIMITS.maxPerBuyer.max}${clearable ? ', or none' : ''}.`);
+    }
+  };
 }

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerHoldsRelease } from './commands/holds-release.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerProductsCreate } from './commands/products-create.js';
+import { registerProductsUpdate } from './commands/products-update.js';
 import { registerRestock } from './commands/restock.js';
 import { registerSeed } from './commands/seed.js';
 import { registerServe } from './commands/serve.js';
@@ -54,6 +55,7 @@ export function createProgram(ctx: CliContext): Command {
   registerMigrate(program, ctx);
   registerSeed(program, ctx);
   registerProductsCreate(program, ctx);
+  registerProductsUpdate(program, ctx);
   registerRestock(program, ctx);
   registerHoldsRelease(program, ctx);
   registerVerify(program, ctx);

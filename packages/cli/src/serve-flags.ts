@@ -30,4 +30,9 @@ export interface ServeFlags {
   synchronous?: 'FULL' | 'NORMAL';
   workers: number;
   shutdownTimeout: number;
+  // Drops: the buyer from a verified JWT.
+  /** A file: a JWKS, a PEM public key, or an HS256 secret. */
+  buyerJwtKey?: string;
+  buyerJwtIssuer?: string;
+  buyerJwtAudience?: string;
 }

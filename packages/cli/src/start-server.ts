@@ -1,5 +1,6 @@
 import { createFlashSale, type Product } from '@flashsale/core';
 import { createMetrics, serve, type LimiterFactory, type RunningServer, type ServerLog } from '@flashsale/server';
+import { loadBuyerToken } from './buyer-token.js';
 import { CliError } from './cli-error.js';
 import type { ServeFlags } from './serve-flags.js';
 import { seedDemoProduct } from './demo-product.js';
@@ -54,6 +55,7 @@ export async function startServer(flags: ServeFlags, target: DbTarget, options: 
         options.log.logger.info(`seeded the demo ${productLine(product)}`);
       }
     }
+    const buyerToken = await loadBuyerToken(flags);
     let createLimiter: LimiterFactory | undefined;
     if (flags.rateLimit !== false) {
       try {
@@ -83,6 +85,7 @@ export async function startServer(flags: ServeFlags, target: DbTarget, options: 
       ...(flags.webhookSecret ? { webhookSecret: flags.webhookSecret } : {}),
       ...(flags.adminToken ? { adminToken: flags.adminToken } : {}),
       ...(flags.metricsToken ? { metricsToken: flags.metricsToken } : {}),
+      ...(buyerToken ? { buyerToken } : {}),
     });
     return { running, seeded };
   } catch (error) {

@@ -69,7 +69,7 @@ describe.skipIf(SERVERS.length === 0).each(CASES)('commands on $kind', ({ fresh 
     const database = freshDatabase();
     const first = await runCli(['seed', '--db', database.db, '--json']);
     expect(first.code).toBe(0);
-    expect(JSON.parse(first.stdout)).toEqual({ seeded: true, product: { id: 1, name: 'Limited Edition Product', price: '99.99', available_stock: 50 } });
+    expect(JSON.parse(first.stdout)).toEqual({ seeded: true, product: { id: 1, name: 'Limited Edition Product', price: '99.99', available_stock: 50, sale_starts_at: null, sale_ends_at: null, max_per_buyer: null, sale_status: 'live' } });
     const second = await runCli(['seed'], { env: { DATABASE_URL: database.db } });
     expect(second).toMatchObject({ code: 0, stdout: 'nothing to seed: the database already has product 1: "Limited Edition Product", price 99.99, available stock 50\n' });
   });
@@ -78,7 +78,7 @@ describe.skipIf(SERVERS.length === 0).each(CASES)('commands on $kind', ({ fresh 
     const database = freshDatabase();
     const created = await runCli(['products:create', '--db', database.db, '--name', 'Sneaker', '--price', '129', '--stock', '500', '--json']);
     expect(created.code).toBe(0);
-    expect(JSON.parse(created.stdout)).toEqual({ id: 1, name: 'Sneaker', price: '129.00', available_stock: 500 });
+    expect(JSON.parse(created.stdout)).toEqual({ id: 1, name: 'Sneaker', price: '129.00', available_stock: 500, sale_starts_at: null, sale_ends_at: null, max_per_buyer: null, sale_status: 'live' });
     const restocked = await runCli(['restock', '--db', database.db, '--product', '1', '--qty', '25']);
     expect(restocked).toMatchObject({ code: 0, stdout: 'restocked +25: product 1: "Sneaker", price 129.00, available stock 525\n' });
     const unknown = await runCli(['restock', '--db', database.db, '--product', '9', '--qty', '1']);

@@ -29,7 +29,7 @@ describe('products:create', () => {
     expect(human).toEqual({ code: 0, stdout: 'created product 1: "Sneaker", price 129.00, available stock 500\n', stderr: '' });
     const json = await run(['products:create', '--db', db, '--name', 'Cap', '--price', '19.5', '--stock', '0', '--json']);
     expect(json.code).toBe(0);
-    expect(JSON.parse(json.stdout)).toEqual({ id: 2, name: 'Cap', price: '19.50', available_stock: 0 });
+    expect(JSON.parse(json.stdout)).toEqual({ id: 2, name: 'Cap', price: '19.50', available_stock: 0, sale_starts_at: null, sale_ends_at: null, max_per_buyer: null, sale_status: 'live' });
   });
 
   it('refuses a blank name with exit 1 and the engine message, without a stack trace', async () => {
@@ -41,12 +41,64 @@ describe('products:create', () => {
   });
 });
 
+describe('products:create and products:update for drops', () => {
+  it('creates a product with a window and a limit, and prints them for people and as JSON', async () => {
+    const { db } = tempDb();
+    const human = await run(['products:create', '--db', db, '--name', 'Drop', '--price', '180', '--stock', '300', '--starts-at', '2030-01-01T10:00:00+01:00', '--ends-at', '2030-01-01T10:00:00Z', '--max-per-buyer', '2']);
+    expect(human).toEqual({
+      code: 0,
+      stdout: 'created product 1: "Drop", price 180.00, available stock 300, sale from 2030-01-01T09:00:00.000Z until 2030-01-01T10:00:00.000Z (scheduled) at most 2 per buyer\n',
+      stderr: '',
+    });
+    const json = await run(['products:create', '--db', db, '--name', 'Drop 2', '--price', '5', '--stock', '1', '--max-per-buyer', '1', '--json']);
+    expect(JSON.parse(json.stdout)).toEqual({ id: 2, name: 'Drop 2', price: '5.00', available_stock: 1, sale_starts_at: null, sale_ends_at: null, max_per_buyer: 1, sale_status: 'live' });
+  });
+
+  it('refuses bad drop flags with exit 2, naming the flag', async () => {
+    const { db } = tempDb();
+    const base = ['products:create', '--db', db, '--name', 'X', '--price', '1', '--stock', '1'];
+    for (const [flags, message] of [
+      [['--starts-at', '2030-01-01'], /'--starts-at <iso>' argument '2030-01-01' is invalid\. expected an ISO-8601 date and time with a zone/],
+      [['--starts-at', 'none'], /'--starts-at <iso>' argument 'none' is invalid/],
+      [['--max-per-buyer', '0'], /'--max-per-buyer <n>' argument '0' is invalid/],
+      [['--starts-at', '2030-01-01T10:00:00Z', '--ends-at', '2030-01-01T10:00:00Z'], /^error: --ends-at must be after --starts-at$/m],
+    ] as const) {
+      const result = await run([...base, ...flags]);
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr).toMatch(message);
+    }
+    expect((await run(['verify', '--db', db, '--json'])).stdout).toContain('"products": 0');
+  });
+
+  it('changes only what it is given, clears with none, and refuses a merged window that ends before it starts', async () => {
+    const { db } = tempDb();
+    await run(['products:create', '--db', db, '--name', 'Drop', '--price', '10', '--stock', '5', '--starts-at', '2030-01-01T09:00:00Z', '--max-per-buyer', '2']);
+    const renamed = await run(['products:update', '--db', db, '--product', '1', '--name', 'Drop 7', '--price', '12.5', '--json']);
+    expect(JSON.parse(renamed.stdout)).toMatchObject({ name: 'Drop 7', price: '12.50', sale_starts_at: '2030-01-01T09:00:00.000Z', max_per_buyer: 2 });
+    const cleared = await run(['products:update', '--db', db, '--product', '1', '--starts-at', 'none', '--max-per-buyer', 'none', '--ends-at', '2031-01-01T00:00:00Z']);
+    expect(cleared).toEqual({ code: 0, stdout: 'updated product 1: "Drop 7", price 12.50, available stock 5, until 2031-01-01T00:00:00.000Z (live)\n', stderr: '' });
+    const refused = await run(['products:update', '--db', db, '--product', '1', '--starts-at', '2032-01-01T00:00:00Z']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe('error: The sale must end after it starts. (invalid_sale_window)\n');
+    expect(JSON.parse((await run(['products:update', '--db', db, '--product', '1', '--name', 'Drop 7', '--json'])).stdout)).toMatchObject({ sale_starts_at: null, sale_ends_at: '2031-01-01T00:00:00.000Z' });
+  });
+
+  it('refuses an update with nothing to change (exit 2) and an unknown product (exit 1)', async () => {
+    const { db } = tempDb();
+    const nothing = await run(['products:update', '--db', db, '--product', '1']);
+    expect(nothing.code).toBe(2);
+    expect(nothing.stderr).toMatch(/^error: products:update needs something to change/);
+    const unknown = await run(['products:update', '--db', db, '--product', '9', '--name', 'X']);
+    expect(unknown).toMatchObject({ code: 1, stderr: 'error: No product has that id. (product_not_found)\n' });
+  });
+});
+
 describe('seed and migrate', () => {
   it('seed creates the demo product once, then reports it is already there', async () => {
     const { db } = tempDb();
     const first = await run(['seed', '--db', db, '--json']);
     expect(first.code).toBe(0);
-    expect(JSON.parse(first.stdout)).toEqual({ seeded: true, product: { id: 1, name: 'Limited Edition Product', price: '99.99', available_stock: 50 } });
+    expect(JSON.parse(first.stdout)).toEqual({ seeded: true, product: { id: 1, name: 'Limited Edition Product', price: '99.99', available_stock: 50, sale_starts_at: null, sale_ends_at: null, max_per_buyer: null, sale_status: 'live' } });
     const second = await run(['seed', '--db', db]);
     expect(second.code).toBe(0);
     expect(second.stdout).toBe('nothing to seed: the database already has product 1: "Limited Edition Product", price 99.99, available stock 50\n');

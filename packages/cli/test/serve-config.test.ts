@@ -39,7 +39,7 @@ describe('flashsale serve configuration', () => {
     expect((await post('/api/admin/products', body, { Authorization: 'Bearer wrong-token' })).status).toBe(401);
     const created = await post('/api/admin/products', body, { Authorization: `Bearer ${adminToken}` });
     expect(created.status).toBe(201);
-    expect(await created.json()).toEqual({ id: 1, name: 'Admin made', price: '12.50', available_stock: 10 });
+    expect(await created.json()).toEqual({ id: 1, name: 'Admin made', price: '12.50', available_stock: 10, sale_starts_at: null, sale_ends_at: null, max_per_buyer: null, sale_status: 'live' });
   });
 
   it('FLASHSALE_METRICS_TOKEN puts /metrics behind that token', async () => {

@@ -41,7 +41,7 @@ describe.each(DATABASE_KINDS)('flashsale serve end to end on $kind', ({ fresh })
   it("runs the README's complete purchase flow", async () => {
     const product = await fetch(`${base}/api/products/1`);
     expect(product.status).toBe(200);
-    expect(await product.json()).toEqual({ id: 1, name: 'Limited Edition Product', price: '99.99', available_stock: 50 });
+    expect(await product.json()).toEqual({ id: 1, name: 'Limited Edition Product', price: '99.99', available_stock: 50, sale_starts_at: null, sale_ends_at: null, max_per_buyer: null, sale_status: 'live' });
 
     const holdRes = await post('/api/holds', { product_id: 1, qty: 2 });
     expect(holdRes.status).toBe(201);
@@ -79,7 +79,7 @@ describe.each(DATABASE_KINDS)('flashsale serve end to end on $kind', ({ fresh })
     const created = await runCli(['products:create', '--db', database.db, '--name', 'Stampede', '--price', '10', '--stock', '50', '--json']);
     expect(created.code).toBe(0);
     const product = JSON.parse(created.stdout) as { id: number; name: string; price: string; available_stock: number };
-    expect(product).toEqual({ id: expect.any(Number), name: 'Stampede', price: '10.00', available_stock: 50 });
+    expect(product).toEqual({ id: expect.any(Number), name: 'Stampede', price: '10.00', available_stock: 50, sale_starts_at: null, sale_ends_at: null, max_per_buyer: null, sale_status: 'live' });
     stampedeId = product.id;
 
     const answers = await Promise.all(

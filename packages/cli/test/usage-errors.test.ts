@@ -53,7 +53,7 @@ describe('bad command lines exit 2 with one line', () => {
 });
 
 describe('help', () => {
-  it.each(['serve', 'migrate', 'seed', 'products:create', 'restock', 'holds:release', 'verify'])('%s --help prints its flags and exits 0', async (command) => {
+  it.each(['serve', 'migrate', 'seed', 'products:create', 'products:update', 'restock', 'holds:release', 'verify'])('%s --help prints its flags and exits 0', async (command) => {
     const io = memoryIo();
     expect(await main([command, '--help'], io)).toBe(0);
     expect(io.out()).toContain(`Usage: flashsale ${command}`);
@@ -64,7 +64,7 @@ describe('help', () => {
   it('lists every command', async () => {
     const io = memoryIo();
     expect(await main(['--help'], io)).toBe(0);
-    for (const command of ['serve', 'migrate', 'seed', 'products:create', 'restock', 'holds:release', 'verify']) {
+    for (const command of ['serve', 'migrate', 'seed', 'products:create', 'products:update', 'restock', 'holds:release', 'verify']) {
       expect(io.out()).toMatch(new RegExp(`^  ${command} `, 'm'));
     }
   });
@@ -73,6 +73,6 @@ describe('help', () => {
     const io = memoryIo();
     await main(['serve', '--help'], io);
     const help = io.out().replace(/\s+/g, ' '); // help wraps at 80 columns
-    for (const name of ['DATABASE_URL', 'FLASHSALE_WEBHOOK_SECRET', 'FLASHSALE_ADMIN_TOKEN', 'FLASHSALE_METRICS_TOKEN']) expect(help).toContain(`env: ${name}`);
+    for (const name of ['DATABASE_URL', 'FLASHSALE_WEBHOOK_SECRET', 'FLASHSALE_ADMIN_TOKEN', 'FLASHSALE_METRICS_TOKEN', 'FLASHSALE_BUYER_JWT_KEY']) expect(help).toContain(`env: ${name}`);
   });
 });

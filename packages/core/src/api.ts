@@ -1,5 +1,5 @@
 import type { Violation } from './audit.js';
-import type { EpochMs, HoldStatus, OrderStatus, PaymentStatus } from './domain.js';
+import type { EpochMs, HoldStatus, OrderStatus, PaymentStatus, SaleStatus } from './domain.js';
 import type { EventListener } from './events.js';
 import type { EngineSettings } from './options.js';
 import type { FlashSaleStore, PaymentEffect } from './store.js';
@@ -47,6 +47,12 @@ export interface HoldInput {
   qty: number;
   /** Makes a retry safe: the same key with the same request gets the first answer back. */
   idempotencyKey?: string;
+  // Drops.
+  /**
+   * Who the hold is for: 1 to 128 characters, no control characters. Required by a product with a
+   * per-buyer limit, counted against it; part of the request an idempotency key stands for.
+   */
+  buyerId?: string;
 }
 
 export interface OrderInput {
@@ -69,6 +75,25 @@ export interface ProductInput {
   /** A decimal string such as "99.99", or integer cents. */
   price: string | number;
   stock: number;
+  // Drops: each optional; null or absent means no window side, no limit.
+  /** No hold before this instant (epoch ms or a Date). */
+  saleStartsAt?: EpochMs | Date | null;
+  /** No hold from this instant on; must be after `saleStartsAt`. */
+  saleEndsAt?: EpochMs | Date | null;
+  /** The most units one buyer may have in active holds, pending and completed orders. */
+  maxPerBuyer?: number | null;
+}
+
+// Drops: what `updateProduct` takes.
+/** The product and the fields to change: an absent field stays, a null one is cleared. */
+export interface UpdateProductInput {
+  productId: number;
+  name?: string;
+  /** A decimal string such as "99.99", or integer cents. */
+  price?: string | number;
+  saleStartsAt?: EpochMs | Date | null;
+  saleEndsAt?: EpochMs | Date | null;
+  maxPerBuyer?: number | null;
 }
 
 export interface RestockInput {
@@ -83,6 +108,12 @@ export interface Product {
   /** The price as a decimal string, such as "99.99". */
   price: string;
   availableStock: number;
+  // Drops.
+  saleStartsAt: EpochMs | null;
+  saleEndsAt: EpochMs | null;
+  maxPerBuyer: number | null;
+  /** Where the sale stands by the engine's clock when this answer was made. */
+  saleStatus: SaleStatus;
 }
 
 export interface HoldCreated {
@@ -97,19 +128,45 @@ export interface HoldCreated {
 }
 
 /** The refusals a hold request can meet as an answer (not a fault): what `tryCreateHold` returns. */
-export type HoldRefusalCode = 'insufficient_stock' | 'product_not_found' | 'idempotency_key_reuse';
+export type HoldRefusalCode =
+  | 'insufficient_stock'
+  | 'product_not_found'
+  | 'idempotency_key_reuse'
+  // Drops, in the order they are checked after product_not_found.
+  | 'sale_not_started'
+  | 'sale_ended'
+  | 'buyer_required'
+  | 'buyer_limit_exceeded';
+
+interface RefusalFields {
+  ok: false;
+  /** The refusal's standard message, as the {@link FlashSaleError} would carry it. */
+  message: string;
+  /** True when the refusal is the stored answer of an earlier request with the same key. */
+  replayed: boolean;
+}
+
+/** A hold refusal as a value; two carry details (the same as the thrown error's `details`). */
+export type HoldRefusal =
+  | (RefusalFields & { code: Exclude<HoldRefusalCode, 'sale_not_started' | 'buyer_limit_exceeded'> })
+  // Drops.
+  | (RefusalFields & {
+      code: 'sale_not_started';
+      /** When the sale opens. */
+      startsAt: EpochMs;
+      /** How long until then, by the engine's clock when the answer was made (0 if it has just opened). */
+      retryAfterMs: number;
+    })
+  | (RefusalFields & {
+      code: 'buyer_limit_exceeded';
+      /** The product's per-buyer limit. */
+      limit: number;
+      /** How many more units this buyer may hold now. */
+      remaining: number;
+    });
 
 /** A hold request's answer without exceptions: the hold, or the refusal `createHold` would throw. */
-export type HoldAttempt =
-  | { ok: true; hold: HoldCreated }
-  | {
-      ok: false;
-      code: HoldRefusalCode;
-      /** The refusal's standard message, as the {@link FlashSaleError} would carry it. */
-      message: string;
-      /** True when the refusal is the stored answer of an earlier request with the same key. */
-      replayed: boolean;
-    };
+export type HoldAttempt = { ok: true; hold: HoldCreated } | HoldRefusal;
 
 export interface OrderCreated {
   orderId: number;
@@ -167,6 +224,16 @@ export interface FlashSale {
   verify(): Promise<VerifyReport>;
   createProduct(input: ProductInput): Promise<Product>;
   restock(input: RestockInput): Promise<Product>;
+  // Drops.
+  /**
+   * Changes a product's name, price, sale window or per-buyer limit, in one atomic unit. Rejects
+   * with `invalid_sale_window` when the window, merged with the stored values, would end at or
+   * before its start, and `product_not_found`. The next hold request anywhere sees the change.
+   *
+   * @example
+   * await sale.updateProduct({ productId: 1, saleStartsAt: Date.parse('2030-01-01T09:00:00Z'), maxPerBuyer: 2 });
+   */
+  updateProduct(input: UpdateProductInput): Promise<Product>;
   /** Resolves when storage answers. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -7,6 +7,13 @@ export interface ProductRecord {
   /** Price in integer minor units (cents). */
   priceCents: number;
   availableStock: number;
+  // Drops: the sale window and the per-buyer limit.
+  /** No hold before this instant; null: on sale from its creation. */
+  saleStartsAt: EpochMs | null;
+  /** No hold from this instant on; null: no end. Always after `saleStartsAt` when both are set. */
+  saleEndsAt: EpochMs | null;
+  /** The most units one buyer may have in active holds, pending and completed orders; null: no limit. */
+  maxPerBuyer: number | null;
 }
 
 /**
@@ -56,3 +63,7 @@ export interface OrderRecord {
 }
 
 export type PaymentStatus = 'success' | 'failed';
+
+// Drops: where a product stands in its sale window.
+/** scheduled: before `saleStartsAt`. live: in the window. ended: at or after `saleEndsAt`. */
+export type SaleStatus = 'scheduled' | 'live' | 'ended';

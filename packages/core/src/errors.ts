@@ -15,9 +15,23 @@ export const ERROR_CODES = [
   'hold_released',
   'hold_extension_limit',
   'invalid_order',
+  // Drops: the sale window and the per-buyer limit.
+  'sale_not_started',
+  'sale_ended',
+  'buyer_required',
+  'buyer_limit_exceeded',
+  'invalid_sale_window',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
+
+// Drops: the details of the refusals that carry some.
+/**
+ * `sale_not_started`: the instant the sale opens (epoch ms) and how long until then, measured when
+ * the answer was made. `buyer_limit_exceeded`: the product's per-buyer limit and how many more
+ * units this buyer may hold now.
+ */
+export type RefusalDetails = { startsAt: number; retryAfterMs: number } | { limit: number; remaining: number };
 
 /** Field-level problems attached to `invalid_input`. */
 export interface InputIssue {
@@ -39,16 +53,20 @@ export class FlashSaleError extends Error {
   readonly issues: readonly InputIssue[];
   /** True when this refusal is the stored answer of an earlier request with the same idempotency key. */
   readonly replayed: boolean;
+  // Drops: what a refusal of the window or the limit says beyond its code.
+  /** `sale_not_started`: when the sale opens. `buyer_limit_exceeded`: the limit and what the buyer may still take. */
+  readonly details: RefusalDetails | undefined;
 
   constructor(
     code: ErrorCode,
     message: string,
-    options: { issues?: InputIssue[]; cause?: unknown; replayed?: boolean } = {},
+    options: { issues?: InputIssue[]; cause?: unknown; replayed?: boolean; details?: RefusalDetails } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.issues = options.issues ?? [];
     this.replayed = options.replayed ?? false;
+    this.details = options.details;
   }
 
   /** True when `err` is a flashsale error (of the given code, if one is named). */
@@ -76,6 +94,12 @@ const MESSAGES: Record<ErrorCode, string> = {
   hold_released: 'The hold was released: its stock is back on sale.',
   hold_extension_limit: 'The hold has reached its maximum lifetime and cannot be extended.',
   invalid_order: 'Unknown order or wrong token.',
+  // Drops.
+  sale_not_started: 'The sale of this product has not started yet.',
+  sale_ended: 'The sale of this product has ended.',
+  buyer_required: 'This product limits the units per buyer: the hold must name its buyer.',
+  buyer_limit_exceeded: 'This hold would take the buyer past the per-buyer limit of this product.',
+  invalid_sale_window: 'The sale must end after it starts.',
 };
 
 /** The standard message of a code. */
@@ -88,7 +112,7 @@ export function errorMessage(code: ErrorCode): string {
  * sold-out stampede one is thrown per request, and capturing a stack trace for each cost about 6%
  * of the server's CPU, so they carry none (a driver error behind one is kept as its `cause`).
  */
-export function flashSaleError(code: ErrorCode, options: { replayed?: boolean; cause?: unknown } = {}): FlashSaleError {
+export function flashSaleError(code: ErrorCode, options: { replayed?: boolean; cause?: unknown; details?: RefusalDetails } = {}): FlashSaleError {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {

@@ -22,12 +22,15 @@ export type {
   HoldTokenInput,
   OrderState,
   OrderTokenInput,
+  // Drops.
+  HoldRefusal,
+  UpdateProductInput,
 } from './api.js';
 export { ENGINE_DEFAULTS, type EngineSettings } from './options.js';
 export { ERROR_CODES, errorMessage, FlashSaleError, flashSaleError } from './errors.js';
-export type { ErrorCode, InputIssue } from './errors.js';
+export type { ErrorCode, InputIssue, RefusalDetails } from './errors.js';
 export type { FlashSaleEvent, EventListener, ReleaseCause } from './events.js';
-export type { EpochMs, HoldRecord, HoldStatus, OrderRecord, OrderStatus, PaymentStatus, ProductRecord } from './domain.js';
+export type { EpochMs, HoldRecord, HoldStatus, OrderRecord, OrderStatus, PaymentStatus, ProductRecord, SaleStatus } from './domain.js';
 export { HOLD_STATUSES, ORDER_STATUSES } from './domain.js';
 export type {
   ApplyPaymentRequest,
@@ -54,6 +57,11 @@ export type {
   OrderReading,
   ReleaseHoldOutcome,
   ReleaseHoldRequest,
+  // Drops.
+  CreateProductRequest,
+  ProductChanges,
+  UpdateProductOutcome,
+  UpdateProductRequest,
 } from './store.js';
 export type { IdempotencyKey, IdempotencyScope, Replayable, StoredReplay } from './idempotency.js';
 export { readStoredAnswer, storedAnswer, type OutcomeOfScope, type ReadAnswer } from './stored-answer.js';
@@ -65,9 +73,10 @@ export type { ExtendDecision, HoldLifetime, ReleaseDecision } from './rules.js';
 export { findViolations } from './audit.js';
 export type { Violation } from './audit.js';
 export { DECIMAL_PRICE, formatCents, MAX_PRICE_CENTS, parseCents } from './money.js';
-export { INPUT_LIMITS } from './validation.js';
+export { INPUT_LIMITS, isBuyerId, isoInstant, parseInstant } from './validation.js';
 export { digestsEqual, generateHoldToken, hashToken } from './tokens.js';
 export { HoldCoalescer, type HoldCoalescerOptions } from './hold-coalescer.js';
-export { holdOf, idempotencyKeyId, planReservations, reservationOutcome } from './reservation-plan.js';
-export type { ReservationDecision, ReservationPlan } from './reservation-plan.js';
+export { buyersToCount, holdOf, idempotencyKeyId, planReservations, reservationOutcome } from './reservation-plan.js';
+export type { PlannedProduct, ReservationDecision, ReservationPlan } from './reservation-plan.js';
+export { applyProductChanges, buyerUnitsKey, isValidSaleWindow, saleStatusAt, saleWindowRefusal, type SaleWindow } from './drops.js';
 export { seededRandom } from './seeded-random.js';

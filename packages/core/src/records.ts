@@ -1,10 +1,11 @@
 import type { HoldState, OrderCreated, Product } from './api.js';
-import type { HoldRecord, OrderRecord, ProductRecord } from './domain.js';
+import type { EpochMs, HoldRecord, OrderRecord, ProductRecord } from './domain.js';
+import { saleStatusAt } from './drops.js';
 import { formatCents } from './money.js';
 
-/** A stored product as the engine answers it, its price as a decimal string too. */
-export function toProduct(record: ProductRecord): Product {
-  return { ...record, price: formatCents(record.priceCents) };
+/** A stored product as the engine answers it at `now`: its price as a decimal string too, and where its sale stands. */
+export function toProduct(record: ProductRecord, now: EpochMs): Product {
+  return { ...record, price: formatCents(record.priceCents), saleStatus: saleStatusAt(record, now) };
 }
 
 /** A stored order as the engine answers it. */

@@ -46,10 +46,18 @@ export interface FlashSaleStore {
   /** Deletes up to `limit` idempotency records created before `before`. Returns how many. */
   purgeIdempotency(request: { before: EpochMs; limit: number }): Promise<number>;
 
-  createProduct(request: { name: string; priceCents: number; stock: number }): Promise<ProductRecord>;
+  createProduct(request: CreateProductRequest): Promise<ProductRecord>;
 
   /** Adds stock; undefined when the product does not exist. */
   restock(request: { productId: number; qty: number }): Promise<ProductRecord | undefined>;
+
+  // Drops: change a product's name, price, sale window or per-buyer limit.
+  /**
+   * Applies `changes` to the stored product per `applyProductChanges` (drops.ts), in one atomic
+   * unit: the merged window is checked against the values read in that unit, so two admins
+   * changing the start and the end at once cannot leave an end before the start.
+   */
+  updateProduct(request: UpdateProductRequest): Promise<UpdateProductOutcome>;
 
   /** The totals `verify` checks, read in one consistent snapshot. */
   auditSnapshot(): Promise<AuditSnapshot>;
@@ -120,9 +128,12 @@ export interface ReserveRequest {
   productId: number;
   qty: number;
   tokenHash: string;
+  /** When the request arrived, by the engine's clock: the sale window judges it at this instant. */
   createdAt: EpochMs;
   expiresAt: EpochMs;
   idempotency?: IdempotencyKey<'hold'>;
+  // Drops: who the hold is for, counted against the product's per-buyer limit.
+  buyerId?: string;
 }
 
 /**
@@ -133,7 +144,41 @@ export interface ReserveRequest {
 export type ReserveOutcome =
   | { kind: 'held'; hold: HoldRecord; stockLeft?: number }
   | { kind: 'refused'; code: 'product_not_found' }
-  | { kind: 'refused'; code: 'insufficient_stock'; stockLeft?: number };
+  | { kind: 'refused'; code: 'insufficient_stock'; stockLeft?: number }
+  // Drops: refusals of the sale window and the per-buyer limit.
+  | { kind: 'refused'; code: 'sale_not_started'; startsAt: EpochMs }
+  | { kind: 'refused'; code: 'sale_ended' }
+  | { kind: 'refused'; code: 'buyer_required' }
+  | { kind: 'refused'; code: 'buyer_limit_exceeded'; limit: number; remaining: number };
+
+export interface CreateProductRequest {
+  name: string;
+  priceCents: number;
+  stock: number;
+  // Drops: absent means null (no window, no limit).
+  saleStartsAt?: EpochMs | null;
+  saleEndsAt?: EpochMs | null;
+  maxPerBuyer?: number | null;
+}
+
+// Drops: what `updateProduct` takes and answers.
+/** The fields to change; an absent field stays as stored, a null one is cleared. */
+export interface ProductChanges {
+  name?: string;
+  priceCents?: number;
+  saleStartsAt?: EpochMs | null;
+  saleEndsAt?: EpochMs | null;
+  maxPerBuyer?: number | null;
+}
+
+export interface UpdateProductRequest {
+  productId: number;
+  changes: ProductChanges;
+}
+
+export type UpdateProductOutcome =
+  | { kind: 'updated'; product: ProductRecord }
+  | { kind: 'refused'; code: 'product_not_found' | 'invalid_sale_window' };
 
 export interface CreateOrderRequest {
   holdId: number;

@@ -33,6 +33,20 @@ export const INPUT_LIMITS = {
     pattern: /^[^\u0000\ud800-\udfff]*$/u,
     message: 'must not contain NUL (U+0000) or an unpaired UTF-16 surrogate (U+D800 to U+DFFF)',
   },
+  // Drops.
+  /**
+   * A buyer id: 1 to 128 characters, none of them a control character (C0, DEL, C1), on top of
+   * the text rule. It names a person or an account; a control character is never part of one.
+   */
+  buyerId: {
+    maxLength: 128,
+    pattern: /^[^\p{Cc}\ud800-\udfff]+$/u,
+    message: 'must be 1 to 128 characters, without control characters or an unpaired UTF-16 surrogate',
+  },
+  /** A per-buyer limit. */
+  maxPerBuyer: { max: 1_000_000_000 },
+  /** A sale window's instants, in epoch ms: what a JavaScript Date can hold from 1970 on. */
+  instant: { max: 8_640_000_000_000_000 },
 } as const;
 
 /** A string every store keeps exactly (see {@link INPUT_LIMITS}.text), of at most `maxLength` characters. */
@@ -46,30 +60,54 @@ export const idempotencyKeySchema = z
   .max(INPUT_LIMITS.idempotencyKey.maxLength)
   .regex(INPUT_LIMITS.idempotencyKey.pattern, 'use visible ASCII characters only');
 
+// Drops: a buyer id, a sale instant, a per-buyer limit.
+export const buyerIdSchema = z.string().max(INPUT_LIMITS.buyerId.maxLength, INPUT_LIMITS.buyerId.message).regex(INPUT_LIMITS.buyerId.pattern, INPUT_LIMITS.buyerId.message);
+
+/** A sale instant: epoch ms, or a valid Date; given back as epoch ms. */
+const instantSchema = z.union([
+  z.int().nonnegative().max(INPUT_LIMITS.instant.max),
+  z.date().transform((date, ctx) => {
+    const ms = date.getTime();
+    if (Number.isInteger(ms) && ms >= 0) return ms;
+    ctx.addIssue({ code: 'custom', message: 'must be a valid date from 1970 on' });
+    return z.NEVER;
+  }),
+]);
+
+const maxPerBuyerSchema = z.int().positive().max(INPUT_LIMITS.maxPerBuyer.max);
+
+/** True for a buyer id the rule accepts; the hot path's check, without a schema. */
+export function isBuyerId(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= INPUT_LIMITS.buyerId.maxLength && INPUT_LIMITS.buyerId.pattern.test(value);
+}
+
 export function holdInputSchema(maxHoldQty: number) {
   return z.strictObject({
     productId: idSchema,
     qty: z.int().positive().max(maxHoldQty, `qty may be at most ${maxHoldQty}`),
     idempotencyKey: idempotencyKeySchema.optional(),
+    buyerId: buyerIdSchema.optional(),
   });
 }
 
 /**
- * The hold path's shortcut: true for exactly `{ productId, qty }` with both in range, which is
- * what nearly every request of a stampede is. Such input needs no schema; anything else (a key,
- * an extra field, a bad value) goes through the full schema and its error messages. The HTTP
- * server has already validated the body by then, so this keeps the hot path from parsing twice.
+ * The hold path's shortcut: true for exactly `{ productId, qty }` or `{ productId, qty, buyerId }`
+ * with every value valid, which is what nearly every request of a stampede is. Such input needs
+ * no schema; anything else (a key, an extra field, a bad value) goes through the full schema and
+ * its error messages. The HTTP server has already validated the body by then, so this keeps the
+ * hot path from parsing twice.
  */
-export function isPlainHoldInput(input: unknown, maxHoldQty: number): input is { productId: number; qty: number } {
+export function isPlainHoldInput(input: unknown, maxHoldQty: number): input is { productId: number; qty: number; buyerId?: string } {
   if (typeof input !== 'object' || input === null) return false;
-  const { productId, qty } = input as { productId?: unknown; qty?: unknown };
+  const { productId, qty, buyerId } = input as { productId?: unknown; qty?: unknown; buyerId?: unknown };
   return (
     Number.isSafeInteger(productId) &&
     (productId as number) > 0 &&
     Number.isSafeInteger(qty) &&
     (qty as number) > 0 &&
     (qty as number) <= maxHoldQty &&
-    Object.keys(input).length === 2
+    Object.keys(input).length === (buyerId === undefined ? 2 : 3) &&
+    (buyerId === undefined || isBuyerId(buyerId))
   );
 }
 
@@ -86,12 +124,44 @@ export const paymentInputSchema = z.strictObject({
   idempotencyKey: idempotencyKeySchema,
 });
 
+const productNameSchema = z.string().trim().min(1).max(INPUT_LIMITS.productName.maxLength).regex(INPUT_LIMITS.text.pattern, INPUT_LIMITS.text.message);
+/** Integer cents, or a decimal string such as "99.99". */
+const priceSchema = z.union([z.int().nonnegative().max(MAX_PRICE_CENTS), z.string().min(1).max(20)]);
+
 export const createProductInputSchema = z.strictObject({
-  name: z.string().trim().min(1).max(INPUT_LIMITS.productName.maxLength).regex(INPUT_LIMITS.text.pattern, INPUT_LIMITS.text.message),
-  /** Integer cents, or a decimal string such as "99.99". */
-  price: z.union([z.int().nonnegative().max(MAX_PRICE_CENTS), z.string().min(1).max(20)]),
+  name: productNameSchema,
+  price: priceSchema,
   stock: z.int().nonnegative().max(INPUT_LIMITS.stock.max),
+  // Drops.
+  saleStartsAt: instantSchema.nullish(),
+  saleEndsAt: instantSchema.nullish(),
+  maxPerBuyer: maxPerBuyerSchema.nullish(),
 });
+
+// Drops.
+export const updateProductInputSchema = z.strictObject({
+  productId: idSchema,
+  name: productNameSchema.optional(),
+  price: priceSchema.optional(),
+  saleStartsAt: instantSchema.nullable().optional(),
+  saleEndsAt: instantSchema.nullable().optional(),
+  maxPerBuyer: maxPerBuyerSchema.nullable().optional(),
+});
+
+/** The ISO-8601 form of a sale instant the API writes and reads: a date, a time and a zone. */
+export const isoInstant = z.iso.datetime({ offset: true });
+
+/**
+ * Parses an ISO-8601 instant with a zone (`2030-01-01T09:00:00Z`, `…+02:00`) into epoch ms, or
+ * undefined when it is not one: what the CLI and the HTTP API take for a sale's start and end.
+ *
+ * @example parseInstant('2030-01-01T09:00:00Z') // 1893488400000
+ */
+export function parseInstant(text: string): number | undefined {
+  if (!isoInstant.safeParse(text).success) return undefined;
+  const ms = Date.parse(text);
+  return Number.isInteger(ms) && ms >= 0 ? ms : undefined;
+}
 
 export const restockInputSchema = z.strictObject({
   productId: idSchema,

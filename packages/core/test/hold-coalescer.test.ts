@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { flashSaleError, HoldCoalescer, type FlashSaleStore, type ReserveRequest } from '../src/index.js';
+import { flashSaleError, HoldCoalescer, type FlashSaleStore, type ReserveOutcome, type ReserveRequest } from '../src/index.js';
 
 /** A store double that records each batch and grants first-fit from a stock counter. */
 function recordingStore(stock: number, options: { failBatch?: number } = {}) {
@@ -75,17 +75,50 @@ describe('HoldCoalescer', () => {
 });
 
 describe('HoldCoalescer on a sold-out product', () => {
-  /** A store with no stock left that answers at once and records each batch. */
-  function soldOutStore() {
+  /** A store with no stock left (or, with `refusal`, outside its window) that answers at once and records each batch. */
+  function soldOutStore(refusal: ReserveOutcome = { kind: 'refused', code: 'insufficient_stock', stockLeft: 0 }) {
     const batches: number[] = [];
     const store = {
       async reserveHolds(requests: readonly ReserveRequest[]) {
         batches.push(requests.length);
-        return requests.map(() => ({ kind: 'done' as const, outcome: { kind: 'refused' as const, code: 'insufficient_stock' as const, stockLeft: 0 } }));
+        return requests.map(() => ({ kind: 'done' as const, outcome: refusal }));
       },
     } as unknown as FlashSaleStore;
     return { store, batches };
   }
+
+  // Drops: a product outside its window waits out the whole window, quiet turns and all.
+  it.each([
+    ['before its sale opens', { kind: 'refused', code: 'sale_not_started', startsAt: 1 } as const],
+    ['after its sale ended', { kind: 'refused', code: 'sale_ended' } as const],
+  ])('gathers requests for a product %s across quiet turns, until maxBatch', async (_when, refusal) => {
+    const { store, batches } = soldOutStore(refusal);
+    const coalescer = new HoldCoalescer(store, { maxBatch: 10, soldOutWindowMs: 60_000 });
+    await coalescer.reserve(request(1)); // learns "closed by its window"
+    const first = await Promise.all([waves(coalescer, 1, 5), tick().then(tick).then(tick).then(() => waves(coalescer, 1, 5))]);
+    expect(first.flat()).toHaveLength(10);
+    expect(batches).toEqual([1, 10]);
+  });
+
+  it('still learns the window from a batch whose last answers are buyers\' own refusals', async () => {
+    const batches: number[] = [];
+    let call = 0;
+    const store = {
+      async reserveHolds(requests: readonly ReserveRequest[]) {
+        batches.push(requests.length);
+        call += 1;
+        return requests.map((_, i) =>
+          call === 1 && i === requests.length - 1
+            ? { kind: 'done' as const, outcome: { kind: 'refused' as const, code: 'buyer_required' as const } }
+            : { kind: 'done' as const, outcome: { kind: 'refused' as const, code: 'sale_not_started' as const, startsAt: 1 } },
+        );
+      },
+    } as unknown as FlashSaleStore;
+    const coalescer = new HoldCoalescer(store, { maxBatch: 4, soldOutWindowMs: 60_000 });
+    await Promise.all([coalescer.reserve(request(1)), coalescer.reserve(request(1))]);
+    await Promise.all([waves(coalescer, 1, 2), tick().then(tick).then(() => waves(coalescer, 1, 2))]);
+    expect(batches).toEqual([2, 4]);
+  });
 
   /** `waves` waves of `size` requests, one wave per event-loop turn. */
   async function waves(coalescer: HoldCoalescer, waves: number, size: number) {

@@ -3,6 +3,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { pino, type Logger } from 'pino';
 import { docsRoutes, OPENAPI_PATH } from './api-docs/docs-routes.js';
+import { buyerTokenVerifier, type BuyerTokenOptions } from './buyer-token.js';
 import { registerOpenApiDocument } from './api-docs/openapi-document.js';
 import type { AppEnv } from './env.js';
 import { bearerAuth, type GuessLimit } from './middleware/bearer-auth.js';
@@ -92,6 +93,14 @@ export interface AppOptions {
   docs?: boolean;
   /** How long /readyz waits for storage. Default 2000 ms. */
   readyTimeoutMs?: number;
+  // Drops.
+  /**
+   * When set, a hold's buyer is the `sub` of a JWT verified with this key (signature, exp, nbf,
+   * and the issuer and audience when given), sent as `Authorization: Bearer <token>`: missing or
+   * invalid is 401 `buyer_unauthorized`, a body `buyer_id` other than `sub` 403 `buyer_mismatch`.
+   * Unset: the caller names the buyer in `buyer_id` (a merchant's backend calling the API).
+   */
+  buyerToken?: BuyerTokenOptions;
 }
 
 /**
@@ -127,7 +136,8 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   const holdsLimit = limit('holds');
   const ordersLimit = limit('orders');
   app.route('/', productRoutes({ engine, guards: productsLimit }));
-  app.route('/', holdRoutes({ engine, guards: holdsLimit, maxBodyBytes }));
+  const buyerToken = options.buyerToken ? buyerTokenVerifier(options.buyerToken) : undefined;
+  app.route('/', holdRoutes({ engine, guards: holdsLimit, maxBodyBytes, buyerToken }));
   app.route('/', orderRoutes({ engine, guards: [...ordersLimit, body], readGuards: productsLimit, maxBodyBytes }));
   app.route('/', holdLifecycleRoutes({ engine, writeGuards: [...ordersLimit, body], readGuards: productsLimit, maxBodyBytes }));
   app.route('/', paymentRoutes({

@@ -68,7 +68,7 @@ describe('admin API', () => {
     const res = await h.post('/api/admin/products', create, { authorization: `bearer ${TOKEN}` });
     expect(res.status).toBe(201);
     const product = (await res.json()) as { id: number };
-    expect(product).toEqual({ id: expect.any(Number), name: 'Limited Edition Product', price: '99.99', available_stock: 50 });
+    expect(product).toEqual({ id: expect.any(Number), name: 'Limited Edition Product', price: '99.99', available_stock: 50, sale_starts_at: null, sale_ends_at: null, max_per_buyer: null, sale_status: 'live' });
     expect(await (await h.get(`/api/products/${product.id}`)).json()).toEqual(product);
   });
 

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { parseBuyerKey } from '../src/index.js';
 import { harness } from './helpers.js';
 
 /**
@@ -61,6 +62,11 @@ async function documentOf(options: Parameters<typeof harness>[0]): Promise<Recor
 describe('redocly lint (recommended rules) of /openapi.json', () => {
   test('signed webhooks and the admin API: no error, no warning', async () => {
     expect(await lint('signed', await documentOf({ adminToken: 'admin-token', webhookSecret: SECRET }))).toEqual([]);
+  });
+
+  test('buyer tokens on, with the admin API: no error, no warning', async () => {
+    const buyerToken = { key: parseBuyerKey('a-buyer-secret-of-at-least-thirty-two-bytes') };
+    expect(await lint('buyer-tokens', await documentOf({ adminToken: 'admin-token', buyerToken }))).toEqual([]);
   });
 
   test('unsigned webhooks, no admin API: no error, no warning', async () => {

@@ -2,13 +2,13 @@ import { describe, expect, test } from 'vitest';
 import { expectProblem, harness } from './helpers.js';
 
 describe('GET /api/products/{id}', () => {
-  test('200 with the seed shape: price a decimal string, available_stock an integer', async () => {
+  test('200 with the seed shape (price a decimal string, available_stock an integer) and the sale window fields', async () => {
     const h = harness();
     const id = await h.product(50, '99.99');
     const res = await h.get(`/api/products/${id}`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(await res.json()).toEqual({ id, name: 'Limited Edition Product', price: '99.99', available_stock: 50 });
+    expect(await res.json()).toEqual({ id, name: 'Limited Edition Product', price: '99.99', available_stock: 50, sale_starts_at: null, sale_ends_at: null, max_per_buyer: null, sale_status: 'live' });
   });
 
   test('available_stock goes down as soon as a hold is taken', async () => {

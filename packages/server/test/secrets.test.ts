@@ -2,7 +2,8 @@ import { openSqliteStore } from '@flashsale/adapter-sqlite';
 import { createFlashSale } from '@flashsale/core';
 import { manualClock } from '@flashsale/core/testing';
 import { afterEach, expect, test } from 'vitest';
-import { createMetrics, generateWebhookSecret, serve, signWebhook, type RunningServer } from '../src/index.js';
+import { SignJWT } from 'jose';
+import { createMetrics, generateWebhookSecret, parseBuyerKey, serve, signWebhook, type RunningServer } from '../src/index.js';
 import { captureLogger, overrideStore } from './helpers.js';
 import { rawExchange } from './support/raw-socket.js';
 
@@ -178,6 +179,83 @@ test('hold tokens (in bodies and in the Hold-Token header), the admin token, the
   for (const answer of holdAnswers) {
     const own = (JSON.parse(answer.body) as { token: string }).token;
     for (const token of tokens.filter((t) => t !== own)) expect(answer.body.includes(token)).toBe(false);
+  }
+});
+
+test('buyer ids and buyer tokens never reach logs, metrics or any answer', async () => {
+  const buyerSecret = 'buyer-secret-0f7c2a9e-at-least-32-bytes-long';
+  const { logger, lines } = captureLogger();
+  const metrics = createMetrics();
+  let failNextReserve = false;
+  const store = openSqliteStore({ filename: ':memory:' });
+  const flaky = overrideStore({
+    reserveHolds: async (requests) => {
+      if (failNextReserve) {
+        failNextReserve = false;
+        throw new Error('disk I/O error'); // a logged 500 while a buyer's hold is on its way
+      }
+      return store.reserveHolds(requests);
+    },
+  })(store);
+  const named = createFlashSale({ store: flaky, onEvent: metrics.onEvent });
+  const tokenEngine = createFlashSale({ store: openSqliteStore({ filename: ':memory:' }), onEvent: metrics.onEvent });
+  const byName = await serve({ engine: named, metrics, logger, port: 0, rateLimit: false, sweeper: false });
+  const byToken = await serve({ engine: tokenEngine, metrics, logger, port: 0, rateLimit: false, sweeper: false, buyerToken: { key: parseBuyerKey(buyerSecret) } });
+  running.push(byName, byToken);
+  const answers: Answer[] = [];
+  const hold = async (what: string, server: RunningServer, body: unknown, headers: Record<string, string> = {}) => {
+    const res = await fetch(`${server.url}/api/holds`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    answers.push({ what, status: res.status, body: await res.text() });
+  };
+
+  const alice = 'buyer-alice-6d41e0';
+  const mallory = 'buyer-mallory-93ab2f';
+  const controlled = 'buyer-\u0007-c0ntr0l';
+  const tooLong = `buyer-long-${'q'.repeat(130)}`;
+  const limited = (await named.createProduct({ name: 'Drop', price: '10.00', stock: 10, maxPerBuyer: 1 })).id;
+  await hold('hold', byName, { product_id: limited, qty: 1, buyer_id: alice });
+  await hold('hold over the limit', byName, { product_id: limited, qty: 1, buyer_id: alice });
+  await hold('hold invalid buyer', byName, { product_id: limited, qty: 1, buyer_id: controlled });
+  await hold('hold buyer too long', byName, { product_id: limited, qty: 1, buyer_id: tooLong });
+  await hold('hold buyer with an extra field', byName, { product_id: limited, qty: 1, buyer_id: mallory, note: alice });
+  failNextReserve = true;
+  await hold('hold storage failure', byName, { product_id: limited, qty: 1, buyer_id: mallory });
+
+  const sign = (sub: string, edit: (jwt: SignJWT) => SignJWT = (jwt) => jwt) => edit(new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setExpirationTime('5m')).sign(new TextEncoder().encode(buyerSecret));
+  const aliceToken = await sign(alice);
+  const expired = await sign(mallory, (jwt) => jwt.setExpirationTime(Math.floor(Date.now() / 1000) - 60));
+  const forged = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(mallory).sign(new TextEncoder().encode('not-the-secret-but-long-enough-to-sign'));
+  const drop = (await tokenEngine.createProduct({ name: 'Drop', price: '10.00', stock: 10, maxPerBuyer: 1 })).id;
+  await hold('token hold', byToken, { product_id: drop, qty: 1 }, { authorization: `Bearer ${aliceToken}` });
+  await hold('token hold over the limit', byToken, { product_id: drop, qty: 1 }, { authorization: `Bearer ${aliceToken}` });
+  await hold('token mismatch', byToken, { product_id: drop, qty: 1, buyer_id: mallory }, { authorization: `Bearer ${aliceToken}` });
+  await hold('token expired', byToken, { product_id: drop, qty: 1 }, { authorization: `Bearer ${expired}` });
+  await hold('token forged', byToken, { product_id: drop, qty: 1 }, { authorization: `Bearer ${forged}` });
+  await hold('token missing', byToken, { product_id: drop, qty: 1, buyer_id: alice });
+
+  const metricsText = await (await fetch(`${byName.url}/metrics`)).text();
+  await Promise.all(running.splice(0).map((s) => s.close()));
+  expect(answers.map((a) => `${a.what} ${a.status}`)).toEqual([
+    'hold 201',
+    'hold over the limit 409',
+    'hold invalid buyer 400',
+    'hold buyer too long 400',
+    'hold buyer with an extra field 400',
+    'hold storage failure 500',
+    'token hold 201',
+    'token hold over the limit 409',
+    'token mismatch 403',
+    'token expired 401',
+    'token forged 401',
+    'token missing 401',
+  ]);
+  expect(lines.some((line) => line.msg === 'unexpected error')).toBe(true);
+  const log = JSON.stringify(lines, decodeBuffers);
+  const secrets = { alice, mallory, 'a buyer id with a control character': controlled, 'a buyer id too long': tooLong, "alice's token": aliceToken, 'an expired token': expired, 'a forged token': forged, 'the buyer secret': buyerSecret };
+  for (const [name, value] of Object.entries(secrets)) {
+    expect(log.includes(value), `${name} in the log`).toBe(false);
+    expect(metricsText.includes(value), `${name} in /metrics`).toBe(false);
+    for (const answer of answers) expect(answer.body.includes(value), `${name} in the answer to "${answer.what}" (${answer.status})`).toBe(false);
   }
 });
 

@@ -32,7 +32,7 @@ describe('serve()', () => {
     const product = await engine.createProduct({ name: 'Limited Edition Product', price: '99.99', stock: 50 });
 
     const view = await fetch(`${server.url}/api/products/${product.id}`);
-    expect(await view.json()).toEqual({ id: product.id, name: 'Limited Edition Product', price: '99.99', available_stock: 50 });
+    expect(await view.json()).toEqual({ id: product.id, name: 'Limited Edition Product', price: '99.99', available_stock: 50, sale_starts_at: null, sale_ends_at: null, max_per_buyer: null, sale_status: 'live' });
     const hold = (await (await fetch(`${server.url}/api/holds`, json({ product_id: product.id, qty: 2 }))).json()) as { hold_id: number; token: string };
     const order = await fetch(`${server.url}/api/orders`, json({ hold_id: hold.hold_id, token: hold.token }));
     expect(order.status).toBe(201);

@@ -23,6 +23,12 @@ export function renderHtml(report: BenchReport): string {
     figures.push(['bare Hono req/s', fmt(report.baseline_rps)], ['share of baseline', `${Math.round((report.baseline_ratio ?? 0) * 100)}%`]);
   }
   if (report.store_round_trips) figures.push(['DB calls / request', `${(report.store_round_trips.calls_per_request * 100).toFixed(2)}%`]);
+  const drop = report.drop;
+  if (drop?.opens_at) {
+    if (typeof drop.calls_per_request_before_opening === 'number') figures.push(['DB calls / request before the opening', `${(drop.calls_per_request_before_opening * 100).toFixed(2)}%`]);
+    figures.push(['holds/s after the opening', fmt(drop.holds_per_sec_after_opening ?? 0)]);
+    if (typeof drop.sold_out_after_opening_ms === 'number') figures.push(['sold out after', `${fmt(drop.sold_out_after_opening_ms)} ms`]);
+  }
 
   const series = [{ name: report.mode === 'engine' ? 'holds (engine)' : 'holds', color: '#2563eb', chart: report.charts.throughput }];
   if (report.charts.baseline_throughput) series.push({ name: 'bare Hono baseline', color: '#9ca3af', chart: report.charts.baseline_throughput });

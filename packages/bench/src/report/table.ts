@@ -35,6 +35,22 @@ export function renderTable(report: BenchReport): string {
     } else if (rt === null) {
       lines.push('database round trips: not exported by this server (no flashsale_reserve_batches_total in /metrics)');
     }
+    const d = report.drop;
+    if (d) {
+      const who = [d.buyers === null ? '' : `${fmt(d.buyers)} buyers`, d.max_per_buyer === null ? '' : `at most ${d.max_per_buyer} units each`].filter(Boolean).join(', ');
+      if (who) lines.push(`drop: ${who}`);
+      if (d.opens_at !== null) {
+        const calls = d.store_calls_before_opening;
+        lines.push(
+          `before the opening (${d.opens_at}): ${fmt(d.requests_before_opening ?? 0)} requests, ${calls === null || calls === undefined ? '?' : fmt(calls)} store calls (${d.calls_per_request_before_opening === null || d.calls_per_request_before_opening === undefined ? '?' : pct(d.calls_per_request_before_opening)} of requests)`,
+        );
+        const gone = d.sold_out_after_opening_ms;
+        lines.push(
+          `after the opening: holds/s ${fmt(d.holds_per_sec_after_opening ?? 0)}${d.baseline_ratio_after_opening === undefined ? '' : ` (${pct(d.baseline_ratio_after_opening)} of bare Hono)`}; ` +
+            (gone === null || gone === undefined ? `stock left; last hold ${d.last_hold_after_opening_ms === null ? 'none' : `${fmt(d.last_hold_after_opening_ms ?? 0)} ms`} after the opening` : `sold out ${fmt(gone)} ms after the opening`),
+        );
+      }
+    }
     lines.push('');
     const widths = [28, 9, 8, 8, 8, 9];
     lines.push(`${row(['endpoint', 'requests', 'p50', 'p95', 'p99', 'max'], widths)}  statuses`);

@@ -71,6 +71,31 @@ export interface FlowSummary {
   order_reads: number;
 }
 
+// Drops: a scheduled sale with a per-buyer limit.
+/** What `--buyers`, `--max-per-buyer` and `--opens-in` set up, and what happened around the opening. */
+export interface DropReport {
+  buyers: number | null;
+  max_per_buyer: number | null;
+  /** When the sale opened (ISO-8601 UTC), with `--opens-in`; null without. */
+  opens_at: string | null;
+  /** Hold requests answered sale_not_started: those that arrived before the opening. */
+  requests_before_opening?: number;
+  /** reserveHolds store calls (database transactions) from the start of the stampede to the opening, read from /metrics. */
+  store_calls_before_opening?: number | null;
+  /** store_calls_before_opening / requests_before_opening. */
+  calls_per_request_before_opening?: number | null;
+  /** Hold answers (201 or 409) that arrived at or after the opening. */
+  requests_after_opening?: number;
+  /** Those answers per second, from the opening to the last one. */
+  holds_per_sec_after_opening?: number;
+  /** holds_per_sec_after_opening / baseline_rps (with `--baseline`). */
+  baseline_ratio_after_opening?: number;
+  /** From the opening to the last hold of the product, by the server's clock; null when none. */
+  last_hold_after_opening_ms?: number | null;
+  /** The same when that hold took the last unit (the stock ran out); null when stock was left. */
+  sold_out_after_opening_ms?: number | null;
+}
+
 /** Everything a run found; `--json` prints it as is. */
 export interface BenchReport {
   /** True when every invariant holds: the exit status is 0 exactly then. */
@@ -86,6 +111,10 @@ export interface BenchReport {
     seed: number;
     warmup: number;
     synchronous: string;
+    // Drops: present when set.
+    buyers?: number;
+    max_per_buyer?: number;
+    opens_in_ms?: number;
   };
   started_at: string;
   duration_ms: number;
@@ -109,6 +138,8 @@ export interface BenchReport {
   baseline_latency_established_ms?: LatencySummary;
   store_round_trips?: RoundTrips | null;
   flow?: FlowSummary;
+  /** With `--buyers`, `--max-per-buyer` or `--opens-in`. */
+  drop?: DropReport;
   strategies?: StrategyReport[];
   invariants: Invariant[];
   charts: {

@@ -88,7 +88,7 @@ export async function auditStampede(input: AuditInput): Promise<Invariant[]> {
     'no undersell',
     underProblems,
     hold.minRefusedQty === undefined
-      ? `demand never exceeded supply: every one of ${hold.holds.length} requests was granted`
+      ? `demand never exceeded supply: no request was refused for stock (${hold.holds.length} granted)`
       : `${granted} of ${stock} units found a buyer; ${input.availableAfterHolds} left, less than the smallest refused request (${hold.minRefusedQty})`,
   );
 

@@ -18,15 +18,23 @@ export interface GrantedHold {
 export interface HoldPhaseResult {
   load: LoadResult;
   holds: GrantedHold[];
-  /** The smallest qty refused with 409, if any was. */
+  /** The smallest qty refused with 409 insufficient_stock, if any was: a refusal for stock. */
   minRefusedQty: number | undefined;
   /** 201 answers whose body did not name a hold of the requested product and qty. */
   malformed: string[];
+  // Drops.
+  /** 409 answers by their problem code (insufficient_stock, sale_not_started, buyer_limit_exceeded, ...). */
+  refusals: Record<string, number>;
+  /** Units granted to each buyer, from the 201s (with `buyers`). */
+  grantedByBuyer: Map<string, number>;
+  /** When each 201 or 409 arrived (epoch ms), in arrival order. */
+  answeredAt: number[];
 }
 
 /**
  * Fires `requests` hold attempts for one product at `concurrency`, each asking for a qty drawn
- * from `qty`, and keeps every granted hold for the flow phase.
+ * from `qty` (and, with `buyers`, for a buyer drawn from that many), and keeps every granted hold
+ * for the flow phase.
  */
 export async function runHoldPhase(options: {
   baseUrl: string;
@@ -38,17 +46,23 @@ export async function runHoldPhase(options: {
   rng: Random;
   ledger?: StockLedger;
   onProgress?: (done: number) => void;
+  /** Each request names a buyer drawn from this many. */
+  buyers?: number | undefined;
 }): Promise<HoldPhaseResult> {
-  const { productId, qty, rng, ledger } = options;
+  const { productId, qty, rng, ledger, buyers } = options;
   const holds: GrantedHold[] = [];
   const malformed: string[] = [];
+  const refusals: Record<string, number> = {};
+  const grantedByBuyer = new Map<string, number>();
   let minRefusedQty: number | undefined;
-  const fixed = qty.min === qty.max;
-  const bodyFor = (n: number) => `{"product_id":${productId},"qty":${n}}`;
+  const fixed = qty.min === qty.max && buyers === undefined;
+  // What each varying request asked for, by the tag its answer comes back with.
+  const asks: { qty: number; buyer: string | undefined }[] = [];
+  const bodyFor = (n: number, buyer?: string) => `{"product_id":${productId},"qty":${n}${buyer === undefined ? '' : `,"buyer_id":"${buyer}"`}}`;
 
   // Answers are only kept while the burst runs, and read after it: the load generator shares the
   // CPU with the server it measures, and the baseline it is compared with keeps its answers alike.
-  const answers: { status: number; body: string; asked: number; at: number }[] = [];
+  const answers: { status: number; body: string; tag: number; at: number }[] = [];
   const load = await fire({
     url: `${options.baseUrl}/api/holds`,
     requests: options.requests,
@@ -58,29 +72,49 @@ export async function runHoldPhase(options: {
       ? { body: bodyFor(qty.min) }
       : {
           makeBody: () => {
-            const n = rng.int(qty.min, qty.max);
-            return { body: bodyFor(n), tag: n };
+            const ask = { qty: rng.int(qty.min, qty.max), buyer: buyers === undefined ? undefined : buyerName(rng.int(1, buyers)) };
+            asks.push(ask);
+            return { body: bodyFor(ask.qty, ask.buyer), tag: asks.length - 1 };
           },
         }),
     wantBody: (status) => status === 201 || status === 409,
-    onBody: (status, body, tag) => void answers.push({ status, body, asked: fixed ? qty.min : tag, at: Date.now() }),
+    onBody: (status, body, tag) => void answers.push({ status, body, tag, at: Date.now() }),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
-  for (const { status, body, asked, at } of answers) {
+  for (const { status, body, tag, at } of answers) {
+    const ask = fixed ? { qty: qty.min, buyer: undefined } : asks[tag]!;
     if (status === 409) {
-      if (minRefusedQty === undefined || asked < minRefusedQty) minRefusedQty = asked;
+      const code = problemCode(body);
+      refusals[code] = (refusals[code] ?? 0) + 1;
+      if (code === 'insufficient_stock' && (minRefusedQty === undefined || ask.qty < minRefusedQty)) minRefusedQty = ask.qty;
       continue;
     }
     const hold = parseHold(body);
-    if (!hold || hold.productId !== productId || hold.qty !== asked) {
+    if (!hold || hold.productId !== productId || hold.qty !== ask.qty) {
       malformed.push(body.slice(0, 200).replace(/"token":"[^"]*"/, '"token":"…"'));
       if (hold) ledger?.taken(at, hold.qty);
       continue;
     }
     holds.push({ ...hold, grantedAt: at });
     ledger?.taken(at, hold.qty);
+    if (ask.buyer !== undefined) grantedByBuyer.set(ask.buyer, (grantedByBuyer.get(ask.buyer) ?? 0) + hold.qty);
   }
-  return { load, holds, minRefusedQty, malformed };
+  return { load, holds, minRefusedQty, malformed, refusals, grantedByBuyer, answeredAt: answers.map((a) => a.at) };
+}
+
+/** The buyer id of buyer `n` of a run: plain ASCII, so a body needs no escaping. */
+export function buyerName(n: number): string {
+  return `bench-buyer-${n}`;
+}
+
+/** The `code` of a problem body, or `unknown`. */
+function problemCode(body: string): string {
+  try {
+    const code = (JSON.parse(body) as { code?: unknown }).code;
+    return typeof code === 'string' ? code : 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }
 
 function parseHold(body: string): Omit<GrantedHold, 'grantedAt'> | undefined {

@@ -13,8 +13,9 @@ import type { LaunchedServer, ServerLauncher } from '../server/launcher.js';
 import { nodeScript, spawnServerProcess } from '../server/spawn-server.js';
 import { ApiClient } from './api-client.js';
 import { auditStampede } from './audit.js';
+import { auditDrop, buyerUnits, dropFigures, type DropSetup } from './drop-audit.js';
 import { runFlow } from './flow.js';
-import { runHoldPhase } from './hold-phase.js';
+import { buyerName, runHoldPhase } from './hold-phase.js';
 import { StockLedger } from './ledger.js';
 import { releasedUnits } from './released-units.js';
 import { roundTrips } from './round-trips.js';
@@ -68,8 +69,8 @@ export async function runStampede(o: ResolvedBenchOptions): Promise<BenchReport>
     });
     client = new ApiClient(server.url, { connections: Math.min(o.concurrency, 128), timeoutMs: o.requestTimeoutMs });
     const api = client;
-    const createProduct = async (name: string, stock: number): Promise<number> => {
-      const res = await api.post('admin', '/api/admin/products', { name, price: '10.00', stock }, { authorization: `Bearer ${adminToken}` });
+    const createProduct = async (name: string, stock: number, drop: Record<string, unknown> = {}): Promise<number> => {
+      const res = await api.post('admin', '/api/admin/products', { name, price: '10.00', stock, ...drop }, { authorization: `Bearer ${adminToken}` });
       if (res.status !== 201 || typeof res.json?.id !== 'number') {
         throw new Error(`creating the bench product failed: ${res.status} ${JSON.stringify(res.json)} (is --admin-token right?)`);
       }
@@ -82,14 +83,23 @@ export async function runStampede(o: ResolvedBenchOptions): Promise<BenchReport>
       // with no more stock than the measured one: a sold-out stampede warms up refusing, as it runs.
       const warm = await createProduct(`bench warm-up ${runId}`, Math.min(o.stock, o.warmup * o.qty.max));
       progress.start('warm-up', o.warmup);
-      await runHoldPhase({ baseUrl: server.url, productId: warm, requests: o.warmup, concurrency: o.concurrency, qty: o.qty, timeoutMs: o.requestTimeoutMs, rng, onProgress: (n) => progress.update(n) });
+      await runHoldPhase({ baseUrl: server.url, productId: warm, requests: o.warmup, concurrency: o.concurrency, qty: o.qty, timeoutMs: o.requestTimeoutMs, rng, buyers: o.buyers, onProgress: (n) => progress.update(n) });
       progress.stop();
     }
 
-    const productId = await createProduct(`bench ${runId}`, o.stock);
+    // Drops: the measured product's window opens `opensInMs` after it is created; the stampede starts at once.
+    const opensAt = o.opensInMs === undefined ? undefined : Date.now() + o.opensInMs;
+    const drop: DropSetup = { buyers: o.buyers, maxPerBuyer: o.maxPerBuyer, opensAt };
+    const productId = await createProduct(`bench ${runId}`, o.stock, {
+      ...(opensAt === undefined ? {} : { sale_starts_at: new Date(opensAt).toISOString() }),
+      ...(o.maxPerBuyer === undefined ? {} : { max_per_buyer: o.maxPerBuyer }),
+    });
     const ledger = new StockLedger();
     const metricsBefore = await readMetrics(api);
-    o.log(`stampede: ${o.requests} hold attempts at concurrency ${o.concurrency} on a stock of ${o.stock}`);
+    // The store calls made before the opening: /metrics read at the opening instant, or when the
+    // stampede ends if that comes first (then every call was before it).
+    const opening = opensAt === undefined ? undefined : atOpening(opensAt, () => readMetrics(api));
+    o.log(`stampede: ${o.requests} hold attempts at concurrency ${o.concurrency} on a stock of ${o.stock}${describeDrop(o)}`);
     progress.start('holds', o.requests);
     const hold = await runHoldPhase({
       baseUrl: server.url,
@@ -100,9 +110,12 @@ export async function runStampede(o: ResolvedBenchOptions): Promise<BenchReport>
       timeoutMs: o.requestTimeoutMs,
       rng,
       ledger,
+      buyers: o.buyers,
       onProgress: (n) => progress.update(n),
     });
     progress.stop();
+    const unitsAfterHolds = o.maxPerBuyer === undefined ? undefined : await buyerUnits(opened, productId);
+    const storeCallsBeforeOpening = opening && storeCallsBetween(metricsBefore, await opening.now());
     if (baselineServer) {
       baselineRuns.push(await baselineServer.measure());
       await baselineServer.close();
@@ -156,6 +169,11 @@ export async function runStampede(o: ResolvedBenchOptions): Promise<BenchReport>
       serverErrors,
       releasedUnitsByServer: releasedBefore === undefined || releasedAfter === undefined ? undefined : releasedAfter - releasedBefore,
     });
+    const hasDrop = o.buyers !== undefined || opensAt !== undefined;
+    if (hasDrop) {
+      const unitsAtEnd = o.maxPerBuyer === undefined ? undefined : await buyerUnits(opened, productId);
+      invariants.push(...(await auditDrop({ opened, productId, setup: drop, hold, unitsAfterHolds, unitsAtEnd, storeCallsBeforeOpening })));
+    }
 
     const holdLatency = summarize(hold.load.latenciesMs);
     const endpoints: Record<string, EndpointReport> = {
@@ -191,6 +209,9 @@ export async function runStampede(o: ResolvedBenchOptions): Promise<BenchReport>
         : {}),
       store_round_trips: roundTrips(metricsBefore, metricsAfter, hold.load.responses),
       flow: flow.summary,
+      ...(hasDrop
+        ? { drop: await dropFigures({ opened, productId, setup: drop, hold, storeCallsBeforeOpening, soldOut: availableAfterHolds === 0, baselineRps: baseline?.rps }) }
+        : {}),
       invariants,
       charts: {
         latency_histogram: histogram(hold.load.latenciesMs),
@@ -215,7 +236,8 @@ export async function runStampede(o: ResolvedBenchOptions): Promise<BenchReport>
 async function startBaseline(o: ResolvedBenchOptions, progress: Progress): Promise<{ measure(): Promise<LoadResult>; close(): Promise<void> }> {
   o.log('baseline: bare Hono on @hono/node-server, 201 + small JSON, measured before and after the holds');
   const server = await spawnServerProcess(process.execPath, nodeScript('children/baseline-server'));
-  const body = JSON.stringify({ product_id: 1, qty: o.qty.min });
+  // The shape of a hold request's body, buyer included when the holds name one.
+  const body = JSON.stringify({ product_id: 1, qty: o.qty.min, ...(o.buyers === undefined ? {} : { buyer_id: buyerName(o.buyers) }) });
   const url = `${server.url}/api/holds`;
   try {
     if (o.warmup > 0) await fire({ url, requests: o.warmup, concurrency: o.concurrency, timeoutMs: o.requestTimeoutMs, body });
@@ -294,7 +316,45 @@ function endpointName(label: string): string {
 }
 
 export function settingsOf(o: ResolvedBenchOptions): BenchReport['settings'] {
-  return { stock: o.stock, requests: o.requests, concurrency: o.concurrency, qty: qtyText(o.qty), seed: o.seed, warmup: o.warmup, synchronous: o.synchronous };
+  return {
+    stock: o.stock,
+    requests: o.requests,
+    concurrency: o.concurrency,
+    qty: qtyText(o.qty),
+    seed: o.seed,
+    warmup: o.warmup,
+    synchronous: o.synchronous,
+    ...(o.buyers === undefined ? {} : { buyers: o.buyers }),
+    ...(o.maxPerBuyer === undefined ? {} : { max_per_buyer: o.maxPerBuyer }),
+    ...(o.opensInMs === undefined ? {} : { opens_in_ms: o.opensInMs }),
+  };
+}
+
+/** Drops: what the progress note says of the buyers, the limit and the opening. */
+function describeDrop(o: ResolvedBenchOptions): string {
+  const parts = [
+    ...(o.buyers === undefined ? [] : [`${o.buyers} buyers`]),
+    ...(o.maxPerBuyer === undefined ? [] : [`at most ${o.maxPerBuyer} each`]),
+    ...(o.opensInMs === undefined ? [] : [`opening in ${o.opensInMs} ms`]),
+  ];
+  return parts.length ? `, ${parts.join(', ')}` : '';
+}
+
+/** Reads `read()` at `at` (epoch ms); `now()` gives that reading, or reads at once when `at` has not come yet. */
+function atOpening<T>(at: number, read: () => Promise<T>): { now(): Promise<T> } {
+  let reading: Promise<T> | undefined;
+  const timer = setTimeout(() => (reading ??= read()), Math.max(0, at - Date.now()));
+  return {
+    now() {
+      clearTimeout(timer);
+      return (reading ??= read());
+    },
+  };
+}
+
+/** reserveHolds store calls between two /metrics readings; undefined when either is missing. */
+function storeCallsBetween(before: string | undefined, after: string | undefined): number | undefined {
+  return roundTrips(before, after, 0)?.store_calls;
 }
 
 export type { Invariant };

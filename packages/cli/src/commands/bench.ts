@@ -31,6 +31,10 @@ interface BenchFlags {
   progress?: boolean;
   json?: boolean;
   html?: string;
+  // Drops.
+  buyers?: number;
+  maxPerBuyer?: number;
+  opensIn?: number;
 }
 
 /** `flashsale bench`: @flashsale/bench's stampede, with this CLI's own `flashsale serve` as the server. */
@@ -48,6 +52,9 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .addOption(new Option('--engine', 'drive @flashsale/core in-process, without HTTP, to separate database cost from HTTP cost'))
     .addOption(new Option('--strategy <name>', `engine mode: the way(s) to take stock to compare (default: ${BENCH_DEFAULTS.strategy})`).choices([...STRATEGIES, 'all']))
     .addOption(new Option('--baseline', 'also measure a bare Hono handler with the same load generator'))
+    .addOption(new Option('--buyers <n>', 'each hold names a buyer drawn from this many').argParser(intArg(1)))
+    .addOption(new Option('--max-per-buyer <k>', 'the bench product allows k units per buyer (needs --buyers); checks no buyer got more, from storage').argParser(intArg(1)))
+    .addOption(new Option('--opens-in <duration>', 'the sale opens this long after the product is made, the stampede starts at once; checks no hold before the opening and store calls before it < 1% of requests').argParser(durationArg()))
     .addOption(new Option('--warmup <n>', `requests fired before measuring (default: the smaller of ${BENCH_DEFAULTS.warmup} and requests/10)`).argParser(intArg(0)))
     .addOption(new Option('--seed <n>', `seeds the buyers' random choices, so a run can be repeated (default: ${BENCH_DEFAULTS.seed})`).argParser(intArg(0)))
     .addOption(new Option('--synchronous <mode>', `SQLite durability (default: ${BENCH_DEFAULTS.synchronous})`).choices(['FULL', 'NORMAL']))
@@ -68,6 +75,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
         '  flashsale bench --requests 5000 --concurrency 64 --qty 1..5 --html bench.html',
         '  flashsale bench --db postgres://postgres@127.0.0.1/bench --json | jq .holds_per_sec',
         '  flashsale bench --engine --strategy all',
+        '  flashsale bench --opens-in 3s --buyers 5000 --max-per-buyer 2 --requests 40000 --baseline',
       ].join('\n'),
     )
     .action((flags: BenchFlags) => runBenchCommand(flags, ctx));
@@ -102,6 +110,9 @@ async function runBenchCommand(flags: BenchFlags, ctx: CliContext): Promise<void
       keepDb: flags.keepDb,
       requestTimeoutMs: flags.requestTimeout,
       progress: flags.progress,
+      buyers: flags.buyers,
+      maxPerBuyer: flags.maxPerBuyer,
+      opensInMs: flags.opensIn,
     }),
     launchServer: commandLauncher(command, prefix),
     log: (line) => warn(ctx.io, redact(line)),

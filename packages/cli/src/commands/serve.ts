@@ -3,6 +3,7 @@ import type { LogLevel, RunningServer, ServerLog } from '@flashsale/server';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { UsageError } from '../cli-error.js';
 import { WORKER_ENV } from '../cluster/messages.js';
+import { describeBuyerIdentity, loadBuyerToken } from '../buyer-token.js';
 import type { CliContext } from '../context.js';
 import { formatDuration } from '../duration.js';
 import { describeDbTarget, type DbTarget } from '../open-store.js';
@@ -41,6 +42,9 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .addOption(new Option('--webhook-secret <secret>', 'Standard Webhooks secret (whsec_…); webhooks must then be signed').env('FLASHSALE_WEBHOOK_SECRET'))
     .addOption(new Option('--admin-token <token>', 'enable the admin API (create products, restock) behind this bearer token').env('FLASHSALE_ADMIN_TOKEN'))
     .addOption(new Option('--metrics-token <token>', 'GET /metrics then needs this bearer token (default: /metrics is open)').env('FLASHSALE_METRICS_TOKEN'))
+    .addOption(new Option('--buyer-jwt-key <file>', "a hold's buyer is then the sub of a verified Authorization: Bearer JWT; the file holds a JWKS, a PEM public key, or an HS256 secret").env('FLASHSALE_BUYER_JWT_KEY'))
+    .addOption(new Option('--buyer-jwt-issuer <iss>', 'the iss a buyer JWT must carry').env('FLASHSALE_BUYER_JWT_ISSUER'))
+    .addOption(new Option('--buyer-jwt-audience <aud>', 'the aud a buyer JWT must carry').env('FLASHSALE_BUYER_JWT_AUDIENCE'))
     .addOption(new Option('--trust-proxy [proxies]', 'behind your own proxies: how many (1), or their addresses/CIDR ranges (10.0.0.0/8,loopback); the client is the right-most X-Forwarded-For address that is not one of them').argParser(trustProxyArg))
     .addOption(new Option('--no-seed', 'do not create the demo product on an empty database'))
     .addOption(new Option('--no-request-log', 'do not log one line per request'))
@@ -103,11 +107,13 @@ async function runServe(flags: ServeFlags, ctx: CliContext): Promise<void> {
   if (flags.synchronous && target.kind !== 'sqlite') {
     throw new UsageError(`--synchronous is for SQLite; ${target.kind === 'mysql' ? "MySQL's durability is its own innodb_flush_log_at_trx_commit setting (1 by default)" : "PostgreSQL's durability is its own synchronous_commit setting (on by default)"}`);
   }
+  // Read here first, so a bad key file is a usage error before any worker starts.
+  const buyerToken = await loadBuyerToken(flags);
 
   // The HTTP server and what it needs load here, when serve runs, not when the command line is
   // built: `holds:release` from cron must not pay for them.
   if (cluster.isWorker && process.env[WORKER_ENV] === '1') return (await import('../cluster/serve-worker.js')).runWorker(flags, target, ctx);
-  if (flags.workers > 1) return runPrimary(flags, target, ctx);
+  if (flags.workers > 1) return runPrimary(flags, target, ctx, describeBuyerIdentity(buyerToken));
 
   const [{ startServer }, { createServerLog }] = await Promise.all([import('../start-server.js'), import('@flashsale/server')]);
   const log = createServerLog({ level: flags.logLevel, output: io.stdout });
@@ -117,7 +123,7 @@ async function runServe(flags: ServeFlags, ctx: CliContext): Promise<void> {
   try {
     const { running } = await startServer(flags, target, { seed: flags.seed, limiterStore: limiterStoreFor(target, 1), log });
     startupWarnings(flags, ctx);
-    log.logger.info(summaryLine(flags, target));
+    log.logger.info(summaryLine(flags, target, describeBuyerIdentity(buyerToken)));
     ctx.exitCode = await shutDownOn(stop.signal, running, log, io);
   } finally {
     stop.dispose();
@@ -129,7 +135,7 @@ async function runServe(flags: ServeFlags, ctx: CliContext): Promise<void> {
  * `--workers N`: this process migrates and seeds once, then forks N workers that each run the
  * server (pool, sweeper and all) on the shared port, and supervises them.
  */
-async function runPrimary(flags: ServeFlags, target: DbTarget, ctx: CliContext): Promise<void> {
+async function runPrimary(flags: ServeFlags, target: DbTarget, ctx: CliContext, buyers: string): Promise<void> {
   const { io } = ctx;
   if (target.kind === 'sqlite' && target.filename === ':memory:') {
     throw new UsageError('--workers: every worker would get its own empty :memory: database; use a SQLite file, postgres:// or mysql://');
@@ -149,7 +155,7 @@ async function runPrimary(flags: ServeFlags, target: DbTarget, ctx: CliContext):
     const { url, stopped } = await superviseWorkers(flags, ctx, log.logger);
     startupWarnings(flags, ctx);
     log.logger.info({ url }, `flashsale listening on ${url}`);
-    log.logger.info(summaryLine(flags, target));
+    log.logger.info(summaryLine(flags, target, buyers));
     ctx.exitCode = await stopped;
     log.logger.info('flashsale stopped');
   } finally {
@@ -176,7 +182,7 @@ const COUNTED_IN: Record<LimiterStore, string> = {
   memory: '',
 };
 
-function summaryLine(flags: ServeFlags, target: DbTarget): string {
+function summaryLine(flags: ServeFlags, target: DbTarget, buyers: string): string {
   const limits = flags.rateLimit === false ? 'off' : flags.rateLimit ? flags.rateLimit : 'default';
   const store = limiterStoreFor(target, flags.workers);
   const counted = flags.rateLimit === false ? '' : COUNTED_IN[store];
@@ -187,6 +193,7 @@ function summaryLine(flags: ServeFlags, target: DbTarget): string {
     `rate limits ${limits}${counted}`,
     `admin API ${flags.adminToken ? 'on' : 'off'}`,
     `/metrics ${flags.metricsToken ? 'behind a token' : 'open'}`,
+    buyers,
   ].join('; ');
 }
 

@@ -1,6 +1,7 @@
 import { describe } from 'vitest';
 import { auditCases } from './cases/audit.js';
 import { batchReserveCases } from './cases/batch-reserve.js';
+import { dropCases } from './cases/drops.js';
 import { expiryCases } from './cases/expiry.js';
 import { holdLifecycleCases } from './cases/hold-lifecycle.js';
 import { idempotencyCases } from './cases/idempotency.js';
@@ -50,6 +51,7 @@ export function runStoreConformance(harness: ConformanceHarness): void {
     textCases(setup);
     auditCases(setup, harness.tamperAvailable);
     holdLifecycleCases(setup, harness.connectAgain);
+    dropCases(setup, harness.connectAgain);
   });
 }
 

@@ -1,5 +1,6 @@
 import type { HoldRecord, OrderRecord, OrderStatus, ProductRecord } from '../domain.js';
-import { idempotencyKeyId, planReservations, reservationOutcome } from '../reservation-plan.js';
+import { applyProductChanges, buyerUnitsKey } from '../drops.js';
+import { buyersToCount, idempotencyKeyId, planReservations, reservationOutcome } from '../reservation-plan.js';
 import type { IdempotencyKey, IdempotencyScope, Replayable } from '../idempotency.js';
 import { decideExtend, decideOrder, decidePayment, decideRelease, holdAsSeen, orderAsSeen } from '../rules.js';
 import { storedAnswer, type OutcomeOfScope } from '../stored-answer.js';
@@ -41,6 +42,8 @@ export function openMemoryStore(): MemoryStore {
   const holds = new Map<number, HoldRecord>();
   const orders = new Map<number, OrderRecord>();
   const records = new Map<string, StoredRecord>();
+  // Drops: the buyer each hold was for (its orders reach it through the hold).
+  const holdBuyers = new Map<number, string>();
   const ids = { product: 0, hold: 0, order: 0 };
   let closed = false;
 
@@ -64,7 +67,24 @@ export function openMemoryStore(): MemoryStore {
     return { kind: 'done', outcome };
   }
 
-  const publicProduct = ({ id, name, priceCents, availableStock }: ProductRow): ProductRecord => ({ id, name, priceCents, availableStock });
+  const publicProduct = ({ id, name, priceCents, availableStock, saleStartsAt, saleEndsAt, maxPerBuyer }: ProductRow): ProductRecord => ({
+    id,
+    name,
+    priceCents,
+    availableStock,
+    saleStartsAt,
+    saleEndsAt,
+    maxPerBuyer,
+  });
+  /** A buyer's units of a product: active holds, and the pending and completed orders on their holds. */
+  const unitsOf = (productId: number, buyerId: string): number => {
+    let units = 0;
+    for (const hold of holds.values()) if (hold.productId === productId && hold.status === 'active' && holdBuyers.get(hold.id) === buyerId) units += hold.qty;
+    for (const order of orders.values()) {
+      if (order.productId === productId && (order.status === 'pending' || order.status === 'completed') && holdBuyers.get(order.holdId) === buyerId) units += order.qty;
+    }
+    return units;
+  };
   const setOrder = (order: OrderRecord, status: OrderStatus, txnId: string | null): OrderRecord => {
     const updated = { ...order, status, txnId: txnId ?? order.txnId };
     orders.set(order.id, updated);
@@ -81,12 +101,13 @@ export function openMemoryStore(): MemoryStore {
     }),
 
     reserveHolds: (requests) => unit(() => {
-      const stock = new Map([...new Set(requests.map((r) => r.productId))].flatMap((id) => {
+      const locked = new Map([...new Set(requests.map((r) => r.productId))].flatMap((id) => {
         const row = products.get(id);
-        return row ? [[id, row.availableStock] as const] : [];
+        return row ? [[id, { available: row.availableStock, saleStartsAt: row.saleStartsAt, saleEndsAt: row.saleEndsAt, maxPerBuyer: row.maxPerBuyer }] as const] : [];
       }));
       const stored = new Set(requests.flatMap((r) => (r.idempotency && records.has(idempotencyKeyId(r.idempotency)) ? [idempotencyKeyId(r.idempotency)] : [])));
-      const plan = planReservations(requests, stock, stored);
+      const units = new Map(buyersToCount(requests, locked).map(({ productId, buyerId }) => [buyerUnitsKey(productId, buyerId), unitsOf(productId, buyerId)]));
+      const plan = planReservations(requests, locked, stored, units);
       for (const [productId, units] of plan.taken) products.get(productId)!.availableStock -= units;
       const bodies = new Map<number, { fingerprint: string; body: string }>();
       return plan.decisions.map((decision, i): Replayable<OutcomeOfScope['hold']> => {
@@ -100,6 +121,7 @@ export function openMemoryStore(): MemoryStore {
         if (decision.kind === 'grant') {
           holdId = ++ids.hold;
           holds.set(holdId, { id: holdId, productId: request.productId, qty: request.qty, status: 'active', tokenHash: request.tokenHash, createdAt: request.createdAt, expiresAt: request.expiresAt });
+          if (request.buyerId !== undefined) holdBuyers.set(holdId, request.buyerId);
         }
         const outcome = reservationOutcome(request, decision, holdId);
         const key = request.idempotency;
@@ -176,8 +198,8 @@ export function openMemoryStore(): MemoryStore {
       return old.length;
     }),
 
-    createProduct: ({ name, priceCents, stock }) => unit(() => {
-      const row: ProductRow = { id: ++ids.product, name, priceCents, availableStock: stock, initialStock: stock, restocked: 0 };
+    createProduct: ({ name, priceCents, stock, saleStartsAt = null, saleEndsAt = null, maxPerBuyer = null }) => unit(() => {
+      const row: ProductRow = { id: ++ids.product, name, priceCents, availableStock: stock, initialStock: stock, restocked: 0, saleStartsAt, saleEndsAt, maxPerBuyer };
       products.set(row.id, row);
       return publicProduct(row);
     }),
@@ -188,6 +210,14 @@ export function openMemoryStore(): MemoryStore {
       row.availableStock += qty;
       row.restocked += qty;
       return publicProduct(row);
+    }),
+
+    updateProduct: ({ productId, changes }) => unit(() => {
+      const row = products.get(productId);
+      if (!row) return { kind: 'refused', code: 'product_not_found' } as const;
+      const outcome = applyProductChanges(publicProduct(row), changes);
+      if (outcome.kind === 'updated') Object.assign(row, outcome.product);
+      return outcome;
     }),
 
     auditSnapshot: () => unit((): AuditSnapshot => {

@@ -73,7 +73,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   plain('held_units_total', 'Units of stock taken by new holds.', () => counts.unitsHeld);
   counterOf(
     `${p}holds_rejected_total`,
-    'Hold requests refused, by reason (insufficient_stock, product_not_found).',
+    'Hold requests refused, by reason (insufficient_stock, product_not_found, sale_not_started, sale_ended, buyer_required, buyer_limit_exceeded).',
     ['reason'],
     registers,
     (set) => {

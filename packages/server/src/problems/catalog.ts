@@ -15,7 +15,10 @@ export type ServerProblemCode =
   | 'header_fields_too_large'
   | 'internal_error'
   // Hold lifecycle: a read of a hold or an order without its hold's token.
-  | 'hold_token_required';
+  | 'hold_token_required'
+  // Drops: buyer identity from a verified token.
+  | 'buyer_unauthorized'
+  | 'buyer_mismatch';
 
 /** Every `code` a problem+json answer can carry. */
 export type ProblemCode = ErrorCode | ServerProblemCode;
@@ -61,6 +64,14 @@ export const PROBLEM_CATALOG = {
   // The same 403 for an unknown order and a wrong token, as invalid_hold is for holds.
   invalid_order: { status: 403, title: 'Invalid order or token' },
   hold_token_required: { status: 401, title: 'Hold-Token header required' },
+  // Drops: the sale window, the per-buyer limit, buyer identity.
+  sale_not_started: { status: 409, title: 'Sale not started' },
+  sale_ended: { status: 409, title: 'Sale ended' },
+  buyer_required: { status: 400, title: 'Buyer required' },
+  buyer_limit_exceeded: { status: 409, title: 'Buyer limit exceeded' },
+  invalid_sale_window: { status: 400, title: 'Invalid sale window' },
+  buyer_unauthorized: { status: 401, title: 'Buyer not authenticated' },
+  buyer_mismatch: { status: 403, title: 'Buyer does not match the token' },
 } as const satisfies Record<ProblemCode, ProblemKind>;
 
 /** True when `code` names a problem in the catalog. */

@@ -14,7 +14,14 @@ export interface ProblemBody {
   /** The stable machine code, such as `insufficient_stock`. */
   code: ProblemCode;
   errors?: FieldError[];
+  // Drops: what a refusal of the window or the limit adds (see {@link ProblemMembers}).
+  sale_starts_at?: string;
+  limit?: number;
+  remaining?: number;
 }
+
+/** Members a problem carries beside the standard ones: `sale_not_started` when the sale opens, `buyer_limit_exceeded` the limit and what remains. */
+export type ProblemMembers = Pick<ProblemBody, 'sale_starts_at' | 'limit' | 'remaining'>;
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -23,9 +30,9 @@ export function problemType(code: ProblemCode): string {
   return `/problems/${code}`;
 }
 
-export function problemBody(code: ProblemCode, detail: string, errors?: readonly FieldError[]): ProblemBody {
+export function problemBody(code: ProblemCode, detail: string, errors?: readonly FieldError[], members?: ProblemMembers): ProblemBody {
   const kind = PROBLEM_CATALOG[code];
-  const body: ProblemBody = { type: problemType(code), title: kind.title, status: kind.status, detail, code };
+  const body: ProblemBody = { type: problemType(code), title: kind.title, status: kind.status, detail, code, ...members };
   if (errors && errors.length > 0) body.errors = [...errors];
   return body;
 }
@@ -37,11 +44,12 @@ export function renderProblem(
   c: Context<AppEnv>,
   code: ProblemCode,
   detail: string,
-  options: { errors?: readonly FieldError[] | undefined; headers?: Readonly<Record<string, string>> | undefined } = {},
+  options: { errors?: readonly FieldError[] | undefined; headers?: Readonly<Record<string, string>> | undefined; members?: ProblemMembers | undefined } = {},
 ): Response {
   c.set('problemCode', code);
   const status = PROBLEM_CATALOG[code].status as ContentfulStatusCode;
-  const text = options.errors && options.errors.length > 0 ? JSON.stringify(problemBody(code, detail, options.errors)) : bareProblemText(code, detail);
+  const text =
+    (options.errors && options.errors.length > 0) || options.members ? JSON.stringify(problemBody(code, detail, options.errors, options.members)) : bareProblemText(code, detail);
   // A sold-out refusal is the commonest answer of a stampede. With its one header passed here,
   // Hono and the Node adapter keep a plain header object; c.header() would build a web Headers.
   if (!options.headers) return c.body(text, status, PROBLEM_HEADERS);

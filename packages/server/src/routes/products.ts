@@ -9,7 +9,7 @@ const getProduct = (guards: RouteDeps['guards']) =>
     method: 'get',
     path: '/api/products/{id}',
     tags: ['products'],
-    summary: 'View a product and its available stock',
+    summary: 'View a product, its available stock and its sale window',
     operationId: 'getProduct',
     security: PUBLIC,
     middleware: guards,
@@ -28,7 +28,20 @@ export function productRoutes({ engine, guards }: RouteDeps) {
   });
 }
 
-/** The seed's product shape: price as a decimal string, stock as `available_stock`. */
+/** The seed's product shape (price as a decimal string, stock as `available_stock`), and the drop's fields. */
 export function productBody(product: Product) {
-  return { id: product.id, name: product.name, price: product.price, available_stock: product.availableStock };
+  return {
+    id: product.id,
+    name: product.name,
+    price: product.price,
+    available_stock: product.availableStock,
+    sale_starts_at: isoOrNull(product.saleStartsAt),
+    sale_ends_at: isoOrNull(product.saleEndsAt),
+    max_per_buyer: product.maxPerBuyer,
+    sale_status: product.saleStatus,
+  };
+}
+
+function isoOrNull(at: number | null): string | null {
+  return at === null ? null : new Date(at).toISOString();
 }

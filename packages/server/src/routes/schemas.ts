@@ -60,6 +60,24 @@ export function textField(maxLength: number, options: { trim?: boolean } = {}) {
   );
 }
 
+// Drops: a sale instant on the wire, and a buyer id.
+const INSTANT_RULE = 'must be an ISO-8601 date and time with a zone, like 2030-01-01T09:00:00Z';
+
+/** A sale instant as a request carries it: ISO-8601 with a zone (Z or an offset); read as UTC. */
+export const saleInstant = z.iso
+  .datetime({ offset: true, error: INSTANT_RULE })
+  .refine((text) => Date.parse(text) >= 0, { error: `${INSTANT_RULE}, from 1970 on` });
+
+/** A sale instant as an answer carries it: ISO-8601 UTC, or null when unset. */
+const saleInstantOut = (description: string) => z.string().nullable().openapi({ format: 'date-time', example: '2030-01-01T09:00:00.000Z', description });
+
+/** The engine's rule (INPUT_LIMITS.buyerId): 1 to 128 characters, no control characters. */
+export const buyerIdField = z
+  .string({ error: INPUT_LIMITS.buyerId.message })
+  .max(INPUT_LIMITS.buyerId.maxLength, { error: INPUT_LIMITS.buyerId.message })
+  .regex(INPUT_LIMITS.buyerId.pattern, { error: INPUT_LIMITS.buyerId.message })
+  .openapi({ pattern: INPUT_LIMITS.buyerId.pattern.source, minLength: 1, example: 'customer-8412' });
+
 const ProblemSchema = z
   .object({
     type: z.string().openapi({ example: '/problems/insufficient_stock' }),
@@ -70,6 +88,10 @@ const ProblemSchema = z
     errors: z
       .array(z.object({ in: z.enum(['body', 'path', 'header', 'query']), pointer: z.string(), detail: z.string() }))
       .optional(),
+    // Drops.
+    sale_starts_at: z.string().optional().openapi({ format: 'date-time', description: 'sale_not_started: when the sale opens (ISO-8601 UTC).' }),
+    limit: z.int().optional().openapi({ description: "buyer_limit_exceeded: the product's per-buyer limit." }),
+    remaining: z.int().optional().openapi({ description: 'buyer_limit_exceeded: how many more units this buyer may hold now.' }),
   })
   .openapi('Problem');
 
@@ -103,6 +125,11 @@ export const ProductSchema = z
     name: z.string().openapi({ example: 'Limited Edition Product' }),
     price: z.string().openapi({ example: '99.99', description: 'Decimal string, never a float.' }),
     available_stock: z.int().openapi({ example: 50 }),
+    // Drops.
+    sale_starts_at: saleInstantOut('No hold before this instant; null: on sale since it was created.'),
+    sale_ends_at: saleInstantOut('No hold from this instant on; null: no end.'),
+    max_per_buyer: z.int().nullable().openapi({ example: 2, description: 'The most units one buyer may have in active holds, pending and completed orders; null: no limit.' }),
+    sale_status: z.enum(['scheduled', 'live', 'ended']).openapi({ example: 'live', description: "Where the sale stands by the server's clock: before the start, in the window, from the end on." }),
   })
   .openapi('Product');
 

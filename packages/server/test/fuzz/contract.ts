@@ -13,13 +13,26 @@ const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const money = z.string().regex(/^(0|[1-9]\d*)\.\d{2}$/);
 const isoUtc = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/).refine((s) => !Number.isNaN(Date.parse(s)));
 
+/** A product as every product answer carries it: the seed's four fields and the drop's. */
+const productAnswer = z.strictObject({
+  id,
+  name: z.string(),
+  price: money,
+  available_stock: count,
+  sale_starts_at: isoUtc.nullable(),
+  sale_ends_at: isoUtc.nullable(),
+  max_per_buyer: id.nullable(),
+  sale_status: z.enum(['scheduled', 'live', 'ended']),
+});
+
 export const SUCCESS_SCHEMAS = {
-  product: z.strictObject({ id, name: z.string(), price: money, available_stock: count }),
+  product: productAnswer,
   hold: z.strictObject({ hold_id: id, token: z.string().regex(/^[0-9a-f]{64}$/), expires_at: isoUtc, product_id: id, qty: id }),
   order: z.strictObject({ order_id: id, status: z.literal('pending'), amount: money }),
   webhook: z.strictObject({ status: z.literal('processed'), order_status: z.enum(['pending', 'completed', 'failed', 'expired', 'refund_due']) }),
-  'admin-create': z.strictObject({ id, name: z.string(), price: money, available_stock: count }),
-  'admin-restock': z.strictObject({ id, name: z.string(), price: money, available_stock: count }),
+  'admin-create': productAnswer,
+  'admin-restock': productAnswer,
+  'admin-update': productAnswer,
   // Hold lifecycle.
   'hold-release': z.strictObject({ hold_id: id, status: z.literal('released'), qty: id }),
   'hold-extend': z.strictObject({ hold_id: id, expires_at: isoUtc }),
@@ -49,6 +62,7 @@ const STATUS_OF = {
   webhook: 200,
   'admin-create': 201,
   'admin-restock': 200,
+  'admin-update': 200,
   // Hold lifecycle.
   'hold-release': 200,
   'hold-extend': 200,
@@ -63,6 +77,9 @@ const problemSchema = z.strictObject({
   detail: z.string(),
   code: z.string(),
   errors: z.array(z.strictObject({ in: z.enum(['body', 'path', 'header', 'query']), pointer: z.string(), detail: z.string() })).optional(),
+  sale_starts_at: isoUtc.optional(),
+  limit: id.optional(),
+  remaining: count.optional(),
 });
 
 export interface Answer {

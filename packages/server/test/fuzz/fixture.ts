@@ -18,8 +18,8 @@ export function tokenOf(holdId: number): string {
 }
 
 export const FIXTURE = {
-  /** Product 1: plenty of stock; 2: little; 3: none. 4 does not exist. */
-  productIds: [1, 2, 3, 4, 999],
+  /** Product 1: plenty of stock; 2: little; 3: none; 4: its sale not started; 5: 2 per buyer. 6 does not exist. */
+  productIds: [1, 2, 3, 4, 5, 6, 999],
   /** 1: converted, order expired; 2: expired, not swept; 3-5: converted; 6-10: active. */
   holdIds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 9999],
   /** 1: expired; 2: pending; 3: completed; 4: failed. 5 does not exist. */
@@ -40,6 +40,8 @@ export async function fixtureHarness(signed: boolean, store: FlashSaleStore): Pr
   await h.product(3, '0.01');
   await h.product(0, '5.00');
   const { engine, clock } = h;
+  await engine.createProduct({ name: 'Drop', price: '20.00', stock: 10, saleStartsAt: clock() + 86_400_000 });
+  await engine.createProduct({ name: 'Limited', price: '20.00', stock: 10, maxPerBuyer: 2 });
 
   const first = await engine.createHold({ productId: plenty, qty: 1 });
   await engine.createOrder({ holdId: first.holdId, token: first.token });

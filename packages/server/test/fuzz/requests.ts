@@ -10,6 +10,7 @@ export type Endpoint =
   | 'webhook'
   | 'admin-create'
   | 'admin-restock'
+  | 'admin-update'
   | 'ops'
   | 'elsewhere'
   // Hold lifecycle.
@@ -18,13 +19,14 @@ export type Endpoint =
   | 'hold-read'
   | 'order-read';
 
-export const OPERATIONS: Partial<Record<Endpoint, [path: string, method: 'get' | 'post']>> = {
+export const OPERATIONS: Partial<Record<Endpoint, [path: string, method: 'get' | 'post' | 'patch']>> = {
   product: ['/api/products/{id}', 'get'],
   hold: ['/api/holds', 'post'],
   order: ['/api/orders', 'post'],
   webhook: ['/api/payments/webhook', 'post'],
   'admin-create': ['/api/admin/products', 'post'],
   'admin-restock': ['/api/admin/products/{id}/restock', 'post'],
+  'admin-update': ['/api/admin/products/{id}', 'patch'],
   // Hold lifecycle.
   'hold-release': ['/api/holds/{id}/release', 'post'],
   'hold-extend': ['/api/holds/{id}/extend', 'post'],
@@ -112,23 +114,40 @@ const orderBody = fc.oneof(
   objectBody({ hold_id: holdIdValue, token: tokenValue }),
 );
 
-const bodies: Record<'hold' | 'order' | 'webhook' | 'admin-create' | 'admin-restock', fc.Arbitrary<string>> = {
-  hold: objectBody({
-    product_id: digits(FIXTURE.productIds),
-    qty: fc.oneof({ weight: 6, arbitrary: digits([1, 2, 3]) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 1_000_000 }).map(String) }, { weight: 1, arbitrary: rawNumber }),
-  }),
+// Drops: a buyer id, a sale instant, a per-buyer limit (the fixture's clock is 2026-01-01).
+const buyerValue = fc.oneof(pick(['"ann"', '"bob"', '"Zoë 🎟️"']), pick(['""', '"tab\\there"', '"\\u0085"', JSON.stringify('x'.repeat(129))]), unstorable, rawString);
+const instantValue = fc.oneof(
+  { weight: 4, arbitrary: pick(['"2020-01-01T00:00:00Z"', '"2030-01-01T09:00:00Z"', '"2025-06-01T12:00:00+02:00"', 'null']) },
+  { weight: 1, arbitrary: pick(['"2030-02-30T00:00:00Z"', '"1969-12-31T23:59:59Z"', '"2030-01-01"', '"tomorrow"', '0']) },
+  { weight: 1, arbitrary: rawString },
+);
+const limitValue = fc.oneof(digits([1, 2, 0, 1_000_000_001]), fc.constant('null'), rawNumber);
+const dropFields = { sale_starts_at: instantValue, sale_ends_at: instantValue, max_per_buyer: limitValue };
+
+const productFields = {
+  name: fc.oneof(pick(['"Shoe"', '" padded "']), rawString, unstorable),
+  price: fc.oneof(pick(['"9.99"', '"0"', '"1"', '"0.1"', '"9999999.99"', '"10000000.00"']), rawString),
+};
+
+const holdFields = {
+  product_id: digits(FIXTURE.productIds),
+  qty: fc.oneof({ weight: 6, arbitrary: digits([1, 2, 3]) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 1_000_000 }).map(String) }, { weight: 1, arbitrary: rawNumber }),
+};
+
+const bodies: Record<'hold' | 'order' | 'webhook' | 'admin-create' | 'admin-restock' | 'admin-update', fc.Arbitrary<string>> = {
+  hold: fc.oneof(objectBody(holdFields), objectBody({ ...holdFields, buyer_id: buyerValue })),
   order: orderBody,
   webhook: objectBody({
     order_id: digits(FIXTURE.orderIds),
     status: pick(['"success"', '"failed"']),
     txn_id: fc.oneof(pick(['"TXN-1"', '"TXN-2"', 'null']), rawString, unstorable),
   }),
-  'admin-create': objectBody({
-    name: fc.oneof(pick(['"Shoe"', '" padded "']), rawString, unstorable),
-    price: fc.oneof(pick(['"9.99"', '"0"', '"1"', '"0.1"', '"9999999.99"', '"10000000.00"']), rawString),
-    stock: fc.oneof(digits([0, 1, 5, 1_000_000_000, 1_000_000_001]), rawNumber),
-  }),
+  'admin-create': fc.oneof(
+    objectBody({ ...productFields, stock: fc.oneof(digits([0, 1, 5, 1_000_000_000, 1_000_000_001]), rawNumber) }),
+    objectBody({ ...productFields, stock: digits([0, 5]), ...dropFields }),
+  ),
   'admin-restock': objectBody({ qty: fc.oneof(digits([1, 5, 1_000_000_000]), rawNumber) }),
+  'admin-update': fc.oneof(objectBody(dropFields), objectBody({ ...productFields, max_per_buyer: limitValue }), objectBody({ sale_ends_at: instantValue })),
 };
 
 const idParam = fc.oneof({ weight: 2, arbitrary: digits(FIXTURE.productIds) }, { weight: 3, arbitrary: hostilePathParam });
@@ -179,6 +198,7 @@ const targets: Target[] = [
   { endpoint: 'webhook', method: 'POST', path: fc.constant('/api/payments/webhook'), body: bodies.webhook },
   { endpoint: 'admin-create', method: 'POST', path: fc.constant('/api/admin/products'), body: bodies['admin-create'], headers: admin },
   { endpoint: 'admin-restock', method: 'POST', path: idParam.map((id) => `/api/admin/products/${id}/restock`), body: bodies['admin-restock'], headers: admin },
+  { endpoint: 'admin-update', method: 'PATCH', path: idParam.map((id) => `/api/admin/products/${id}`), body: bodies['admin-update'], headers: admin },
   // Hold lifecycle.
   { endpoint: 'hold-release', method: 'POST', path: fc.constant(''), joint: holdWrite('release') },
   { endpoint: 'hold-extend', method: 'POST', path: fc.constant(''), joint: holdWrite('extend') },

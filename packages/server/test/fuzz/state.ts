@@ -14,7 +14,7 @@ export interface StoredState {
 
 export async function readState(db: OpenedStore): Promise<StoredState> {
   return {
-    products: await db.rows('SELECT id, name, price_cents, available, initial_stock, restocked FROM products ORDER BY id'),
+    products: await db.rows('SELECT id, name, price_cents, available, initial_stock, restocked, sale_starts_at, sale_ends_at, max_per_buyer FROM products ORDER BY id'),
     holds: await db.rows('SELECT status, COUNT(*) AS n, SUM(qty) AS qty FROM holds GROUP BY status ORDER BY status'),
     orders: await db.rows('SELECT status, COUNT(*) AS n, SUM(qty) AS qty, COUNT(txn_id) AS txns FROM orders GROUP BY status ORDER BY status'),
     idempotency: (await db.rows('SELECT scope, COUNT(*) AS n FROM idempotency_records GROUP BY scope ORDER BY scope')) as StoredState['idempotency'],

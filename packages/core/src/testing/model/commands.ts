@@ -40,16 +40,35 @@ export type Command =
   | { type: 'extend-hold'; hold: Ref; token: TokenChoice }
   | { type: 'read-hold'; hold: Ref; token: TokenChoice }
   /** `right` is the token of the order's hold. */
-  | { type: 'read-order'; order: Ref; token: TokenChoice };
+  | { type: 'read-order'; order: Ref; token: TokenChoice }
+  | DropCommand;
 
 /** Which token a request carries: the hold's own, a well-formed stranger, another hold's, an empty one. */
 export type TokenChoice = 'right' | 'wrong' | 'other' | 'empty';
 
 export type BatchCommand =
-  | Extract<Command, { type: 'hold' | 'order' | 'pay' | 'release' | 'restock' }>
+  | Extract<Command, { type: 'hold' | 'order' | 'pay' | 'release' | 'restock' | 'buyer-hold' }>
   | { type: 'copy'; of: number }
   // Hold lifecycle.
   | Extract<Command, { type: 'release-hold' | 'extend-hold' | 'read-hold' | 'read-order' }>;
+
+// Drops: holds that name a buyer, a product's window and limit changed, the clock moved to an edge.
+/** Buyer `n` of a few (so limits are met), no buyer, or an id the validation refuses. */
+export type BuyerChoice = number | 'none' | 'invalid';
+
+export type DropCommand =
+  | { type: 'buyer-hold'; product: Ref; qty: number; buyer: BuyerChoice; key: KeyChoice }
+  /**
+   * Changes a product's window and limit: instants as offsets from now (negative: in the past),
+   * absent keeps the stored value, null clears it. An end at or before the start is refused.
+   */
+  | { type: 'set-drop'; product: Ref; changes: { startsIn?: number | null; endsIn?: number | null; maxPerBuyer?: number | null } }
+  /** Moves the clock to the next instant a sale opens or ends, or 1 ms before it. */
+  | { type: 'advance-to-sale-edge'; offset: -1 | 0 }
+  /** A buyer's hold and then its order, unkeyed: orders of buyers, so their payments and expiries change what counts. */
+  | { type: 'buyer-checkout'; product: Ref; qty: number; buyer: number }
+  /** Holds from several buyers on one product at once, checked in arrival order. */
+  | { type: 'buyer-burst'; product: Ref; asks: { qty: number; buyer: number }[] };
 
 export interface History {
   products: { stock: number; priceCents: number }[];
@@ -133,6 +152,40 @@ const releaseHold = fc.record({ type: fc.constant('release-hold' as const), hold
 const extendHold = fc.record({ type: fc.constant('extend-hold' as const), hold: ref, token: holdToken });
 const readHold = fc.record({ type: fc.constant('read-hold' as const), hold: ref, token: holdToken });
 const readOrder = fc.record({ type: fc.constant('read-order' as const), order: ref, token: holdToken });
+// Drops.
+const BUYERS = 3;
+const buyer: fc.Arbitrary<BuyerChoice> = fc.oneof(
+  { weight: 8, arbitrary: fc.nat(BUYERS - 1) },
+  { weight: 2, arbitrary: fc.constant('none' as const) },
+  { weight: 1, arbitrary: fc.constant('invalid' as const) },
+);
+// Mostly small, so a buyer meets the limit within a few holds; sometimes any qty.
+const buyerQty = fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 3 }) }, { weight: 1, arbitrary: qty });
+const buyerHold = fc.record({ type: fc.constant('buyer-hold' as const), product: ref, qty: buyerQty, buyer, key: optionalKey });
+const instantOffset = fc.oneof(
+  { weight: 2, arbitrary: fc.constant(null) },
+  { weight: 3, arbitrary: fc.integer({ min: -5_000, max: 0 }) },
+  { weight: 5, arbitrary: fc.integer({ min: 1, max: 200_000 }) },
+);
+const setDrop = fc.record({
+  type: fc.constant('set-drop' as const),
+  product: ref,
+  changes: fc.record(
+    {
+      startsIn: instantOffset,
+      endsIn: instantOffset,
+      maxPerBuyer: fc.oneof({ weight: 2, arbitrary: fc.constant(null) }, { weight: 6, arbitrary: fc.integer({ min: 1, max: 4 }) }, { weight: 1, arbitrary: fc.constant(0) }),
+    },
+    { requiredKeys: [] },
+  ),
+});
+const buyerCheckout = fc.record({ type: fc.constant('buyer-checkout' as const), product: ref, qty: fc.integer({ min: 1, max: 3 }), buyer: fc.nat(BUYERS - 1) });
+const saleEdge = fc.record({ type: fc.constant('advance-to-sale-edge' as const), offset: fc.constantFrom(-1 as const, 0 as const) });
+const buyerBurst = fc.record({
+  type: fc.constant('buyer-burst' as const),
+  product: ref,
+  asks: fc.array(fc.record({ qty: fc.integer({ min: 1, max: 3 }), buyer: fc.nat(BUYERS - 1) }), { minLength: 2, maxLength: 12 }),
+});
 
 const batchCommand: fc.Arbitrary<BatchCommand> = fc.oneof(
   { weight: 4, arbitrary: hold },
@@ -146,6 +199,7 @@ const batchCommand: fc.Arbitrary<BatchCommand> = fc.oneof(
   { weight: 2, arbitrary: extendHold },
   { weight: 1, arbitrary: readHold },
   { weight: 1, arbitrary: readOrder },
+  { weight: 3, arbitrary: buyerHold },
 );
 
 const batch = fc.record({ type: fc.constant('batch' as const), commands: fc.array(batchCommand, { minLength: 2, maxLength: 5 }) });
@@ -170,12 +224,17 @@ const serialCommand: fc.Arbitrary<Command> = fc.oneof(
   { weight: 2, arbitrary: extendHold },
   { weight: 1, arbitrary: readHold },
   { weight: 1, arbitrary: readOrder },
+  { weight: 4, arbitrary: buyerHold },
+  { weight: 3, arbitrary: buyerCheckout },
+  { weight: 3, arbitrary: setDrop },
+  { weight: 2, arbitrary: saleEdge },
 );
 
 const concurrentCommand: fc.Arbitrary<Command> = fc.oneof(
   { weight: 12, arbitrary: serialCommand },
   { weight: 2, arbitrary: burst },
   { weight: 5, arbitrary: batch },
+  { weight: 2, arbitrary: buyerBurst },
 );
 
 /** Histories of one-at-a-time commands, or (`concurrent`) with bursts and batches mixed in. */

@@ -96,6 +96,22 @@ class HistoryRunner {
         }
         return this.#concurrent(steps, { arrivalOrder: false });
       }
+      // Drops.
+      case 'set-drop':
+        return this.#serial(this.#steps.setDrop(command, this.#model.now));
+      case 'advance-to-sale-edge': {
+        const next = this.#model.nextSaleEdge();
+        if (next !== undefined) this.#advance(Math.max(0, next + command.offset - this.#model.now));
+        return;
+      }
+      case 'buyer-checkout': {
+        await this.#serial(this.#steps.buyerHold({ type: 'buyer-hold', product: command.product, qty: command.qty, buyer: command.buyer, key: 'none' }));
+        return this.#serial(this.#steps.order({ type: 'order', hold: 'latest', token: 'right', key: 'none' }));
+      }
+      case 'buyer-burst': {
+        const holds = command.asks.map(({ qty, buyer }) => this.#steps.buyerHold({ type: 'buyer-hold', product: command.product, qty, buyer, key: 'none' }));
+        return this.#concurrent(holds, { arrivalOrder: true });
+      }
       default:
         return this.#serial(this.#step(command));
     }
@@ -138,6 +154,8 @@ class HistoryRunner {
         return this.#steps.readHold(command);
       case 'read-order':
         return this.#steps.readOrder(command);
+      case 'buyer-hold':
+        return this.#steps.buyerHold(command);
     }
   }
 

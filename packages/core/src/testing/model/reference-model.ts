@@ -21,7 +21,7 @@ type Scope = 'hold' | 'order' | 'payment';
 interface ModelState {
   now: number;
   nextId: { product: number; hold: number; order: number };
-  products: Map<number, { id: number; name: string; priceCents: number; available: number; initial: number; restocked: number }>;
+  products: Map<number, { id: number; name: string; priceCents: number; available: number; initial: number; restocked: number } & Drop>;
   holds: Map<number, ModelHold>;
   orders: Map<number, ModelOrder>;
   /** Remembered answers per scope and raw key, with the request they answered. */
@@ -38,6 +38,8 @@ interface ModelHold {
   // Hold lifecycle: when it was made (extensions count from it), and the order it became.
   createdAt: number;
   orderId?: number;
+  // Drops: the buyer it names.
+  buyer?: string;
 }
 
 interface ModelOrder {
@@ -49,6 +51,22 @@ interface ModelOrder {
   // Hold lifecycle: for reading the order with its hold's token.
   holdId: number;
   amountCents: number;
+  // Drops: the buyer of its hold.
+  buyer?: string;
+}
+
+// Drops: a product's sale window and per-buyer limit, null when unset.
+interface Drop {
+  startsAt: number | null;
+  endsAt: number | null;
+  maxPerBuyer: number | null;
+}
+
+/** The changes of a drop set-up: absent keeps, null clears. */
+export interface DropChanges {
+  startsAt?: unknown;
+  endsAt?: unknown;
+  maxPerBuyer?: unknown;
 }
 
 export interface ProductTotals {
@@ -102,7 +120,7 @@ export class ReferenceModel {
 
   createProduct(name: string, priceCents: number, stock: number): Answer {
     const id = this.#s.nextId.product++;
-    this.#s.products.set(id, { id, name, priceCents, available: stock, initial: stock, restocked: 0 });
+    this.#s.products.set(id, { id, name, priceCents, available: stock, initial: stock, restocked: 0, startsAt: null, endsAt: null, maxPerBuyer: null });
     return this.getProduct(id);
   }
 
@@ -110,7 +128,46 @@ export class ReferenceModel {
     if (!isId(id)) return refusal('invalid_input');
     const p = this.#s.products.get(id);
     if (!p) return refusal('product_not_found');
-    return success('product', { id, name: p.name, priceCents: p.priceCents, price: money(p.priceCents), availableStock: p.available });
+    const status = p.startsAt !== null && this.#s.now < p.startsAt ? 'scheduled' : p.endsAt !== null && this.#s.now >= p.endsAt ? 'ended' : 'live';
+    return success('product', {
+      id,
+      name: p.name,
+      priceCents: p.priceCents,
+      price: money(p.priceCents),
+      availableStock: p.available,
+      saleStartsAt: p.startsAt,
+      saleEndsAt: p.endsAt,
+      maxPerBuyer: p.maxPerBuyer,
+      saleStatus: status,
+    });
+  }
+
+  // Drops: set a window and a limit, find the next edge of a window, count a buyer's units.
+  /** Changes a product's window and limit; a window that would end at or before its start changes nothing. */
+  setDrop(productId: unknown, changes: DropChanges): Answer {
+    const instant = (v: unknown) => v === null || isWhole(v, 0, 8_640_000_000_000_000);
+    const limitOk = (v: unknown) => v === null || isWhole(v, 1, 1_000_000_000);
+    const given = (Object.keys(changes) as (keyof DropChanges)[]).filter((k) => changes[k] !== undefined);
+    if (!isId(productId) || !given.every((k) => (k === 'maxPerBuyer' ? limitOk : instant)(changes[k]))) return refusal('invalid_input');
+    const p = this.#s.products.get(productId);
+    if (!p) return refusal('product_not_found');
+    const next: Drop = { startsAt: p.startsAt, endsAt: p.endsAt, maxPerBuyer: p.maxPerBuyer };
+    for (const k of given) next[k] = changes[k] as number | null;
+    if (next.startsAt !== null && next.endsAt !== null && next.endsAt <= next.startsAt) return refusal('invalid_sale_window');
+    Object.assign(p, next);
+    return this.getProduct(productId);
+  }
+
+  /** The nearest future instant at which some product's sale opens or ends. */
+  nextSaleEdge(): number | undefined {
+    const edges = [...this.#s.products.values()].flatMap((p) => [p.startsAt, p.endsAt]).filter((at): at is number => at !== null && at > this.#s.now);
+    return edges.length ? Math.min(...edges) : undefined;
+  }
+
+  /** Units a buyer has of a product: active holds, pending and completed orders. */
+  #unitsOf(productId: number, buyer: string): number {
+    const rows = [...[...this.#s.holds.values()].filter((h) => h.status === 'active'), ...[...this.#s.orders.values()].filter((o) => o.status === 'pending' || o.status === 'completed')];
+    return rows.filter((r) => r.productId === productId && r.buyer === buyer).reduce((n, r) => n + r.qty, 0);
   }
 
   restock(productId: unknown, qty: unknown): Answer {
@@ -123,12 +180,17 @@ export class ReferenceModel {
   }
 
   /** `issuedToken` is the secret a new hold gets (the engine makes it at random; the model cannot). */
-  createHold(input: { productId: unknown; qty: unknown; key?: string }, issuedToken: string): Answer {
-    const { productId, qty, key } = input;
-    if (!isId(productId) || !isWhole(qty, 1, this.settings.maxHoldQty) || !validKey(key, true)) return refusal('invalid_input');
-    return this.#keyed('hold', key, JSON.stringify([productId, qty]), () => {
+  createHold(input: { productId: unknown; qty: unknown; key?: string; buyer?: unknown }, issuedToken: string): Answer {
+    const { productId, qty, key, buyer } = input;
+    if (!isId(productId) || !isWhole(qty, 1, this.settings.maxHoldQty) || !validKey(key, true) || !(buyer === undefined || validBuyer(buyer))) return refusal('invalid_input');
+    return this.#keyed('hold', key, JSON.stringify(buyer === undefined ? [productId, qty] : [productId, qty, buyer]), () => {
       const p = this.#s.products.get(productId);
       if (!p) return refusal('product_not_found');
+      // Drops: the window, then the buyer, then the limit, all before the stock.
+      if (p.startsAt !== null && this.#s.now < p.startsAt) return refusal('sale_not_started');
+      if (p.endsAt !== null && this.#s.now >= p.endsAt) return refusal('sale_ended');
+      if (p.maxPerBuyer !== null && buyer === undefined) return refusal('buyer_required');
+      if (p.maxPerBuyer !== null && this.#unitsOf(productId, buyer as string) + qty > p.maxPerBuyer) return refusal('buyer_limit_exceeded');
       if (p.available < qty) return refusal('insufficient_stock');
       // Tokens carry at least 128 random bits; a token seen before would let one buyer order another's hold.
       if (issuedToken.length < 22 || [...this.#s.holds.values()].some((h) => h.token === issuedToken)) {
@@ -137,7 +199,7 @@ export class ReferenceModel {
       p.available -= qty;
       const id = this.#s.nextId.hold++;
       const expiresAt = this.#s.now + this.settings.holdTtlMs;
-      this.#s.holds.set(id, { id, productId, qty, token: issuedToken, status: 'active', expiresAt, createdAt: this.#s.now });
+      this.#s.holds.set(id, { id, productId, qty, token: issuedToken, status: 'active', expiresAt, createdAt: this.#s.now, ...(buyer === undefined ? {} : { buyer: buyer as string }) });
       return success('hold', { holdId: id, token: issuedToken, productId, qty, expiresAt, replayed: false });
     });
   }
@@ -160,7 +222,7 @@ export class ReferenceModel {
       const id = this.#s.nextId.order++;
       hold.orderId = id;
       const deadline = this.#s.now + this.settings.paymentTtlMs;
-      this.#s.orders.set(id, { id, productId: hold.productId, qty: hold.qty, status: 'pending', deadline, holdId, amountCents: price * hold.qty });
+      this.#s.orders.set(id, { id, productId: hold.productId, qty: hold.qty, status: 'pending', deadline, holdId, amountCents: price * hold.qty, ...(hold.buyer === undefined ? {} : { buyer: hold.buyer }) });
       return success('order', {
         orderId: id,
         holdId,
@@ -378,6 +440,20 @@ function validKey(key: string | undefined, optional: boolean): boolean {
 
 // Hold lifecycle: a token as a client may send one (the engine's real ones are 64 hex characters).
 const validToken = (token: unknown): token is string => typeof token === 'string' && token.length >= 1 && token.length <= 512;
+
+/** 1 to 128 UTF-16 units, no control character (U+0000–U+001F, U+007F–U+009F), no unpaired surrogate. */
+function validBuyer(buyer: unknown): boolean {
+  if (typeof buyer !== 'string' || buyer.length < 1 || buyer.length > 128) return false;
+  for (let i = 0; i < buyer.length; i++) {
+    const unit = buyer.charCodeAt(i);
+    if (unit <= 0x1f || (unit >= 0x7f && unit <= 0x9f)) return false;
+    const high = unit >= 0xd800 && unit <= 0xdbff;
+    const low = (at: number) => at < buyer.length && buyer.charCodeAt(at) >= 0xdc00 && buyer.charCodeAt(at) <= 0xdfff;
+    if (high && low(i + 1)) i++;
+    else if (unit >= 0xd800 && unit <= 0xdfff) return false;
+  }
+  return true;
+}
 
 function money(cents: number): string {
   const text = String(cents).padStart(3, '0');

@@ -131,6 +131,21 @@ export const REGRESSIONS: { name: string; history: History }[] = [
       ],
     },
   },
+  // Drops: found by making the model count units that came back; each must pass on every adapter.
+  {
+    name: "a released expired hold stops counting against its buyer's limit",
+    history: {
+      products: [{ stock: 4, priceCents: 0 }],
+      releaseBatch: 1,
+      commands: [
+        { type: 'buyer-hold', product: 'latest', qty: 1, buyer: 2, key: 'fresh' },
+        { type: 'set-drop', product: { pick: 0 }, changes: { maxPerBuyer: 3 } },
+        { type: 'advance', ms: 120_000 },
+        { type: 'release' },
+        { type: 'buyer-hold', product: 'latest', qty: 3, buyer: 2, key: 'none' },
+      ],
+    },
+  },
   {
     // One hold raced by its release, its order and an expiry pass; another by two releases and an extension.
     name: 'a release, an order, an extension and an expiry pass at once act on each hold once',
@@ -156,6 +171,19 @@ export const REGRESSIONS: { name: string; history: History }[] = [
         { type: 'batch', commands: [{ type: 'release' }, { type: 'extend-hold', hold: 'latest', token: 'right' }, { type: 'read-order', order: 'latest', token: 'right' }] },
         { type: 'read-hold', hold: { pick: 1 }, token: 'right' },
         { type: 'read-hold', hold: 'latest', token: 'right' },
+      ],
+    },
+  },
+  {
+    name: "a failed payment's units stop counting against its buyer's limit",
+    history: {
+      products: [{ stock: 1, priceCents: 0 }],
+      releaseBatch: 1,
+      commands: [
+        { type: 'buyer-checkout', product: { pick: 0 }, qty: 1, buyer: 0 },
+        { type: 'pay', order: 'latest', status: 'failed', txnId: null, key: 'fresh' },
+        { type: 'set-drop', product: { pick: 0 }, changes: { maxPerBuyer: 3 } },
+        { type: 'buyer-hold', product: 'latest', qty: 3, buyer: 0, key: 'fresh' },
       ],
     },
   },

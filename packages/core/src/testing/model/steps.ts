@@ -1,7 +1,7 @@
 import type { FlashSale } from '../../api.js';
 import { answerOf, type Answer } from './answers.js';
 import type { Bindings } from './bindings.js';
-import type { Command, KeyChoice, Ref, TokenChoice } from './commands.js';
+import type { BuyerChoice, Command, DropCommand, KeyChoice, Ref, TokenChoice } from './commands.js';
 import type { ReferenceModel } from './reference-model.js';
 
 type Scope = 'hold' | 'order' | 'payment';
@@ -22,6 +22,13 @@ export interface Step {
   engine(sale: FlashSale): Promise<Answer>;
   /** The model's answer; `engine` is the engine's answer, whose new hold token the model adopts. */
   model(model: ReferenceModel, engine: Answer): Answer;
+}
+
+/** The buyer id of a choice: one of a few, none, or one the validation refuses (a control character). */
+function buyerOf(choice: BuyerChoice): string | undefined {
+  if (choice === 'none') return undefined;
+  if (choice === 'invalid') return 'buyer\u0007';
+  return `buyer-${choice}`;
 }
 
 /** An id that no store hands out in a test: an unknown product, hold or order. */
@@ -110,6 +117,38 @@ export class StepResolver {
       label: `restock ${product.name} +${command.qty}`,
       engine: (sale) => answerOf('product', () => sale.restock({ productId: product.engineId, qty: command.qty })),
       model: (model) => model.restock(product.modelId, command.qty),
+    };
+  }
+
+  // Drops.
+  buyerHold(command: Extract<DropCommand, { type: 'buyer-hold' }>): Step {
+    const product = this.#target('product', this.products, command.product);
+    const buyer = buyerOf(command.buyer);
+    return this.#withKey('hold', command.key, (key) => ({
+      label: `hold ${product.name} qty ${command.qty} for ${buyer ?? 'no buyer'}${key === undefined ? '' : ` key ${key}`}`,
+      engine: (sale) =>
+        answerOf('hold', () =>
+          sale.createHold({ productId: product.engineId, qty: command.qty, ...(key === undefined ? {} : { idempotencyKey: key }), ...(buyer === undefined ? {} : { buyerId: buyer }) }),
+        ),
+      model: (model, engine) =>
+        model.createHold(
+          { productId: product.modelId, qty: command.qty, ...(key === undefined ? {} : { key }), ...(buyer === undefined ? {} : { buyer }) },
+          engine.ok ? String(engine.value.token) : 'no-token-issued',
+        ),
+    }));
+  }
+
+  /** Instants are resolved against `now` when the step is made, so both sides get the same numbers. */
+  setDrop(command: Extract<DropCommand, { type: 'set-drop' }>, now: number): Step {
+    const product = this.#target('product', this.products, command.product);
+    const { startsIn, endsIn, maxPerBuyer } = command.changes;
+    const at = (offset: number | null | undefined) => (offset === undefined ? undefined : offset === null ? null : now + offset);
+    const changes = { saleStartsAt: at(startsIn), saleEndsAt: at(endsIn), maxPerBuyer };
+    const given = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
+    return {
+      label: `set drop of ${product.name} ${JSON.stringify(given)}`,
+      engine: (sale) => answerOf('product', () => sale.updateProduct({ productId: product.engineId, ...given })),
+      model: (model) => model.setDrop(product.modelId, { startsAt: changes.saleStartsAt, endsAt: changes.saleEndsAt, maxPerBuyer }),
     };
   }
 
