@@ -8,7 +8,7 @@ import { auditSnapshot } from './operations/audit-snapshot.js';
 import { createOrder } from './operations/create-order.js';
 import { extendHold } from './operations/extend-hold.js';
 import { getHold, getOrder } from './operations/hold-reads.js';
-import { createProduct, getProduct, restock } from './operations/products.js';
+import { createProduct, getProduct, restock, updateProduct } from './operations/products.js';
 import { purgeIdempotency } from './operations/purge-idempotency.js';
 import { releaseExpired } from './operations/release-expired.js';
 import { releaseHold } from './operations/release-hold.js';
@@ -70,6 +70,7 @@ export async function openMysqlStore(options: MysqlStoreOptions): Promise<MysqlS
     purgeIdempotency: (request) => purgeIdempotency(ex, request),
     createProduct: (request) => createProduct(ex, request),
     restock: (request) => restock(ex, request),
+    updateProduct: (request) => updateProduct(ex, request),
     auditSnapshot: () => auditSnapshot(ex),
     ping: () => ex.ping(),
     close: () => ex.close(),

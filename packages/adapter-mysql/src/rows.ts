@@ -13,6 +13,10 @@ export interface ProductRow {
   name: string;
   price_cents: Int;
   available: Int;
+  // Drops.
+  sale_starts_at: Int | null;
+  sale_ends_at: Int | null;
+  max_per_buyer: Int | null;
 }
 
 export interface HoldRow {
@@ -37,7 +41,7 @@ export interface OrderRow {
   txn_id: string | null;
 }
 
-export const PRODUCT_COLUMNS = 'id, name, price_cents, available';
+export const PRODUCT_COLUMNS = 'id, name, price_cents, available, sale_starts_at, sale_ends_at, max_per_buyer';
 export const HOLD_COLUMNS = 'id, product_id, qty, status, token_hash, created_at, expires_at';
 export const ORDER_COLUMNS = 'id, hold_id, product_id, qty, amount_cents, status, created_at, payment_deadline, txn_id';
 
@@ -48,8 +52,21 @@ export function int(value: Int | null | undefined): number {
   return n;
 }
 
+/** A nullable BIGINT column as a JS number or null. */
+export function intOrNull(value: Int | null): number | null {
+  return value === null ? null : int(value);
+}
+
 export function toProduct(row: ProductRow): ProductRecord {
-  return { id: int(row.id), name: row.name, priceCents: int(row.price_cents), availableStock: int(row.available) };
+  return {
+    id: int(row.id),
+    name: row.name,
+    priceCents: int(row.price_cents),
+    availableStock: int(row.available),
+    saleStartsAt: intOrNull(row.sale_starts_at),
+    saleEndsAt: intOrNull(row.sale_ends_at),
+    maxPerBuyer: intOrNull(row.max_per_buyer),
+  };
 }
 
 export function toHold(row: HoldRow): HoldRecord {

@@ -1,7 +1,20 @@
-import { holdOf, idempotencyKeyId, planReservations, reservationOutcome, storedAnswer, type Replayable, type ReserveOutcome, type ReserveRequest, type StoredReplay } from '@flashsale/core';
+import {
+  buyersToCount,
+  buyerUnitsKey,
+  holdOf,
+  idempotencyKeyId,
+  planReservations,
+  reservationOutcome,
+  storedAnswer,
+  type PlannedProduct,
+  type Replayable,
+  type ReserveOutcome,
+  type ReserveRequest,
+  type StoredReplay,
+} from '@flashsale/core';
 import type { Executor, Session } from '../executor.js';
 import { claimFor, claimKeys, finishKeys, type KeyAnswer } from '../idempotency-records.js';
-import { int, placeholders } from '../rows.js';
+import { int, intOrNull, placeholders } from '../rows.js';
 
 /*
  * Locking strategy for the hot path (many buyers, one product row), on InnoDB.
@@ -53,15 +66,31 @@ import { int, placeholders } from '../rows.js';
  * gaps in mode 2). LAST_INSERT_ID() is the block's first id, so the holds are that id and every
  * `auto_increment_increment` after it. MariaDB's INSERT … RETURNING would say so directly, but
  * MySQL has no RETURNING.
+ *
+ * Drops: the guarded UPDATE of the lone path also asks that the product have no per-buyer limit
+ * and be inside its sale window at the request's arrival, so it stays one statement for an
+ * ordinary product. When it matches nothing, the same transaction runs the batch path for that one
+ * request: the product row locked, the buyer's units counted under that lock, the core's planner
+ * deciding window, limit and stock in its order, exactly as for a batch.
  */
 
-// `available >= ?` is both selector and guard; LAST_INSERT_ID(expr) makes the stock left this
-// statement's insertId.
-const TAKE_FOR_ONE = 'UPDATE products SET available = LAST_INSERT_ID(available - ?) WHERE id = ? AND available >= ?';
+// `available >= ?` is both selector and guard, and so are the drop conditions (the arrival time
+// twice); LAST_INSERT_ID(expr) makes the stock left this statement's insertId.
+const TAKE_FOR_ONE = `UPDATE products SET available = LAST_INSERT_ID(available - ?)
+  WHERE id = ? AND available >= ? AND max_per_buyer IS NULL
+    AND (sale_starts_at IS NULL OR sale_starts_at <= ?) AND (sale_ends_at IS NULL OR sale_ends_at > ?)`;
 
-const AVAILABLE = 'SELECT available FROM products WHERE id = ?';
+const INSERT_HOLD_COLUMNS = 'INSERT INTO holds (product_id, qty, status, token_hash, created_at, expires_at, buyer_id) VALUES';
 
-const INSERT_HOLD_COLUMNS = 'INSERT INTO holds (product_id, qty, status, token_hash, created_at, expires_at) VALUES';
+const HOLD_VALUES = "(?, ?, 'active', ?, ?, ?, ?)";
+
+// Drops: the units of each (product, buyer), as the core counts them (drops.ts). Read after the
+// products are locked, so no other hold of those products commits in between.
+const buyerUnitsQuery = (pairs: number) => `SELECT h.product_id, h.buyer_id, SUM(h.qty) AS units
+  FROM holds h LEFT JOIN orders o ON o.hold_id = h.id
+  WHERE (h.product_id, h.buyer_id) IN (${placeholders(pairs, '(?, ?)')})
+    AND (h.status = 'active' OR (h.status = 'converted' AND o.status IN ('pending', 'completed')))
+  GROUP BY h.product_id, h.buyer_id`;
 
 /** Takes stock for each request, first-fit in array order; see FlashSaleStore.reserveHolds. */
 export async function reserveHolds(ex: Executor, requests: readonly ReserveRequest[]): Promise<Replayable<ReserveOutcome>[]> {
@@ -73,22 +102,15 @@ export async function reserveHolds(ex: Executor, requests: readonly ReserveReque
 /** Option 5: one guarded UPDATE and the hold's INSERT. */
 function reserveOne(ex: Executor, request: ReserveRequest): Promise<Replayable<ReserveOutcome>> {
   return ex.transaction(async (session): Promise<Replayable<ReserveOutcome>> => {
-    const taken = await session.run(TAKE_FOR_ONE, [request.qty, request.productId, request.qty]);
+    const taken = await session.run(TAKE_FOR_ONE, [request.qty, request.productId, request.qty, request.createdAt, request.createdAt]);
     if (taken.affectedRows === 1) {
       const stockLeft = int(taken.insertId);
-      const inserted = await session.run(`${INSERT_HOLD_COLUMNS} (?, ?, 'active', ?, ?, ?)`, [
-        request.productId,
-        request.qty,
-        request.tokenHash,
-        request.createdAt,
-        request.expiresAt,
-      ]);
+      const inserted = await session.run(`${INSERT_HOLD_COLUMNS} ${HOLD_VALUES}`, holdValues(request));
       return { kind: 'done', outcome: { kind: 'held', hold: holdOf(request, int(inserted.insertId)), stockLeft } };
     }
-    // Refused: nothing was written. The stock left is read as committed now (timing only).
-    const [row] = await session.rows<{ available: number | string }>(AVAILABLE, [request.productId]);
-    if (!row) return { kind: 'done', outcome: { kind: 'refused', code: 'product_not_found' } };
-    return { kind: 'done', outcome: { kind: 'refused', code: 'insufficient_stock', stockLeft: int(row.available) } };
+    // Nothing was written: the locked plan says why (no product, outside the window, limit, stock).
+    const [outcome] = await reserveBatch(session, [request]);
+    return outcome!;
   });
 }
 
@@ -99,19 +121,24 @@ async function reserveBatch(session: Session, requests: readonly ReserveRequest[
 
   // Locked in id order, so two batches over the same products cannot deadlock.
   const productIds = [...new Set(requests.map((r) => r.productId))].sort((a, b) => a - b);
-  const locked = await session.rows<{ id: number | string; available: number | string }>(
-    `SELECT id, available FROM products WHERE id IN (${placeholders(productIds.length)}) ORDER BY id FOR UPDATE`,
+  const locked = await session.rows<LockedProductRow>(
+    `SELECT id, available, sale_starts_at, sale_ends_at, max_per_buyer FROM products WHERE id IN (${placeholders(productIds.length)}) ORDER BY id FOR UPDATE`,
     productIds,
   );
-  const stock = new Map(locked.map((row) => [int(row.id), int(row.available)]));
-  const plan = planReservations(requests, stock, new Set(stored.keys()));
+  const products = new Map<number, PlannedProduct>(
+    locked.map((row) => [
+      int(row.id),
+      { available: int(row.available), saleStartsAt: intOrNull(row.sale_starts_at), saleEndsAt: intOrNull(row.sale_ends_at), maxPerBuyer: intOrNull(row.max_per_buyer) },
+    ]),
+  );
+  const plan = planReservations(requests, products, new Set(stored.keys()), await countBuyerUnits(session, buyersToCount(requests, products)));
 
   const grants = requests.filter((_, i) => plan.decisions[i]!.kind === 'grant');
   const ids: number[] = [];
   if (grants.length > 0) {
     const inserted = await session.run(
-      `${INSERT_HOLD_COLUMNS} ${placeholders(grants.length, "(?, ?, 'active', ?, ?, ?)")}`,
-      grants.flatMap((r) => [r.productId, r.qty, r.tokenHash, r.createdAt, r.expiresAt]),
+      `${INSERT_HOLD_COLUMNS} ${placeholders(grants.length, HOLD_VALUES)}`,
+      grants.flatMap(holdValues),
     );
     if (inserted.affectedRows !== grants.length) throw new Error(`inserted ${inserted.affectedRows} holds for ${grants.length} grants`);
     const first = int(inserted.insertId);
@@ -144,4 +171,29 @@ async function reserveBatch(session: Session, requests: readonly ReserveRequest[
   });
   if (answers.length > 0) await finishKeys(session, answers);
   return results;
+}
+
+type Int = number | string;
+
+interface LockedProductRow {
+  id: Int;
+  available: Int;
+  sale_starts_at: Int | null;
+  sale_ends_at: Int | null;
+  max_per_buyer: Int | null;
+}
+
+/** A hold's values in INSERT_HOLD_COLUMNS' order. */
+function holdValues(request: ReserveRequest): unknown[] {
+  return [request.productId, request.qty, request.tokenHash, request.createdAt, request.expiresAt, request.buyerId ?? null];
+}
+
+/** The units of each (product, buyer) the planner must know, in one query; none when no limited product is asked. */
+async function countBuyerUnits(session: Session, pairs: { productId: number; buyerId: string }[]): Promise<Map<string, number>> {
+  if (pairs.length === 0) return new Map();
+  const rows = await session.rows<{ product_id: Int; buyer_id: string; units: Int }>(
+    buyerUnitsQuery(pairs.length),
+    pairs.flatMap((p) => [p.productId, p.buyerId]),
+  );
+  return new Map(rows.map((row) => [buyerUnitsKey(int(row.product_id), row.buyer_id), int(row.units)]));
 }
