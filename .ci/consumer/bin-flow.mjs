@@ -57,7 +57,7 @@ try {
   try {
     assert.deepEqual(await call(url, 'GET', '/healthz'), { status: 200, body: { status: 'ok' } });
     const product = await call(url, 'GET', '/api/products/1');
-    assert.deepEqual(product, { status: 200, body: { id: 1, name: 'Limited Edition Product', price: '99.99', available_stock: 50 } });
+    assert.deepEqual(product, { status: 200, body: { id: 1, name: 'Limited Edition Product', price: '99.99', available_stock: 50, sale_starts_at: null, sale_ends_at: null, max_per_buyer: null, sale_status: 'live' } });
     const hold = await call(url, 'POST', '/api/holds', { product_id: 1, qty: 2 });
     assert.equal(hold.status, 201, JSON.stringify(hold.body));
     const order = await call(url, 'POST', '/api/orders', { hold_id: hold.body.hold_id, token: hold.body.token });
