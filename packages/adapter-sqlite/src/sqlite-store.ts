@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import type { FlashSaleStore } from '@flashsale/core';
 import { Connection } from './connection.js';
+import { EventClock } from './event-clock.js';
 import { prepareIdempotencyRecords } from './idempotency-records.js';
 import { migrate } from './migrate.js';
 import { prepareApplyPayment } from './operations/apply-payment.js';
@@ -8,6 +9,7 @@ import { prepareAuditSnapshot } from './operations/audit-snapshot.js';
 import { prepareCreateOrder } from './operations/create-order.js';
 import { prepareExtendHold } from './operations/extend-hold.js';
 import { prepareHoldReads } from './operations/hold-reads.js';
+import { prepareMerchantEvents } from './operations/merchant-events.js';
 import { prepareProducts } from './operations/products.js';
 import { preparePurgeIdempotency } from './operations/purge-idempotency.js';
 import { prepareReleaseExpired } from './operations/release-expired.js';
@@ -55,23 +57,30 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   }
   const conn = new Connection(db);
   const records = prepareIdempotencyRecords(conn);
+  // Events for the merchant: each unit that may append one tells the triggers its `now`.
+  const clock = new EventClock(db);
+  const products = prepareProducts(conn);
 
   return {
     kind: 'sqlite',
     // One writer at a time: a release pass waits for the write lock, it never skips rows.
     capabilities: { reportsStockLeft: true, skipsLockedRows: false },
     db,
-    ...prepareProducts(conn),
-    reserveHolds: prepareReserveHolds(conn, records),
-    createOrder: prepareCreateOrder(conn, records),
-    applyPayment: prepareApplyPayment(conn, records),
-    releaseExpired: prepareReleaseExpired(conn),
+    ...products,
+    restock: clock.stamp(products.restock, (request) => request.now),
+    // A batch's stock is written once, after every request was decided: its latest arrival stamps it.
+    reserveHolds: clock.stamp(prepareReserveHolds(conn, records), (requests) => Math.max(...requests.map((r) => r.createdAt))),
+    createOrder: clock.stamp(prepareCreateOrder(conn, records), (request) => request.now),
+    applyPayment: clock.stamp(prepareApplyPayment(conn, records), (request) => request.now),
+    releaseExpired: clock.stamp(prepareReleaseExpired(conn), (request) => request.now),
     purgeIdempotency: preparePurgeIdempotency(conn),
     auditSnapshot: prepareAuditSnapshot(conn),
     // Hold lifecycle.
-    releaseHold: prepareReleaseHold(conn),
+    releaseHold: clock.stamp(prepareReleaseHold(conn), (request) => request.now),
     extendHold: prepareExtendHold(conn),
     ...prepareHoldReads(conn),
+    // Events for the merchant.
+    ...prepareMerchantEvents(conn),
     ping: conn.ping,
     close: () => conn.close(),
   };

@@ -15,6 +15,6 @@ export type FlashSaleEvent =
   /** One `reserveHolds` call (one database round trip) carrying `size` hold requests. */
   | { type: 'reserve_batch'; productId: number; size: number }
   | { type: 'stock_released'; cause: ReleaseCause; units: number }
-  | { type: 'release_pass'; holds: number; orders: number; units: number; purgedIdempotency: number };
+  | { type: 'release_pass'; holds: number; orders: number; units: number; purgedIdempotency: number; purgedEvents: number };
 
 export type EventListener = (event: FlashSaleEvent) => void;

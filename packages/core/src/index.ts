@@ -25,7 +25,20 @@ export type {
   // Drops.
   HoldRefusal,
   UpdateProductInput,
+  // Events for the merchant.
+  MerchantEventPage,
+  ReadEventsInput,
 } from './api.js';
+export { MERCHANT_EVENT_TYPES, toMerchantEvent } from './merchant-events.js';
+export type {
+  HoldReleasedData,
+  MerchantEvent,
+  MerchantEventType,
+  OrderEventData,
+  ProductRestockedData,
+  ProductSoldOutData,
+  StoredMerchantEvent,
+} from './merchant-events.js';
 export { ENGINE_DEFAULTS, type EngineSettings } from './options.js';
 export { ERROR_CODES, errorMessage, FlashSaleError, flashSaleError } from './errors.js';
 export type { ErrorCode, InputIssue, RefusalDetails } from './errors.js';
@@ -62,6 +75,8 @@ export type {
   ProductChanges,
   UpdateProductOutcome,
   UpdateProductRequest,
+  // Events for the merchant.
+  RestockRequest,
 } from './store.js';
 export type { IdempotencyKey, IdempotencyScope, Replayable, StoredReplay } from './idempotency.js';
 export { readStoredAnswer, storedAnswer, type OutcomeOfScope, type ReadAnswer } from './stored-answer.js';

@@ -5,6 +5,7 @@ import { dropCases } from './cases/drops.js';
 import { expiryCases } from './cases/expiry.js';
 import { holdLifecycleCases } from './cases/hold-lifecycle.js';
 import { idempotencyCases } from './cases/idempotency.js';
+import { merchantEventCases } from './cases/merchant-events.js';
 import { orderCases } from './cases/orders.js';
 import { paymentCases } from './cases/payments.js';
 import { productAndHoldCases } from './cases/products-and-holds.js';
@@ -52,6 +53,7 @@ export function runStoreConformance(harness: ConformanceHarness): void {
     auditCases(setup, harness.tamperAvailable);
     holdLifecycleCases(setup, harness.connectAgain);
     dropCases(setup, harness.connectAgain);
+    merchantEventCases(setup, harness.connectAgain);
   });
 }
 
