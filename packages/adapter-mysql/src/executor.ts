@@ -1,5 +1,6 @@
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { assertSpeaksUtf8mb4 } from './connection-config.js';
+import { currentEventTime } from './event-time.js';
 import { isConnectionError, isDeadlock, translateMysqlError } from './mysql-errors.js';
 import type { ResolvedOptions } from './options.js';
 
@@ -46,6 +47,8 @@ export class Executor {
   readonly #options: ResolvedOptions;
   /** The auto-increment step of each connection the store has prepared, by mysql2's core connection. */
   readonly #prepared = new WeakMap<object, number>();
+  /** The @flashsale_event_time each connection's session holds, by mysql2's core connection. */
+  readonly #eventTimes = new WeakMap<object, number | null>();
   #closed = false;
 
   constructor(pool: Pool, owned: boolean, options: ResolvedOptions) {
@@ -64,9 +67,23 @@ export class Executor {
     return this.#withRetry(() =>
       this.#withConnection(async (conn, step, discard) => {
         if (!this.#owned) await this.#control(conn, `SET TRANSACTION ISOLATION LEVEL ${ISOLATION}`);
+        await this.#stampEventTime(conn);
         return this.#inTransaction(conn, discard, 'START TRANSACTION', () => body(this.#session(conn, step)));
       }),
     );
+  }
+
+  /**
+   * Events for the merchant: the session variable the event triggers read is set to this unit's
+   * time, or cleared outside a stamped unit, so no unit stamps its events with another's time. A
+   * user variable outlives transactions, so it is only sent when it would change.
+   */
+  async #stampEventTime(conn: PoolConnection): Promise<void> {
+    const now = currentEventTime();
+    const core = conn.connection as object;
+    if ((this.#eventTimes.get(core) ?? null) === now) return;
+    await this.#query(conn, 'SET @flashsale_event_time = ?', [now]);
+    this.#eventTimes.set(core, now);
   }
 
   /**

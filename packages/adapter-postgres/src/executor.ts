@@ -1,4 +1,5 @@
 import type { Pool, PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
+import { eventTimeSetting } from './event-time.js';
 import { isConnectionError, isRetryable, translatePgError } from './pg-errors.js';
 import type { ResolvedOptions } from './options.js';
 import type { Statement } from './statement.js';
@@ -68,7 +69,8 @@ export class Executor {
 
   /** A transaction: `body` runs between BEGIN and COMMIT, and is run again after a deadlock. */
   transaction<T>(body: (query: Query) => Promise<T>, options: { snapshot?: boolean } = {}): Promise<T> {
-    const begin = options.snapshot ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN';
+    // Events for the merchant: the unit's time rides with its BEGIN, for the event triggers.
+    const begin = options.snapshot ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : `BEGIN${eventTimeSetting()}`;
     return this.#withRetry(() =>
       this.#withClient(async (client, discard) => {
         await this.#control(client, this.#owned ? begin : `${begin}; ${this.#setLocal}`);

@@ -155,7 +155,7 @@ export function merchantEventCases(setup: Setup, connectAgain?: (store: FlashSal
       const hold = await sale.createHold({ productId: id, qty: 1 });
       const start = await lastPosition(sale);
       const wrongToken = hold.token.replace(/.$/, (c) => (c === '0' ? '1' : '0'));
-      const refusals = await settle([
+      const refusals = await settle<unknown>([
         sale.createHold({ productId: id, qty: 1 }),
         sale.createHold({ productId: 9_999, qty: 1 }),
         sale.createOrder({ holdId: hold.holdId, token: wrongToken }),
