@@ -170,6 +170,50 @@ describe('verify', () => {
   });
 });
 
+describe('events:tail', () => {
+  it('prints the events after a position, as text lines or one JSON object per line', async () => {
+    const { db } = tempDb();
+    const store = openSqliteStore({ filename: db });
+    const { createFlashSale } = await import('@flashsale/core');
+    const sale = createFlashSale({ store, clock: () => Date.UTC(2030, 0, 1, 9) });
+    const product = await sale.createProduct({ name: 'Sneaker', price: '12.50', stock: 2 });
+    const hold = await sale.createHold({ productId: product.id, qty: 2 });
+    const order = await sale.createOrder({ holdId: hold.holdId, token: hold.token });
+    await sale.restock({ productId: product.id, qty: 3 });
+    await sale.close();
+
+    const text = await run(['events:tail', '--db', db]);
+    expect(text).toEqual({
+      code: 0,
+      stdout: [
+        '1 2030-01-01T09:00:00.000Z product.sold_out product_id=1',
+        `2 2030-01-01T09:00:00.000Z order.created order_id=${order.orderId} hold_id=${hold.holdId} product_id=1 qty=2 amount=25.00 status=pending`,
+        '3 2030-01-01T09:00:00.000Z product.restocked product_id=1 qty=3 available_stock=3',
+        '',
+      ].join('\n'),
+      stderr: '',
+    });
+    const json = await run(['events:tail', '--db', db, '--after', '1', '--limit', '1', '--json']);
+    expect(json.code).toBe(0);
+    const lines = json.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines).toEqual([
+      {
+        id: expect.stringMatching(/^evt_[0-9a-f]{32}$/),
+        type: 'order.created',
+        created_at: '2030-01-01T09:00:00.000Z',
+        position: 2,
+        data: { order_id: order.orderId, hold_id: hold.holdId, product_id: 1, qty: 2, amount: '25.00', status: 'pending' },
+      },
+    ]);
+    expect(json.stdout).not.toContain(hold.token);
+  });
+
+  it('refuses a negative position as a usage error', async () => {
+    const { db } = tempDb();
+    expect((await run(['events:tail', '--db', db, '--after', '-1'])).code).toBe(2);
+  });
+});
+
 describe('storage that cannot be opened', () => {
   it('a SQLite file in a missing directory is exit 1 with one line', async () => {
     const result = await run(['verify', '--db', '/nonexistent-flashsale-dir/shop.db']);

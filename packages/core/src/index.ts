@@ -29,10 +29,11 @@ export type {
   MerchantEventPage,
   ReadEventsInput,
 } from './api.js';
-export { MERCHANT_EVENT_TYPES, toMerchantEvent } from './merchant-events.js';
+export { MERCHANT_EVENT_TYPES, merchantEventJson, toMerchantEvent } from './merchant-events.js';
 export type {
   HoldReleasedData,
   MerchantEvent,
+  MerchantEventJson,
   MerchantEventType,
   OrderEventData,
   ProductRestockedData,

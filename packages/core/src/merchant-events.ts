@@ -114,3 +114,38 @@ export function toMerchantEvent(stored: StoredMerchantEvent): MerchantEvent {
       throw new TypeError(`merchant event ${id} has an unknown type: ${String(type)}`);
   }
 }
+
+/**
+ * An event as JSON outside the process (the HTTP API, the CLI's --json, an outbound delivery):
+ * snake_case fields, `created_at` in ISO-8601 UTC, money as a decimal string. One form everywhere,
+ * so one parser reads them all.
+ *
+ * @example merchantEventJson(event) // { id: 'evt_…', type: 'order.completed', created_at: '2030-01-01T09:00:05.000Z', position: 42, data: { order_id: 7, … } }
+ */
+export function merchantEventJson(event: MerchantEvent): MerchantEventJson {
+  return { id: event.id, type: event.type, created_at: new Date(event.createdAt).toISOString(), position: event.position, data: wireData(event) };
+}
+
+/** The JSON form of a {@link MerchantEvent}. */
+export interface MerchantEventJson {
+  id: string;
+  type: MerchantEventType;
+  created_at: string;
+  position: number;
+  data: Record<string, string | number>;
+}
+
+function wireData(event: MerchantEvent): Record<string, string | number> {
+  switch (event.type) {
+    case 'hold.released':
+      return { hold_id: event.data.holdId, product_id: event.data.productId, qty: event.data.qty };
+    case 'product.sold_out':
+      return { product_id: event.data.productId };
+    case 'product.restocked':
+      return { product_id: event.data.productId, qty: event.data.qty, available_stock: event.data.availableStock };
+    default: {
+      const { orderId, holdId, productId, qty, amount, status } = event.data;
+      return { order_id: orderId, hold_id: holdId, product_id: productId, qty, amount, status };
+    }
+  }
+}
