@@ -1,7 +1,7 @@
 import { openSqliteStore } from '@flashsale/adapter-sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../src/main.js';
-import { runCli } from './helpers/cli-process.js';
+import { launchCli, runCli } from './helpers/cli-process.js';
 import { freshSqlite, type TestDatabase } from './helpers/databases.js';
 import { memoryIo } from './helpers/memory-io.js';
 
@@ -206,6 +206,33 @@ describe('events:tail', () => {
       },
     ]);
     expect(json.stdout).not.toContain(hold.token);
+  });
+
+  it('--follow prints events committed later by another process, and ends cleanly on SIGINT', async () => {
+    const { db } = tempDb();
+    const { createFlashSale } = await import('@flashsale/core');
+    const sale = createFlashSale({ store: openSqliteStore({ filename: db }) });
+    const product = await sale.createProduct({ name: 'Sneaker', price: '1.00', stock: 5 });
+    await sale.restock({ productId: product.id, qty: 1 });
+    const tail = launchCli(['events:tail', '--db', db, '--follow', '--json', '--interval', '50ms']);
+    const lines = async (n: number) => {
+      for (let waited = 0; waited < 20_000; waited += 50) {
+        const got = tail.output().stdout.split('\n').filter(Boolean);
+        if (got.length >= n) return got.map((line) => JSON.parse(line) as { type: string; position: number });
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      throw new Error(`events:tail --follow printed ${JSON.stringify(tail.output())}`);
+    };
+    try {
+      expect((await lines(1)).map((e) => e.type)).toEqual(['product.restocked']);
+      await sale.restock({ productId: product.id, qty: 2 });
+      expect((await lines(2)).map((e) => [e.type, e.position])).toEqual([['product.restocked', 1], ['product.restocked', 2]]);
+    } finally {
+      tail.child.kill('SIGINT');
+      await sale.close();
+    }
+    expect(await tail.exited).toEqual({ code: 0, signal: null });
+    expect(tail.output().stderr).toBe('');
   });
 
   it('refuses a negative position as a usage error', async () => {
