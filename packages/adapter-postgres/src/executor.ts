@@ -1,5 +1,6 @@
+import { CommitGroup, FlashSaleError, type UnitSettlement } from '@flashsale/core';
 import type { Pool, PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
-import { isConnectionError, isRetryable, translatePgError } from './pg-errors.js';
+import { isConnectionError, isLockTimeout, isRetryable, translatePgError } from './pg-errors.js';
 import type { ResolvedOptions } from './options.js';
 import type { Statement } from './statement.js';
 
@@ -17,6 +18,36 @@ export class RetryUnit extends Error {}
 
 /** Deadlocks and serialization failures are retried this many times in all, then reported. */
 const MAX_ATTEMPTS = 4;
+
+/** A write use case's transaction body, waiting for its group. */
+type GroupedBody = (query: Query) => Promise<unknown>;
+
+/** Transactions that join a group commit: same contract as `Executor.transaction`. */
+export interface GroupedTransactions {
+  transaction<T>(body: (query: Query) => Promise<T>): Promise<T>;
+}
+
+/**
+ * The most units in one grouped transaction. Each unit is a subtransaction (a savepoint); a
+ * backend caches 64 of them per transaction, and past that every row check gets slower.
+ */
+const MAX_GROUP = 48;
+
+/**
+ * How long a unit inside a group waits for a row lock before it leaves the group. A unit that
+ * waits holds up every unit behind it, and two groups of this process committing at once could
+ * each wait for a row the other locked (a deadlock PostgreSQL finds only after a second). A unit
+ * that waits longer is undone to its savepoint; the units before it commit, it runs again on its
+ * own with the store's full lock timeout, and the units after it form the next group, so it gets
+ * the answer it would have got alone.
+ */
+const GROUP_LOCK_WAIT_MS = 25;
+
+/** A unit that met a lock, a deadlock or a vanished record: run it alone rather than fail it. */
+function mustRunAlone(err: unknown): boolean {
+  const cause = FlashSaleError.is(err) ? err.cause : undefined;
+  return isLockTimeout(err) || isLockTimeout(cause) || isRetryable(err) || err instanceof RetryUnit;
+}
 
 /**
  * How the store talks to PostgreSQL: every store method is one call of `statement` (a single
@@ -86,6 +117,19 @@ export class Executor {
     );
   }
 
+  /**
+   * Group commit for the write use cases (the checkout wave): `transaction` calls made while
+   * `maxInFlight` groups are committing, or in one turn of the event loop, share ONE transaction
+   * (one commit, one WAL flush, one connection), in arrival order, each in its own savepoint, so
+   * a unit that throws is undone alone and the others commit; each unit reads what the units
+   * before it wrote, so the answers equal running them one at a time in that order. A lone call
+   * is a plain `transaction`.
+   */
+  groupCommit(maxInFlight: number): GroupedTransactions {
+    const group = new CommitGroup<GroupedBody, unknown>((bodies) => this.#commitGroup(bodies), { maxBatch: MAX_GROUP, maxInFlight });
+    return { transaction: <T>(body: (query: Query) => Promise<T>) => group.run(body) as Promise<T> };
+  }
+
   async ping(): Promise<void> {
     await this.#withClient((client) => this.#control(client, 'SELECT 1')).catch((err: unknown) => {
       throw translatePgError(err);
@@ -96,6 +140,73 @@ export class Executor {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#owned) await this.#pool.end();
+  }
+
+  async #commitGroup(bodies: readonly GroupedBody[]): Promise<UnitSettlement<unknown>[]> {
+    const settled: UnitSettlement<unknown>[] = [];
+    let rest = bodies;
+    while (rest.length > 0) {
+      if (rest.length === 1) {
+        settled.push(await this.#alone(rest[0]!));
+        break;
+      }
+      const { done, leftAt } = await this.#together(rest);
+      settled.push(...done);
+      if (leftAt === undefined) break;
+      settled.push(await this.#alone(rest[leftAt]!));
+      rest = rest.slice(leftAt + 1);
+    }
+    return settled;
+  }
+
+  async #alone(body: GroupedBody): Promise<UnitSettlement<unknown>> {
+    try {
+      return { ok: true, value: await this.transaction(body) };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  }
+
+  /**
+   * Runs `bodies` in one transaction until one must leave the group (`leftAt`): the units before it
+   * commit with their answers. A connection or commit failure fails them all (nothing committed);
+   * the whole group is retried after a deadlock at commit, as a lone transaction would be.
+   */
+  #together(bodies: readonly GroupedBody[]): Promise<{ done: UnitSettlement<unknown>[]; leftAt?: number }> {
+    const begin = this.#owned ? 'BEGIN' : `BEGIN; ${this.#setLocal}`;
+    return this.#withRetry(() =>
+      this.#withClient(async (client, discard) => {
+        await this.#control(client, `${begin}; SET LOCAL lock_timeout = ${GROUP_LOCK_WAIT_MS}; SAVEPOINT grouped`);
+        const query: Query = (statement, values) => this.#run(client, statement, values);
+        const done: UnitSettlement<unknown>[] = [];
+        let leftAt: number | undefined;
+        try {
+          for (const [i, body] of bodies.entries()) {
+            let value: unknown;
+            try {
+              value = await body(query);
+            } catch (err) {
+              if (isConnectionError(err)) throw err;
+              await this.#control(client, 'ROLLBACK TO SAVEPOINT grouped');
+              if (mustRunAlone(err)) {
+                leftAt = i;
+                break;
+              }
+              done.push({ ok: false, error: translatePgError(err) });
+              continue;
+            }
+            done.push({ ok: true, value });
+            // One round trip ends this unit's savepoint and starts the next one's.
+            if (i < bodies.length - 1) await this.#control(client, 'RELEASE SAVEPOINT grouped; SAVEPOINT grouped');
+          }
+          await this.#control(client, 'COMMIT');
+          return leftAt === undefined ? { done } : { done, leftAt };
+        } catch (err) {
+          if (!isConnectionError(err)) await this.#control(client, 'ROLLBACK').catch(discard);
+          throw err;
+        }
+      }),
+    );
   }
 
   #run<R extends QueryResultRow>(client: PoolClient, statement: Statement, values: readonly unknown[]): Promise<QueryResult<R>> {

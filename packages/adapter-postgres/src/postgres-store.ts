@@ -41,6 +41,9 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const owned = !options.pool;
   const pool = options.pool ?? createPool(options.connectionString!, resolved);
   const ex = new Executor(pool, owned, resolved);
+  // A quarter of the pool commits checkout groups; the rest stays free for holds, reads and the
+  // sweeper, so a checkout wave never starves the hold stampede of connections.
+  const writes = ex.groupCommit(Math.max(1, Math.floor(resolved.poolSize / 4)));
   try {
     if (options.migrate !== false) await migratePool(pool, resolved.schema);
   } catch (err) {
@@ -55,8 +58,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     schema: resolved.schema,
     getProduct: (id) => getProduct(ex, id),
     reserveHolds: (requests) => reserveHolds(ex, requests),
-    createOrder: (request) => createOrder(ex, request),
-    applyPayment: (request) => applyPayment(ex, request),
+    createOrder: (request) => createOrder(writes, request),
+    applyPayment: (request) => applyPayment(writes, request),
     releaseExpired: (request) => releaseExpired(ex, request),
     purgeIdempotency: (request) => purgeIdempotency(ex, request),
     createProduct: (request) => createProduct(ex, request),
@@ -64,8 +67,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     updateProduct: (request) => updateProduct(ex, request),
     auditSnapshot: () => auditSnapshot(ex),
     // Hold lifecycle.
-    releaseHold: (request) => releaseHold(ex, request),
-    extendHold: (request) => extendHold(ex, request),
+    releaseHold: (request) => releaseHold(writes, request),
+    extendHold: (request) => extendHold(writes, request),
     getHold: (request) => getHold(ex, request),
     getOrder: (request) => getOrder(ex, request),
     ping: () => ex.ping(),
