@@ -52,6 +52,9 @@ export async function openMysqlStore(options: MysqlStoreOptions): Promise<MysqlS
     database = options.migrate === false ? databaseOf(pool) : (await migratePool(pool)).database;
   }
   const ex = new Executor(pool, !options.pool, resolved);
+  // A quarter of the pool commits checkout groups; the rest stays free for holds, reads and the
+  // sweeper, so a checkout wave never starves the hold stampede of connections.
+  const writes = ex.groupCommit(Math.max(1, Math.floor(resolved.poolSize / 4)));
   return {
     kind: 'mysql',
     capabilities: { reportsStockLeft: true, skipsLockedRows: true },
@@ -60,11 +63,11 @@ export async function openMysqlStore(options: MysqlStoreOptions): Promise<MysqlS
     database,
     getProduct: (id) => getProduct(ex, id),
     reserveHolds: (requests) => reserveHolds(ex, requests),
-    createOrder: (request) => createOrder(ex, request),
-    applyPayment: (request) => applyPayment(ex, request),
+    createOrder: (request) => createOrder(writes, request),
+    applyPayment: (request) => applyPayment(writes, request),
     releaseExpired: (request) => releaseExpired(ex, request),
-    releaseHold: (request) => releaseHold(ex, request),
-    extendHold: (request) => extendHold(ex, request),
+    releaseHold: (request) => releaseHold(writes, request),
+    extendHold: (request) => extendHold(writes, request),
     getHold: (request) => getHold(ex, request),
     getOrder: (request) => getOrder(ex, request),
     purgeIdempotency: (request) => purgeIdempotency(ex, request),
