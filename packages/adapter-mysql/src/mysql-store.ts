@@ -54,7 +54,7 @@ export async function openMysqlStore(options: MysqlStoreOptions): Promise<MysqlS
   const ex = new Executor(pool, !options.pool, resolved);
   // A quarter of the pool commits checkout groups; the rest stays free for holds, reads and the
   // sweeper, so a checkout wave never starves the hold stampede of connections.
-  const writes = ex.groupCommit(Math.max(1, Math.floor(resolved.poolSize / 4)));
+  const writes = options.groupCommit === false ? ex : ex.groupCommit(Math.max(1, Math.floor(resolved.poolSize / 4)));
   return {
     kind: 'mysql',
     capabilities: { reportsStockLeft: true, skipsLockedRows: true },

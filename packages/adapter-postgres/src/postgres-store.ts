@@ -43,7 +43,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const ex = new Executor(pool, owned, resolved);
   // A quarter of the pool commits checkout groups; the rest stays free for holds, reads and the
   // sweeper, so a checkout wave never starves the hold stampede of connections.
-  const writes = ex.groupCommit(Math.max(1, Math.floor(resolved.poolSize / 4)));
+  const writes = options.groupCommit === false ? ex : ex.groupCommit(Math.max(1, Math.floor(resolved.poolSize / 4)));
   try {
     if (options.migrate !== false) await migratePool(pool, resolved.schema);
   } catch (err) {

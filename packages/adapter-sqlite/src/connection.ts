@@ -25,13 +25,14 @@ export class Connection {
   /** Resolves when the database answers. */
   readonly ping: StoreMethod<[], void>;
 
-  readonly #group: CommitGroup<GroupedUnit, unknown>;
+  /** Absent when group commit is off: each grouped method is then a plain `writeTransaction`. */
+  readonly #group: CommitGroup<GroupedUnit, unknown> | undefined;
 
-  constructor(db: Database) {
+  constructor(db: Database, options: { groupCommit: boolean }) {
     this.db = db;
     const answer = db.prepare<[], unknown>('SELECT 1');
     this.ping = this.#method(() => void answer.get());
-    this.#group = this.#commitGroup();
+    this.#group = options.groupCommit ? this.#commitGroup() : undefined;
   }
 
   /**
@@ -53,7 +54,9 @@ export class Connection {
    * because each unit reads what the units before it wrote. A lone call runs as `writeTransaction`.
    */
   groupedWriteTransaction<A extends unknown[], R>(work: (...args: A) => R): StoreMethod<A, R> {
-    return (...args: A) => this.#group.run(() => work(...args)) as Promise<R>;
+    const group = this.#group;
+    if (!group) return this.writeTransaction(work);
+    return (...args: A) => group.run(() => work(...args)) as Promise<R>;
   }
 
   /** `work` in a deferred transaction: it reads one consistent snapshot (WAL) while writers go on. */
