@@ -1,5 +1,6 @@
 import type { FlashSaleStore } from '@flashsale/core';
 import pg, { type Pool } from 'pg';
+import { checkoutWrites } from './checkout-group.js';
 import { Executor } from './executor.js';
 import { migratePool } from './migrate.js';
 import { applyPayment } from './operations/apply-payment.js';
@@ -43,7 +44,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const ex = new Executor(pool, owned, resolved);
   // A quarter of the pool commits checkout groups; the rest stays free for holds, reads and the
   // sweeper, so a checkout wave never starves the hold stampede of connections.
-  const writes = options.groupCommit === false ? ex : ex.groupCommit(Math.max(1, Math.floor(resolved.poolSize / 4)));
+  const writes = checkoutWrites(ex, { groupCommit: options.groupCommit !== false, maxInFlight: Math.max(1, Math.floor(resolved.poolSize / 4)) });
   try {
     if (options.migrate !== false) await migratePool(pool, resolved.schema);
   } catch (err) {
@@ -58,8 +59,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     schema: resolved.schema,
     getProduct: (id) => getProduct(ex, id),
     reserveHolds: (requests) => reserveHolds(ex, requests),
-    createOrder: (request) => createOrder(writes, request),
-    applyPayment: (request) => applyPayment(writes, request),
+    createOrder: writes.createOrder,
+    applyPayment: writes.applyPayment,
     releaseExpired: (request) => releaseExpired(ex, request),
     purgeIdempotency: (request) => purgeIdempotency(ex, request),
     createProduct: (request) => createProduct(ex, request),
@@ -67,8 +68,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     updateProduct: (request) => updateProduct(ex, request),
     auditSnapshot: () => auditSnapshot(ex),
     // Hold lifecycle.
-    releaseHold: (request) => releaseHold(writes, request),
-    extendHold: (request) => extendHold(writes, request),
+    releaseHold: (request) => releaseHold(writes.transactions, request),
+    extendHold: (request) => extendHold(writes.transactions, request),
     getHold: (request) => getHold(ex, request),
     getOrder: (request) => getOrder(ex, request),
     ping: () => ex.ping(),

@@ -171,5 +171,20 @@ export function groupedWriteCases(setup: Setup): void {
       // 100 staged, all 12 holds took 1+2+3+1+2+3+1+2+3+1+2+3 = 24; hold 7 (qty 2) came back.
       expect(product?.availableStock).toBe(100 - 24 + 2);
     });
+
+    it('a key whose first use in a batch is refused (not remembered) is acted on afresh by its next use in the same batch', async () => {
+      const { store } = await setup();
+      const staged = await stage(store, 0);
+      const hold = staged.holds[9]!;
+      const key = { scope: 'order' as const, keyHash: 'retry-after-refusal', fingerprint: 'same' };
+      const [refused, created, replayed] = await Promise.all([
+        store.createOrder({ holdId: hold.id, tokenHash: wrongToken, now: 200, paymentDeadline: 100_000, idempotency: key }),
+        store.createOrder({ holdId: hold.id, tokenHash: token(0, 9), now: 200, paymentDeadline: 100_000, idempotency: key }),
+        store.createOrder({ holdId: hold.id, tokenHash: token(0, 9), now: 200, paymentDeadline: 100_000, idempotency: key }),
+      ]);
+      expect(refused).toEqual({ kind: 'done', outcome: { kind: 'refused', code: 'invalid_hold' } });
+      expect(created).toMatchObject({ kind: 'done', outcome: { kind: 'created', order: { holdId: hold.id, status: 'pending' } } });
+      expect(replayed).toMatchObject({ kind: 'replay', fingerprint: 'same' });
+    });
   });
 }
