@@ -54,6 +54,9 @@ export async function openMysqlStore(options: MysqlStoreOptions): Promise<MysqlS
     database = options.migrate === false ? databaseOf(pool) : (await migratePool(pool)).database;
   }
   const ex = new Executor(pool, !options.pool, resolved);
+  // A quarter of the pool commits checkout groups; the rest stays free for holds, reads and the
+  // sweeper, so a checkout wave never starves the hold stampede of connections.
+  const writes = options.groupCommit === false ? ex : ex.groupCommit(Math.max(1, Math.floor(resolved.poolSize / 4)));
   return {
     kind: 'mysql',
     capabilities: { reportsStockLeft: true, skipsLockedRows: true },
@@ -63,11 +66,11 @@ export async function openMysqlStore(options: MysqlStoreOptions): Promise<MysqlS
     getProduct: (id) => getProduct(ex, id),
     // Events for the merchant: each unit that may append one stamps it with its `now`.
     reserveHolds: (requests) => withEventTime(Math.max(...requests.map((r) => r.createdAt)), () => reserveHolds(ex, requests)),
-    createOrder: (request) => withEventTime(request.now, () => createOrder(ex, request)),
-    applyPayment: (request) => withEventTime(request.now, () => applyPayment(ex, request)),
+    createOrder: (request) => withEventTime(request.now, () => createOrder(writes, request)),
+    applyPayment: (request) => withEventTime(request.now, () => applyPayment(writes, request)),
     releaseExpired: (request) => withEventTime(request.now, () => releaseExpired(ex, request)),
-    releaseHold: (request) => withEventTime(request.now, () => releaseHold(ex, request)),
-    extendHold: (request) => extendHold(ex, request),
+    releaseHold: (request) => withEventTime(request.now, () => releaseHold(writes, request)),
+    extendHold: (request) => extendHold(writes, request),
     getHold: (request) => getHold(ex, request),
     getOrder: (request) => getOrder(ex, request),
     purgeIdempotency: (request) => purgeIdempotency(ex, request),

@@ -1,124 +1,151 @@
--- 000006: events for the merchant, the outbox. Each change a merchant cares about appends its
--- event from a trigger, in the same transaction as the change, whichever statement (or batch)
--- made it: no event without its change, no committed change without its event.
+-- 000006: the checkout wave in one statement per group. checkout_units() runs a group's orders and
+-- payments one after the other in array order (arrival order), each as the lone transaction of
+-- operations/create-order.ts or operations/apply-payment.ts would, with the same rules
+-- (decideOrder, decidePayment and isRemembered of the core; the conformance suite pins them), in
+-- its own subtransaction (the EXCEPTION block), so a unit that fails is undone alone.
 --
--- Positions. An identity column is drawn at insert time but transactions commit in another
--- order, so a reader that has seen seq 11 could later miss a seq 10 that committed after its
--- read. So events are inserted with position NULL, and a sequencer (src/operations/
--- merchant-events.ts) numbers the committed ones: it locks the one row of merchant_event_cursor,
--- so sequencers run one at a time, and gives every committed unnumbered event the next position
--- in seq order. An uncommitted event is invisible to it (and skipped if locked), so it is
--- numbered by a later run, above every position handed out before. Readers only see numbered
--- events, and each sequencer run commits its positions at once, above all earlier ones: what a
--- reader sees after `position > N` is always all there will ever be up to the highest it sees.
+-- Idempotency keys are claimed as claimKeys does: a placeholder (body NULL) that the caller fills
+-- with the core's stored answer before commit. A key used again later in the same group finds the
+-- earlier unit's placeholder and answers `replay_of` that unit; a key whose answer is not
+-- remembered (a refusal) is dropped at once, so a later unit with it is processed afresh.
 --
--- created_at is the engine's clock: an order's own created_at for order.created; otherwise
--- flashsale_event_time(), which the store sets for its unit (set_config('flashsale.event_time',
--- now, true) with the unit's BEGIN), and which a batch of holds sets to its latest created_at.
--- Only outside a store unit (raw SQL) does it fall back to the database clock.
+-- A unit that waits past the group's lock_timeout for a row or a key another transaction holds,
+-- or meets a deadlock or a committed placeholder, is undone and answers `left`, and nothing after
+-- it runs: the caller commits the units before it and runs it alone.
 --
--- The trigger functions that write events carry the migration's search_path (the store's
--- schema), so a change made by raw SQL on a connection with another search_path still appends
--- its event. merchant_event_time_of_holds() names no table and sets a GUC for the rest of the
--- transaction, which a function's own SET clause would undo when it returns, so it has none.
---
--- The data is a JSON object of ids, quantities, amounts and statuses; never a token.
-
-CREATE TABLE merchant_events (
-  seq        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  id         text   NOT NULL UNIQUE DEFAULT ('evt_' || replace(gen_random_uuid()::text, '-', '')),
-  type       text   NOT NULL,
-  created_at bigint NOT NULL,
-  data       jsonb  NOT NULL,
-  position   bigint UNIQUE
-);
-
-CREATE INDEX merchant_events_unsequenced_idx ON merchant_events (seq) WHERE position IS NULL;
-CREATE INDEX merchant_events_created_idx ON merchant_events (created_at);
-
-CREATE TABLE merchant_event_cursor (
-  only_row      boolean PRIMARY KEY DEFAULT true CHECK (only_row),
-  last_position bigint  NOT NULL CHECK (last_position >= 0)
-);
-INSERT INTO merchant_event_cursor (last_position) VALUES (0);
-
-CREATE FUNCTION flashsale_event_time() RETURNS bigint
-LANGUAGE sql VOLATILE AS $$
-  SELECT coalesce(nullif(current_setting('flashsale.event_time', true), '')::bigint, (extract(epoch FROM clock_timestamp()) * 1000)::bigint)
-$$;
-
-CREATE FUNCTION merchant_event_order() RETURNS trigger
-LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
-BEGIN
-  INSERT INTO merchant_events (type, created_at, data)
-  VALUES (CASE WHEN TG_OP = 'INSERT' THEN 'order.created' ELSE 'order.' || NEW.status END,
-          CASE WHEN TG_OP = 'INSERT' THEN NEW.created_at ELSE flashsale_event_time() END,
-          jsonb_build_object('order_id', NEW.id, 'hold_id', NEW.hold_id, 'product_id', NEW.product_id, 'qty', NEW.qty,
-                             'amount_cents', NEW.amount_cents, 'status', NEW.status));
-  RETURN NULL;
-END;
-$$;
-
-CREATE TRIGGER merchant_event_order_created AFTER INSERT ON orders
-FOR EACH ROW EXECUTE FUNCTION merchant_event_order();
-
--- pending -> completed | failed | expired | refund_due, and expired -> completed | refund_due.
-CREATE TRIGGER merchant_event_order_status AFTER UPDATE OF status ON orders
-FOR EACH ROW WHEN (NEW.status IS DISTINCT FROM OLD.status AND NEW.status IN ('completed', 'failed', 'expired', 'refund_due'))
-EXECUTE FUNCTION merchant_event_order();
-
-CREATE FUNCTION merchant_event_hold_released() RETURNS trigger
-LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
-BEGIN
-  INSERT INTO merchant_events (type, created_at, data)
-  VALUES ('hold.released', flashsale_event_time(), jsonb_build_object('hold_id', NEW.id, 'product_id', NEW.product_id, 'qty', NEW.qty));
-  RETURN NULL;
-END;
-$$;
-
--- Released by its buyer; an expired hold is no merchant event (its order never existed).
-CREATE TRIGGER merchant_event_hold_released AFTER UPDATE OF status ON holds
-FOR EACH ROW WHEN (NEW.status = 'released' AND OLD.status IS DISTINCT FROM 'released')
-EXECUTE FUNCTION merchant_event_hold_released();
-
--- A hold batch runs in autocommit (reserve_holds()), where the store cannot set the unit's time:
--- the holds it inserts carry it. Once per statement, from the inserted rows.
-CREATE FUNCTION merchant_event_time_of_holds() RETURNS trigger
+-- One row per unit run, in order: ord (1-based); result 'done' | 'replay' | 'replay_of' | 'left' |
+-- 'error'; code (a refusal's code, or the SQLSTATE of an error); effect (a payment's); the order
+-- (when there is one); fingerprint and body of a stored replay; replay_of (the ord it repeats);
+-- message (an error's).
+CREATE FUNCTION checkout_units(
+  p_kind        text[],
+  p_id          bigint[],
+  p_token_hash  text[],
+  p_status      text[],
+  p_txn_id      text[],
+  p_now         bigint[],
+  p_deadline    bigint[],
+  p_scope       text[],
+  p_key_hash    text[],
+  p_fingerprint text[]
+) RETURNS TABLE (
+  ord int, result text, code text, effect text,
+  o_id bigint, o_hold_id bigint, o_product_id bigint, o_qty bigint, o_amount_cents bigint,
+  o_status text, o_created_at bigint, o_payment_deadline bigint, o_txn_id text,
+  fingerprint text, body text, replay_of int, message text
+)
 LANGUAGE plpgsql AS $$
+DECLARE
+  v_owner    jsonb := '{}'::jsonb;
+  v_key      text;
+  v_claimed  int;
+  v_stored   record;
+  v_hold     record;
+  v_order    orders%ROWTYPE;
+  v_action   text;
+  v_code     text;
+  v_effect   text;
+  v_has      boolean;
 BEGIN
-  PERFORM set_config('flashsale.event_time', max(created_at)::text, true) FROM inserted_holds HAVING count(*) > 0;
-  RETURN NULL;
+  FOR i IN 1 .. cardinality(p_kind) LOOP
+    ord := i; result := 'done'; code := NULL; effect := NULL; fingerprint := NULL; body := NULL; replay_of := NULL; message := NULL;
+    o_id := NULL; o_hold_id := NULL; o_product_id := NULL; o_qty := NULL; o_amount_cents := NULL;
+    o_status := NULL; o_created_at := NULL; o_payment_deadline := NULL; o_txn_id := NULL;
+    BEGIN
+      v_code := NULL; v_effect := NULL; v_has := false;
+      v_key := CASE WHEN p_key_hash[i] IS NULL THEN NULL ELSE p_scope[i] || ':' || p_key_hash[i] END;
+      IF v_key IS NOT NULL THEN
+        INSERT INTO idempotency_records (scope, key_hash, fingerprint, body, created_at)
+        VALUES (p_scope[i], p_key_hash[i], p_fingerprint[i], NULL, p_now[i]) ON CONFLICT DO NOTHING;
+        GET DIAGNOSTICS v_claimed = ROW_COUNT;
+        IF v_claimed = 0 THEN
+          IF v_owner ? v_key THEN
+            result := 'replay_of'; replay_of := (v_owner ->> v_key)::int;
+            RETURN NEXT; CONTINUE;
+          END IF;
+          SELECT r.fingerprint, r.body INTO v_stored FROM idempotency_records r WHERE r.scope = p_scope[i] AND r.key_hash = p_key_hash[i];
+          IF FOUND AND v_stored.body IS NOT NULL THEN
+            result := 'replay'; fingerprint := v_stored.fingerprint; body := v_stored.body;
+            RETURN NEXT; CONTINUE;
+          END IF;
+          -- Purged between the two statements, or a placeholder committed by no one: alone it
+          -- gets the answer it would get on its own.
+          result := 'left'; RETURN NEXT; RETURN;
+        END IF;
+      END IF;
+
+      IF p_kind[i] = 'order' THEN
+        SELECT h.id, h.product_id, h.qty, h.status, h.token_hash, h.expires_at, p.price_cents INTO v_hold
+        FROM holds h JOIN products p ON p.id = h.product_id WHERE h.id = p_id[i] FOR NO KEY UPDATE OF h;
+        IF NOT FOUND OR v_hold.token_hash <> p_token_hash[i] THEN v_code := 'invalid_hold';
+        ELSIF v_hold.status = 'converted' THEN v_code := 'hold_used';
+        ELSIF v_hold.status = 'released' THEN v_code := 'hold_released';
+        ELSIF v_hold.status = 'expired' OR p_now[i] >= v_hold.expires_at THEN v_code := 'hold_expired';
+        ELSE
+          UPDATE holds SET status = 'converted' WHERE id = v_hold.id;
+          INSERT INTO orders (hold_id, product_id, qty, amount_cents, status, created_at, payment_deadline)
+          VALUES (v_hold.id, v_hold.product_id, v_hold.qty, v_hold.qty * v_hold.price_cents, 'pending', p_now[i], p_deadline[i])
+          RETURNING * INTO v_order;
+          v_has := true;
+        END IF;
+      ELSE
+        SELECT * INTO v_order FROM orders WHERE id = p_id[i] FOR NO KEY UPDATE;
+        IF NOT FOUND THEN
+          v_code := 'order_not_found';
+        ELSE
+          v_has := true;
+          v_action := CASE
+            WHEN p_status[i] = 'success' THEN CASE v_order.status WHEN 'pending' THEN 'complete' WHEN 'expired' THEN 'retake' WHEN 'failed' THEN 'conflict' ELSE 'none' END
+            ELSE CASE v_order.status WHEN 'pending' THEN 'fail' WHEN 'completed' THEN 'conflict' WHEN 'refund_due' THEN 'conflict' ELSE 'none' END
+          END;
+          IF v_action = 'complete' THEN
+            UPDATE orders SET status = 'completed', txn_id = COALESCE(p_txn_id[i], txn_id) WHERE id = v_order.id RETURNING * INTO v_order;
+            v_effect := 'completed';
+          ELSIF v_action = 'fail' THEN
+            UPDATE orders SET status = 'failed', txn_id = COALESCE(p_txn_id[i], txn_id) WHERE id = v_order.id RETURNING * INTO v_order;
+            UPDATE products SET available = available + v_order.qty WHERE id = v_order.product_id;
+            v_effect := 'failed';
+          ELSIF v_action = 'retake' THEN
+            -- Guarded: takes the stock again only if it is all still there.
+            UPDATE products SET available = available - v_order.qty WHERE id = v_order.product_id AND available >= v_order.qty;
+            IF FOUND THEN
+              UPDATE orders SET status = 'completed', txn_id = COALESCE(p_txn_id[i], txn_id) WHERE id = v_order.id RETURNING * INTO v_order;
+              v_effect := 'retaken';
+            ELSE
+              UPDATE orders SET status = 'refund_due', txn_id = COALESCE(p_txn_id[i], txn_id) WHERE id = v_order.id RETURNING * INTO v_order;
+              v_effect := 'refund_due';
+            END IF;
+          ELSIF v_action = 'none' THEN
+            v_effect := 'none';
+          ELSE
+            v_code := 'payment_conflict';
+          END IF;
+        END IF;
+      END IF;
+
+      IF v_key IS NOT NULL THEN
+        -- isRemembered: every answer but a refusal, and a payment conflict.
+        IF v_code IS NULL OR v_code = 'payment_conflict' THEN
+          v_owner := v_owner || jsonb_build_object(v_key, i);
+        ELSE
+          DELETE FROM idempotency_records WHERE scope = p_scope[i] AND key_hash = p_key_hash[i];
+        END IF;
+      END IF;
+      code := v_code; effect := v_effect;
+      IF v_has THEN
+        o_id := v_order.id; o_hold_id := v_order.hold_id; o_product_id := v_order.product_id; o_qty := v_order.qty;
+        o_amount_cents := v_order.amount_cents; o_status := v_order.status; o_created_at := v_order.created_at;
+        o_payment_deadline := v_order.payment_deadline; o_txn_id := v_order.txn_id;
+      END IF;
+      RETURN NEXT;
+    EXCEPTION
+      WHEN lock_not_available OR deadlock_detected OR serialization_failure THEN
+        ord := i; result := 'left'; RETURN NEXT; RETURN;
+      WHEN OTHERS THEN
+        ord := i; result := 'error'; code := SQLSTATE; message := SQLERRM;
+        o_id := NULL; effect := NULL;
+        RETURN NEXT;
+    END;
+  END LOOP;
 END;
 $$;
-
-CREATE TRIGGER merchant_event_time_of_holds AFTER INSERT ON holds
-REFERENCING NEW TABLE AS inserted_holds
-FOR EACH STATEMENT EXECUTE FUNCTION merchant_event_time_of_holds();
-
-CREATE FUNCTION merchant_event_product() RETURNS trigger
-LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
-BEGIN
-  IF TG_ARGV[0] = 'sold_out' THEN
-    INSERT INTO merchant_events (type, created_at, data)
-    VALUES ('product.sold_out', flashsale_event_time(), jsonb_build_object('product_id', NEW.id));
-  ELSE
-    INSERT INTO merchant_events (type, created_at, data)
-    VALUES ('product.restocked', flashsale_event_time(),
-            jsonb_build_object('product_id', NEW.id, 'qty', NEW.restocked - OLD.restocked, 'available_stock', NEW.available));
-  END IF;
-  RETURN NULL;
-END;
-$$;
-
--- The available stock reached 0, whatever took the last units (a hold batch, a late payment).
--- Deferred to the commit: reserve_holds() takes the stock before it inserts the holds whose
--- created_at stamps the event.
-CREATE CONSTRAINT TRIGGER merchant_event_product_sold_out AFTER UPDATE OF available ON products
-DEFERRABLE INITIALLY DEFERRED
-FOR EACH ROW WHEN (OLD.available > 0 AND NEW.available = 0)
-EXECUTE FUNCTION merchant_event_product('sold_out');
-
--- Only a restock grows `restocked`.
-CREATE TRIGGER merchant_event_product_restocked AFTER UPDATE OF restocked ON products
-FOR EACH ROW WHEN (NEW.restocked > OLD.restocked)
-EXECUTE FUNCTION merchant_event_product('restocked');

@@ -1,5 +1,6 @@
 import type { FlashSaleStore } from '@flashsale/core';
 import pg, { type Pool } from 'pg';
+import { checkoutWrites } from './checkout-group.js';
 import { withEventTime } from './event-time.js';
 import { Executor } from './executor.js';
 import { migratePool } from './migrate.js';
@@ -43,6 +44,9 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const owned = !options.pool;
   const pool = options.pool ?? createPool(options.connectionString!, resolved);
   const ex = new Executor(pool, owned, resolved);
+  // A quarter of the pool commits checkout groups; the rest stays free for holds, reads and the
+  // sweeper, so a checkout wave never starves the hold stampede of connections.
+  const writes = checkoutWrites(ex, { groupCommit: options.groupCommit !== false, maxInFlight: Math.max(1, Math.floor(resolved.poolSize / 4)) });
   try {
     if (options.migrate !== false) await migratePool(pool, resolved.schema);
   } catch (err) {
@@ -58,8 +62,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     getProduct: (id) => getProduct(ex, id),
     // Events for the merchant: each unit that may append one stamps it with its `now`.
     reserveHolds: (requests) => withEventTime(Math.max(...requests.map((r) => r.createdAt)), () => reserveHolds(ex, requests)),
-    createOrder: (request) => withEventTime(request.now, () => createOrder(ex, request)),
-    applyPayment: (request) => withEventTime(request.now, () => applyPayment(ex, request)),
+    createOrder: writes.createOrder,
+    applyPayment: writes.applyPayment,
     releaseExpired: (request) => withEventTime(request.now, () => releaseExpired(ex, request)),
     purgeIdempotency: (request) => purgeIdempotency(ex, request),
     createProduct: (request) => createProduct(ex, request),
@@ -67,8 +71,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     updateProduct: (request) => updateProduct(ex, request),
     auditSnapshot: () => auditSnapshot(ex),
     // Hold lifecycle.
-    releaseHold: (request) => withEventTime(request.now, () => releaseHold(ex, request)),
-    extendHold: (request) => extendHold(ex, request),
+    releaseHold: (request) => withEventTime(request.now, () => releaseHold(writes.transactions, request)),
+    extendHold: (request) => extendHold(writes.transactions, request),
     getHold: (request) => getHold(ex, request),
     getOrder: (request) => getOrder(ex, request),
     // Events for the merchant.

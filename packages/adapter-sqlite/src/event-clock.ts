@@ -5,9 +5,9 @@ const EVENT_TIME = 'flashsale_event_time';
 
 /**
  * The engine's `now` for the unit running on this connection, as the event triggers read it.
- * better-sqlite3 runs a unit synchronously inside the store method's call, so the time set just
- * before the call is the one every trigger of that unit sees, and no other unit runs meanwhile.
- * Outside a stamped unit (raw SQL from a tool) the wall clock answers.
+ * better-sqlite3 runs a unit synchronously, so the time set around the unit's own work (alone or
+ * in its group's transaction) is the one every trigger of that unit sees, and no other unit runs
+ * meanwhile. Outside a stamped unit (raw SQL from a tool) the wall clock answers.
  */
 export class EventClock {
   #now: number | undefined;
@@ -16,17 +16,31 @@ export class EventClock {
     db.function(EVENT_TIME, { deterministic: false }, () => this.#now ?? Date.now());
   }
 
-  /** `method` with every call stamped by `nowOf` of its arguments. */
-  stamp<A extends unknown[], R>(method: (...args: A) => Promise<R>, nowOf: (...args: A) => number): (...args: A) => Promise<R> {
-    return (...args) => {
-      this.#now = nowOf(...args);
-      try {
-        return method(...args);
-      } finally {
-        this.#now = undefined;
-      }
-    };
+  /** Runs `work` with `now` as the time of the events it appends. */
+  at<R>(now: number | undefined, work: () => R): R {
+    const outer = this.#now;
+    this.#now = now;
+    try {
+      return work();
+    } finally {
+      this.#now = outer;
+    }
   }
+}
+
+/**
+ * The event time of a store method's call, from its arguments: the request's `now` (orders,
+ * payments, releases, restocks, an expiry pass), or a hold batch's latest `createdAt` (its stock
+ * is written once, after every request was decided). Undefined for calls that append no event.
+ */
+export function unitEventTime(args: readonly unknown[]): number | undefined {
+  const [first] = args;
+  if (Array.isArray(first)) {
+    const times = first.flatMap((request: { createdAt?: unknown }) => (typeof request?.createdAt === 'number' ? [request.createdAt] : []));
+    return times.length > 0 ? Math.max(...times) : undefined;
+  }
+  const now = (first as { now?: unknown } | undefined)?.now;
+  return typeof now === 'number' ? now : undefined;
 }
 
 /** Lets a connection without a store (a migration, a tool) write to tables with event triggers. */

@@ -1,7 +1,6 @@
 import Database from 'better-sqlite3';
 import type { FlashSaleStore } from '@flashsale/core';
 import { Connection } from './connection.js';
-import { EventClock } from './event-clock.js';
 import { prepareIdempotencyRecords } from './idempotency-records.js';
 import { migrate } from './migrate.js';
 import { prepareApplyPayment } from './operations/apply-payment.js';
@@ -26,6 +25,12 @@ export interface SqliteStoreOptions {
   synchronous?: 'FULL' | 'NORMAL';
   /** How long a write waits for another process's lock before giving up. Default 5000 ms. */
   busyTimeoutMs?: number;
+  /**
+   * Orders, payments, releases and extensions that arrive together share one transaction, each in
+   * its own savepoint (group commit). Default true; false gives each its own transaction, for
+   * comparing the two.
+   */
+  groupCommit?: boolean;
 }
 
 /** A {@link FlashSaleStore} on SQLite, with the raw connection for tools and tests. */
@@ -38,7 +43,9 @@ export interface SqliteStore extends FlashSaleStore {
  *
  * Every write use case runs in one `BEGIN IMMEDIATE` transaction: SQLite has one writer at a time,
  * so taking the write lock up front means a transaction never starts reading and later fails to
- * upgrade (SQLITE_BUSY mid-way); other processes wait up to `busyTimeoutMs`.
+ * upgrade (SQLITE_BUSY mid-way); other processes wait up to `busyTimeoutMs`. Orders, payments,
+ * releases and extensions that arrive in one turn of the event loop share one such transaction,
+ * each in its own savepoint (`groupCommit`).
  *
  * @example
  * const store = openSqliteStore({ filename: 'flashsale.db' });
@@ -55,28 +62,23 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     db.close();
     throw error;
   }
-  const conn = new Connection(db);
+  const conn = new Connection(db, { groupCommit: options.groupCommit ?? true });
   const records = prepareIdempotencyRecords(conn);
-  // Events for the merchant: each unit that may append one tells the triggers its `now`.
-  const clock = new EventClock(db);
-  const products = prepareProducts(conn);
 
   return {
     kind: 'sqlite',
     // One writer at a time: a release pass waits for the write lock, it never skips rows.
     capabilities: { reportsStockLeft: true, skipsLockedRows: false },
     db,
-    ...products,
-    restock: clock.stamp(products.restock, (request) => request.now),
-    // A batch's stock is written once, after every request was decided: its latest arrival stamps it.
-    reserveHolds: clock.stamp(prepareReserveHolds(conn, records), (requests) => Math.max(...requests.map((r) => r.createdAt))),
-    createOrder: clock.stamp(prepareCreateOrder(conn, records), (request) => request.now),
-    applyPayment: clock.stamp(prepareApplyPayment(conn, records), (request) => request.now),
-    releaseExpired: clock.stamp(prepareReleaseExpired(conn), (request) => request.now),
+    ...prepareProducts(conn),
+    reserveHolds: prepareReserveHolds(conn, records),
+    createOrder: prepareCreateOrder(conn, records),
+    applyPayment: prepareApplyPayment(conn, records),
+    releaseExpired: prepareReleaseExpired(conn),
     purgeIdempotency: preparePurgeIdempotency(conn),
     auditSnapshot: prepareAuditSnapshot(conn),
     // Hold lifecycle.
-    releaseHold: clock.stamp(prepareReleaseHold(conn), (request) => request.now),
+    releaseHold: prepareReleaseHold(conn),
     extendHold: prepareExtendHold(conn),
     ...prepareHoldReads(conn),
     // Events for the merchant.

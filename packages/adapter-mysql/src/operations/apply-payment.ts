@@ -1,5 +1,5 @@
 import { decidePayment, storedAnswer, type ApplyPaymentRequest, type OrderRecord, type PaymentOutcome, type Replayable } from '@flashsale/core';
-import type { Executor, Session } from '../executor.js';
+import type { GroupedTransactions, Session } from '../executor.js';
 import { claimFor, claimKeys, finishKeys, keyOf } from '../idempotency-records.js';
 import { int, ORDER_COLUMNS, toOrder, type OrderRow } from '../rows.js';
 import { appendSoldOut } from './product-events.js';
@@ -17,7 +17,7 @@ const RETAKE_STOCK = 'UPDATE products SET available = available - ? WHERE id = ?
  * Applies a payment outcome, per `decidePayment`, to the locked order row. Lock order: the key,
  * then the order, then the product, the same as every other unit that takes more than one.
  */
-export function applyPayment(ex: Executor, request: ApplyPaymentRequest): Promise<Replayable<PaymentOutcome>> {
+export function applyPayment(ex: GroupedTransactions, request: ApplyPaymentRequest): Promise<Replayable<PaymentOutcome>> {
   return ex.transaction(async (session) => {
     const write = request.idempotency;
     const replay = (await claimKeys(session, [claimFor(write, request.now)])).get(keyOf(write));

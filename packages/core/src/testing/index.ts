@@ -3,6 +3,7 @@ import { auditCases } from './cases/audit.js';
 import { batchReserveCases } from './cases/batch-reserve.js';
 import { dropCases } from './cases/drops.js';
 import { expiryCases } from './cases/expiry.js';
+import { groupedWriteCases } from './cases/grouped-writes.js';
 import { holdLifecycleCases } from './cases/hold-lifecycle.js';
 import { idempotencyCases } from './cases/idempotency.js';
 import { merchantEventCases } from './cases/merchant-events.js';
@@ -53,6 +54,7 @@ export function runStoreConformance(harness: ConformanceHarness): void {
     auditCases(setup, harness.tamperAvailable);
     holdLifecycleCases(setup, harness.connectAgain);
     dropCases(setup, harness.connectAgain);
+    groupedWriteCases(setup);
     merchantEventCases(setup, harness.connectAgain);
   });
 }
