@@ -14,8 +14,9 @@
 --
 -- created_at is the engine's clock: an order's own created_at for order.created; otherwise
 -- flashsale_event_time(), which the store sets for its unit (set_config('flashsale.event_time',
--- now, true) with the unit's BEGIN), and which a batch of holds sets to its latest created_at.
--- Only outside a store unit (raw SQL) does it fall back to the database clock.
+-- now, true) with the unit's BEGIN; a group commit's transaction, with its units' latest `now`),
+-- and which a batch of holds sets to its latest created_at. Only outside a store unit (raw SQL)
+-- does it fall back to the database clock.
 --
 -- The trigger functions that write events carry the migration's search_path (the store's
 -- schema), so a change made by raw SQL on a connection with another search_path still appends
