@@ -48,22 +48,6 @@ describe.skipIf(!MYSQL_URL)('mysql merchant event positions', () => {
     }
   });
 
-  it('readers on two pools numbering at once hand out every position once, with no gap', async () => {
-    const a = await openTestStore({ poolSize: 4 });
-    const b = await openTestStore({ database: a.database, migrate: false, poolSize: 4 });
-    stores.push(a, b);
-    const sale = createFlashSale({ store: a });
-    const product = await sale.createProduct({ name: 'Sneaker', price: '10.00', stock: 100 });
-    const writes = Array.from({ length: 40 }, async () => {
-      const hold = await sale.createHold({ productId: product.id, qty: 1 });
-      await sale.createOrder({ holdId: hold.holdId, token: hold.token });
-    });
-    const reads = Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).readMerchantEvents({ after: 0, limit: 1000 }));
-    await Promise.all([...writes, ...reads]);
-    const all = await a.readMerchantEvents({ after: 0, limit: 1000 });
-    expect(all.map((e) => e.position)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
-  });
-
   it('stamps an event with its own unit time, never the one a pooled session kept from an earlier unit', async () => {
     const store = await openTestStore({ poolSize: 1 });
     stores.push(store);

@@ -254,6 +254,21 @@ export function merchantEventCases(setup: Setup, connectAgain?: (store: FlashSal
       }
     });
 
+    it('readers on two connections numbering at once while writers commit hand out every position once, with no gap', async () => {
+      const { sale, store, product } = await setup();
+      const second = connectAgain ? await connectAgain(store) : store;
+      try {
+        const id = await product(100);
+        const writes = Array.from({ length: 30 }, () => pendingOrder(sale, id, 1));
+        const reads = Array.from({ length: 10 }, (_, i) => (i % 2 ? store : second).readMerchantEvents({ after: 0, limit: 1000 }));
+        await Promise.all([...writes, ...reads]);
+        const all = await store.readMerchantEvents({ after: 0, limit: 1000 });
+        expect(all.map((e) => e.position)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+      } finally {
+        if (second !== store) await second.close();
+      }
+    });
+
     it('a release pass purges events older than the retention, and reports how many', async () => {
       const retention = 3_600_000;
       const { sale, product, clock } = await setup({ eventRetentionMs: retention });
