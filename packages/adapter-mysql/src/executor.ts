@@ -139,7 +139,7 @@ export class Executor {
    * would. A lone call is a plain `transaction`.
    */
   groupCommit(maxInFlight: number): GroupedTransactions {
-    const group = new CommitGroup<GroupedBody, unknown>((bodies) => this.#commitGroup(bodies), { maxBatch: MAX_GROUP, maxInFlight });
+    const group = new CommitGroup<GroupedBody, unknown>((bodies) => this.#commitGroup(bodies), { maxBatch: MAX_GROUP, maxInFlight, failsQueued: storageDown });
     return { transaction: <T>(body: (session: Session) => Promise<T>) => group.run({ run: body, eventTime: currentEventTime() }) as Promise<T> };
   }
 
@@ -357,6 +357,11 @@ export class Executor {
 /** An event time as SQL: a safe integer prints as digits only, so nothing can break out of it. */
 function eventTimeLiteral(now: number | null): string {
   return now !== null && Number.isSafeInteger(now) ? String(now) : 'NULL';
+}
+
+/** Storage down: the connection was lost or could not be had, not a refusal or a lock wait. */
+function storageDown(err: unknown): boolean {
+  return FlashSaleError.is(err, 'storage_unavailable') && isConnectionError(err.cause);
 }
 
 function sleep(ms: number): Promise<void> {

@@ -176,7 +176,7 @@ export class Executor {
    * form the next group. A lone unit runs alone.
    */
   groupCommit<U>(maxInFlight: number, plan: GroupPlan<U>): (unit: U) => Promise<unknown> {
-    const group = new CommitGroup<U, unknown>((units) => this.#commitGroup(plan, units), { maxBatch: MAX_GROUP, maxInFlight });
+    const group = new CommitGroup<U, unknown>((units) => this.#commitGroup(plan, units), { maxBatch: MAX_GROUP, maxInFlight, failsQueued: storageDown });
     return (unit) => group.run(unit);
   }
 
@@ -297,6 +297,11 @@ async function settleAlone<U>(plan: GroupPlan<U>, unit: U): Promise<UnitSettleme
   } catch (error) {
     return { ok: false, error };
   }
+}
+
+/** Storage down: the connection was lost or could not be had, not a refusal or a lock wait. */
+function storageDown(err: unknown): boolean {
+  return FlashSaleError.is(err, 'storage_unavailable') && isConnectionError(err.cause);
 }
 
 function sleep(ms: number): Promise<void> {

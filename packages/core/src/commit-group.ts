@@ -13,6 +13,13 @@ export interface CommitGroupOptions {
   maxBatch: number;
   /** How many batches may be committing at once (1 for SQLite's one writer; a share of a pool). */
   maxInFlight: number;
+  /**
+   * True for an error that says storage is down (a lost connection, no connection within its
+   * timeout). A batch that fails that way fails the units queued behind it too, with the same
+   * error: each would otherwise wait out its own timeout only to fail the same way, and a request
+   * must never wait for more than one such attempt.
+   */
+  failsQueued?: (error: unknown) => boolean;
 }
 
 interface Waiting<U, R> {
@@ -33,6 +40,7 @@ export class CommitGroup<U, R> {
   readonly #commit: CommitBatch<U, R>;
   readonly #maxBatch: number;
   readonly #maxInFlight: number;
+  readonly #failsQueued: (error: unknown) => boolean;
   readonly #waiting: Waiting<U, R>[] = [];
   #inFlight = 0;
   #scheduled = false;
@@ -43,6 +51,7 @@ export class CommitGroup<U, R> {
     this.#commit = commit;
     this.#maxBatch = options.maxBatch;
     this.#maxInFlight = options.maxInFlight;
+    this.#failsQueued = options.failsQueued ?? (() => false);
   }
 
   run(unit: U): Promise<R> {
@@ -81,6 +90,7 @@ export class CommitGroup<U, R> {
       }
     } catch (error) {
       for (const waiting of batch) waiting.reject(error);
+      this.#failQueuedOn(error);
       return;
     }
     batch.forEach((waiting, i) => {
@@ -88,5 +98,13 @@ export class CommitGroup<U, R> {
       if (settled.ok) waiting.resolve(settled.value);
       else waiting.reject(settled.error);
     });
+    // A batch of one that ran alone reports storage down as its own settlement.
+    const only = settlements.length === 1 ? settlements[0]! : undefined;
+    if (only && !only.ok) this.#failQueuedOn(only.error);
+  }
+
+  #failQueuedOn(error: unknown): void {
+    if (!this.#failsQueued(error)) return;
+    for (const waiting of this.#waiting.splice(0)) waiting.reject(error);
   }
 }

@@ -91,6 +91,29 @@ describe('CommitGroup', () => {
     expect(most).toBe(3);
   });
 
+  it('a batch that fails because storage is down fails the units queued behind it at once, with the same error', async () => {
+    const down = new Error('storage down');
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let calls = 0;
+    const group = new CommitGroup<Unit, number>(
+      async () => {
+        calls++;
+        await gate;
+        throw down;
+      },
+      { maxBatch: 2, maxInFlight: 1, failsQueued: (error) => error === down },
+    );
+    const first = group.run(() => 1);
+    await new Promise((resolve) => setImmediate(resolve));
+    const queued = [2, 3, 4].map((n) => group.run(() => n));
+    open();
+    const results = await Promise.allSettled([first, ...queued]);
+    expect(results.every((r) => r.status === 'rejected' && r.reason === down)).toBe(true);
+    // Only the first batch went to storage: the queued ones did not each wait for their own try.
+    expect(calls).toBe(1);
+  });
+
   it('refuses settings that cannot work', () => {
     const commit = recordingCommit([]);
     expect(() => new CommitGroup(commit, { maxBatch: 0, maxInFlight: 1 })).toThrow(RangeError);
