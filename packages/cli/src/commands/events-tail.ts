@@ -76,9 +76,13 @@ async function follow(sale: FlashSale, opts: TailOptions, print: (event: Merchan
       page.events.forEach((event) => print(merchantEventJson(event)));
       after = page.next;
       if (page.events.length === 0 && !stopped) {
+        // A timer that keeps the process alive: nothing else does while it waits (SQLite holds no handle).
         await new Promise<void>((resolve) => {
-          wake = resolve;
-          setTimeout(resolve, opts.interval).unref();
+          const timer = setTimeout(resolve, opts.interval);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
         });
       }
     }

@@ -91,7 +91,7 @@ export function openMemoryStore(): MemoryStore {
   };
   const appendEvent = (type: MerchantEventType, createdAt: number, data: Record<string, unknown>) => {
     const position = ++ids.event;
-    events.push({ id: `evt_memory_${position}_${randomUUID().replaceAll('-', '')}`, type, createdAt, position, data });
+    events.push({ id: `evt_${randomUUID().replaceAll('-', '')}`, type, createdAt, position, data });
   };
   const orderEvent = (order: OrderRecord, at: number) =>
     appendEvent(order.status === 'pending' ? 'order.created' : `order.${order.status}`, at, {
