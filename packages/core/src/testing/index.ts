@@ -5,6 +5,7 @@ import { dropCases } from './cases/drops.js';
 import { expiryCases } from './cases/expiry.js';
 import { holdLifecycleCases } from './cases/hold-lifecycle.js';
 import { idempotencyCases } from './cases/idempotency.js';
+import { manyProductCases } from './cases/many-products.js';
 import { orderCases } from './cases/orders.js';
 import { paymentCases } from './cases/payments.js';
 import { productAndHoldCases } from './cases/products-and-holds.js';
@@ -48,6 +49,7 @@ export function runStoreConformance(harness: ConformanceHarness): void {
     soldOutCases(setup);
     tryCreateHoldCases(setup);
     batchReserveCases(setup);
+    manyProductCases(setup);
     textCases(setup);
     auditCases(setup, harness.tamperAvailable);
     holdLifecycleCases(setup, harness.connectAgain);
