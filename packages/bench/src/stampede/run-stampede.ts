@@ -176,6 +176,8 @@ export async function runStampede(o: ResolvedBenchOptions): Promise<BenchReport>
     const [releasedBefore, releasedAfter] = [releasedUnits(metricsBeforeFlow), releasedUnits(await readMetrics(api))];
 
     const serverErrors = collectServerErrors(hold.load, api);
+    const death = server.died?.();
+    if (death) serverErrors.unshift(death);
     const invariants = await auditStampede({
       opened,
       engine: passEngine,
