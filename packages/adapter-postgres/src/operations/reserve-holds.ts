@@ -41,7 +41,7 @@ import { sql } from '../statement.js';
  *    (sql/000002.sql), called in autocommit, it is one.
  *
  * Chosen: 6 through `reserve_holds()` for unkeyed requests for one product, alone or batched (a
- * stampede on one hot product), and through `reserve_holds_many()` (sql/000006.sql) for unkeyed
+ * stampede on one hot product), and through `reserve_holds_many()` (sql/000008.sql) for unkeyed
  * requests for several (the coalescer takes every product that arrives together in one batch: a
  * drop of sizes or seats); 6 as a client-side transaction for keyed batches, because
  * idempotency-key claims must precede the stock lock (see idempotency-records.ts); that

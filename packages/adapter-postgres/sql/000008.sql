@@ -1,4 +1,4 @@
--- 000006: reserve_holds_many(), a batch of unkeyed hold requests for MANY products in ONE statement.
+-- 000008: reserve_holds_many(), a batch of unkeyed hold requests for MANY products in ONE statement.
 --
 -- The hold coalescer now takes the requests of every product that arrive together in one batch (a
 -- drop of sizes or seats is one stampede over many products). reserve_holds() (000003) takes one
