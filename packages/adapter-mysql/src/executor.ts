@@ -1,6 +1,8 @@
+import { CommitGroup, FlashSaleError, type UnitSettlement } from '@flashsale/core';
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { assertSpeaksUtf8mb4 } from './connection-config.js';
-import { isConnectionError, isDeadlock, translateMysqlError } from './mysql-errors.js';
+import { currentEventTime, runWithEventTime } from './event-time.js';
+import { isConnectionError, isDeadlock, isLockWaitTimeout, translateMysqlError } from './mysql-errors.js';
 import type { ResolvedOptions } from './options.js';
 
 /** What an operation runs its statements on: one connection, inside the current unit. */
@@ -25,6 +27,35 @@ export class RetryUnit extends Error {}
 /** Deadlocks are retried this many times in all, then reported. */
 const MAX_ATTEMPTS = 4;
 
+/** A write use case's transaction body, waiting for its group. */
+/** A unit of a group: its body, and (events for the merchant) the time its events are stamped with. */
+interface GroupedBody {
+  run: (session: Session) => Promise<unknown>;
+  eventTime: number | null;
+}
+
+/** Transactions that join a group commit: same contract as `Executor.transaction`. */
+export interface GroupedTransactions {
+  transaction<T>(body: (session: Session) => Promise<T>): Promise<T>;
+}
+
+/** The most units in one grouped transaction (one savepoint each). */
+const MAX_GROUP = 48;
+
+/**
+ * How long a unit inside a group waits for a row lock, in seconds (InnoDB's smallest wait). A
+ * unit that waits holds up every unit behind it; past this wait it leaves the group: it is undone
+ * to its savepoint, the units before it commit, and it runs again on its own with the store's
+ * full lock wait, so it gets the answer it would have got alone.
+ */
+const GROUP_LOCK_WAIT_S = 1;
+
+/** A unit that met a lock wait or a vanished record: run it alone rather than fail it. */
+function mustRunAlone(err: unknown): boolean {
+  const cause = FlashSaleError.is(err) ? err.cause : undefined;
+  return isLockWaitTimeout(err) || isLockWaitTimeout(cause) || err instanceof RetryUnit;
+}
+
 /** The isolation level of every unit; see the README for why READ COMMITTED. */
 const ISOLATION = 'READ COMMITTED';
 
@@ -46,6 +77,8 @@ export class Executor {
   readonly #options: ResolvedOptions;
   /** The auto-increment step of each connection the store has prepared, by mysql2's core connection. */
   readonly #prepared = new WeakMap<object, number>();
+  /** The @flashsale_event_time each connection's session holds, by mysql2's core connection. */
+  readonly #eventTimes = new WeakMap<object, number | null>();
   #closed = false;
 
   constructor(pool: Pool, owned: boolean, options: ResolvedOptions) {
@@ -64,9 +97,23 @@ export class Executor {
     return this.#withRetry(() =>
       this.#withConnection(async (conn, step, discard) => {
         if (!this.#owned) await this.#control(conn, `SET TRANSACTION ISOLATION LEVEL ${ISOLATION}`);
+        await this.#stampEventTime(conn);
         return this.#inTransaction(conn, discard, 'START TRANSACTION', () => body(this.#session(conn, step)));
       }),
     );
+  }
+
+  /**
+   * Events for the merchant: the session variable the event triggers read is set to this unit's
+   * time, or cleared outside a stamped unit, so no unit stamps its events with another's time. A
+   * user variable outlives transactions, so it is only sent when it would change.
+   */
+  async #stampEventTime(conn: PoolConnection): Promise<void> {
+    const now = currentEventTime();
+    const core = conn.connection as object;
+    if ((this.#eventTimes.get(core) ?? null) === now) return;
+    await this.#query(conn, 'SET @flashsale_event_time = ?', [now]);
+    this.#eventTimes.set(core, now);
   }
 
   /**
@@ -80,6 +127,20 @@ export class Executor {
         return this.#inTransaction(conn, discard, 'START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY', () => body(this.#session(conn, step)));
       }),
     );
+  }
+
+  /**
+   * Group commit for the write use cases (the checkout wave): `transaction` calls made while
+   * `maxInFlight` groups are committing, or in one turn of the event loop, share ONE transaction
+   * (one commit, one redo-log flush, one connection), in arrival order, each in its own savepoint,
+   * so a unit that throws is undone alone and the others commit; each unit reads what the units
+   * before it wrote, so the answers equal running them one at a time in that order. A deadlock
+   * rolls InnoDB's whole transaction back, so the whole group runs again, as a lone transaction
+   * would. A lone call is a plain `transaction`.
+   */
+  groupCommit(maxInFlight: number): GroupedTransactions {
+    const group = new CommitGroup<GroupedBody, unknown>((bodies) => this.#commitGroup(bodies), { maxBatch: MAX_GROUP, maxInFlight });
+    return { transaction: <T>(body: (session: Session) => Promise<T>) => group.run({ run: body, eventTime: currentEventTime() }) as Promise<T> };
   }
 
   async ping(): Promise<void> {
@@ -106,6 +167,80 @@ export class Executor {
       if (!isConnectionError(err)) await this.#control(conn, 'ROLLBACK').catch(discard);
       throw err;
     }
+  }
+
+  async #commitGroup(bodies: readonly GroupedBody[]): Promise<UnitSettlement<unknown>[]> {
+    const settled: UnitSettlement<unknown>[] = [];
+    let rest = bodies;
+    while (rest.length > 0) {
+      if (rest.length === 1) {
+        settled.push(await this.#alone(rest[0]!));
+        break;
+      }
+      const { done, leftAt } = await this.#together(rest);
+      settled.push(...done);
+      if (leftAt === undefined) break;
+      settled.push(await this.#alone(rest[leftAt]!));
+      rest = rest.slice(leftAt + 1);
+    }
+    return settled;
+  }
+
+  async #alone(body: GroupedBody): Promise<UnitSettlement<unknown>> {
+    try {
+      // A group runs in its first unit's async context: each unit brings its own event time.
+      return { ok: true, value: await runWithEventTime(body.eventTime, () => this.transaction(body.run)) };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  }
+
+  /**
+   * Runs `bodies` in one transaction until one must leave the group (`leftAt`): the units before
+   * it commit with their answers. A lost connection, a deadlock or a failed commit fails the try
+   * as a whole (nothing committed); `#withRetry` runs the group again after a deadlock.
+   */
+  #together(bodies: readonly GroupedBody[]): Promise<{ done: UnitSettlement<unknown>[]; leftAt?: number }> {
+    return this.#withRetry(() =>
+      this.#withConnection(async (conn, step, discard) => {
+        if (!this.#owned) await this.#control(conn, `SET TRANSACTION ISOLATION LEVEL ${ISOLATION}`);
+        // The session's own wait comes back after the group, on a borrowed pool's sessions too.
+        // Events for the merchant: the group's events are stamped with its units' latest time.
+        const times = bodies.flatMap((body) => (body.eventTime === null ? [] : [body.eventTime]));
+        const eventTime = times.length > 0 ? Math.max(...times) : null;
+        await this.#control(
+          conn,
+          `SET @flashsale_lock_wait = @@SESSION.innodb_lock_wait_timeout, SESSION innodb_lock_wait_timeout = ${GROUP_LOCK_WAIT_S}, @flashsale_event_time = ${eventTimeLiteral(eventTime)}`,
+        );
+        this.#eventTimes.set(conn.connection as object, eventTime);
+        const session = this.#session(conn, step);
+        try {
+          return await this.#inTransaction(conn, discard, 'START TRANSACTION', async () => {
+            await this.#control(conn, 'SAVEPOINT grouped');
+            const done: UnitSettlement<unknown>[] = [];
+            for (const [i, body] of bodies.entries()) {
+              let value: unknown;
+              try {
+                value = await body.run(session);
+              } catch (err) {
+                if (isConnectionError(err) || isDeadlock(err)) throw err;
+                await this.#control(conn, 'ROLLBACK TO SAVEPOINT grouped');
+                if (mustRunAlone(err)) return { done, leftAt: i };
+                done.push({ ok: false, error: translateMysqlError(err) });
+                continue;
+              }
+              done.push({ ok: true, value });
+              // A savepoint of the same name replaces the old one: one round trip per unit.
+              if (i < bodies.length - 1) await this.#control(conn, 'SAVEPOINT grouped');
+            }
+            return { done };
+          });
+        } finally {
+          // A session that keeps the short wait must not go back to the pool.
+          await this.#control(conn, 'SET SESSION innodb_lock_wait_timeout = @flashsale_lock_wait').catch(discard);
+        }
+      }),
+    );
   }
 
   #session(conn: PoolConnection, idStep: number): Session {
@@ -217,6 +352,11 @@ export class Executor {
     this.#prepared.set(core, step);
     return step;
   }
+}
+
+/** An event time as SQL: a safe integer prints as digits only, so nothing can break out of it. */
+function eventTimeLiteral(now: number | null): string {
+  return now !== null && Number.isSafeInteger(now) ? String(now) : 'NULL';
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,6 +1,7 @@
 import type { FlashSaleStore } from '@flashsale/core';
 import mysql, { type Pool } from 'mysql2/promise';
 import { endpointOf, storeConnectionOptions, type Endpoint } from './connection-config.js';
+import { withEventTime } from './event-time.js';
 import { Executor } from './executor.js';
 import { migrateEndpoint, migratePool } from './migrate.js';
 import { applyPayment } from './operations/apply-payment.js';
@@ -8,6 +9,7 @@ import { auditSnapshot } from './operations/audit-snapshot.js';
 import { createOrder } from './operations/create-order.js';
 import { extendHold } from './operations/extend-hold.js';
 import { getHold, getOrder } from './operations/hold-reads.js';
+import { purgeMerchantEvents, readMerchantEvents } from './operations/merchant-events.js';
 import { createProduct, getProduct, restock, updateProduct } from './operations/products.js';
 import { purgeIdempotency } from './operations/purge-idempotency.js';
 import { releaseExpired } from './operations/release-expired.js';
@@ -52,6 +54,9 @@ export async function openMysqlStore(options: MysqlStoreOptions): Promise<MysqlS
     database = options.migrate === false ? databaseOf(pool) : (await migratePool(pool)).database;
   }
   const ex = new Executor(pool, !options.pool, resolved);
+  // A quarter of the pool commits checkout groups; the rest stays free for holds, reads and the
+  // sweeper, so a checkout wave never starves the hold stampede of connections.
+  const writes = options.groupCommit === false ? ex : ex.groupCommit(Math.max(1, Math.floor(resolved.poolSize / 4)));
   return {
     kind: 'mysql',
     capabilities: { reportsStockLeft: true, skipsLockedRows: true },
@@ -59,19 +64,23 @@ export async function openMysqlStore(options: MysqlStoreOptions): Promise<MysqlS
     pool,
     database,
     getProduct: (id) => getProduct(ex, id),
-    reserveHolds: (requests) => reserveHolds(ex, requests),
-    createOrder: (request) => createOrder(ex, request),
-    applyPayment: (request) => applyPayment(ex, request),
-    releaseExpired: (request) => releaseExpired(ex, request),
-    releaseHold: (request) => releaseHold(ex, request),
-    extendHold: (request) => extendHold(ex, request),
+    // Events for the merchant: each unit that may append one stamps it with its `now`.
+    reserveHolds: (requests) => withEventTime(Math.max(...requests.map((r) => r.createdAt)), () => reserveHolds(ex, requests)),
+    createOrder: (request) => withEventTime(request.now, () => createOrder(writes, request)),
+    applyPayment: (request) => withEventTime(request.now, () => applyPayment(writes, request)),
+    releaseExpired: (request) => withEventTime(request.now, () => releaseExpired(ex, request)),
+    releaseHold: (request) => withEventTime(request.now, () => releaseHold(writes, request)),
+    extendHold: (request) => extendHold(writes, request),
     getHold: (request) => getHold(ex, request),
     getOrder: (request) => getOrder(ex, request),
     purgeIdempotency: (request) => purgeIdempotency(ex, request),
     createProduct: (request) => createProduct(ex, request),
-    restock: (request) => restock(ex, request),
+    restock: (request) => withEventTime(request.now, () => restock(ex, request)),
     updateProduct: (request) => updateProduct(ex, request),
     auditSnapshot: () => auditSnapshot(ex),
+    // Events for the merchant.
+    readMerchantEvents: (request) => readMerchantEvents(ex, request),
+    purgeMerchantEvents: (request) => purgeMerchantEvents(ex, request),
     ping: () => ex.ping(),
     close: () => ex.close(),
   };

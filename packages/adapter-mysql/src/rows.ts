@@ -6,7 +6,7 @@ import type { HoldRecord, HoldStatus, OrderRecord, OrderStatus, ProductRecord } 
  * column here is CHECKed within safe integers.
  */
 
-type Int = string | number;
+export type Int = string | number;
 
 export interface ProductRow {
   id: Int;

@@ -1,5 +1,7 @@
+import { CommitGroup, FlashSaleError, type UnitSettlement } from '@flashsale/core';
 import type { Pool, PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
-import { isConnectionError, isRetryable, translatePgError } from './pg-errors.js';
+import { eventTimeSetting, eventTimeSql } from './event-time.js';
+import { isConnectionError, isLockTimeout, isRetryable, translatePgError } from './pg-errors.js';
 import type { ResolvedOptions } from './options.js';
 import type { Statement } from './statement.js';
 
@@ -17,6 +19,84 @@ export class RetryUnit extends Error {}
 
 /** Deadlocks and serialization failures are retried this many times in all, then reported. */
 const MAX_ATTEMPTS = 4;
+
+/** Transactions that join a group commit: same contract as `Executor.transaction`. */
+export interface GroupedTransactions {
+  transaction<T>(body: (query: Query) => Promise<T>): Promise<T>;
+}
+
+/** A group's transaction, as the units of a group see it. */
+export interface GroupTransaction {
+  query: Query;
+  /** A statement without parameters (a savepoint) in the group's transaction. */
+  control(text: string): Promise<void>;
+}
+
+/** How far a group got: the answers of the units that ran, and where one had to leave the group. */
+export interface GroupProgress {
+  done: UnitSettlement<unknown>[];
+  leftAt?: number;
+}
+
+/** How a kind of unit runs: together in a group's transaction, or alone. */
+export interface GroupPlan<U> {
+  /** Runs `units` in order in the group's transaction until one must leave the group (`leftAt`). */
+  together(tx: GroupTransaction, units: readonly U[]): Promise<GroupProgress>;
+  /** Runs one unit as a lone request would, in its own transaction. */
+  alone(unit: U): Promise<unknown>;
+  /**
+   * Events for the merchant: the time the group's events are stamped with (its units' latest
+   * `now`), sent with the group's BEGIN; none when its units carry no time.
+   */
+  eventTime?(units: readonly U[]): number | undefined;
+}
+
+/**
+ * The most units in one grouped transaction. Each unit is a subtransaction (a savepoint); a
+ * backend caches 64 of them per transaction, and past that every row check gets slower.
+ */
+export const MAX_GROUP = 48;
+
+/**
+ * How long a unit inside a group waits for a row lock before it leaves the group. A unit that
+ * waits holds up every unit behind it, and two groups of this process committing at once could
+ * each wait for a row the other locked (a deadlock PostgreSQL finds only after a second). A unit
+ * that waits longer is undone to its savepoint; the units before it commit, it runs again on its
+ * own with the store's full lock timeout, and the units after it form the next group, so it gets
+ * the answer it would have got alone.
+ */
+const GROUP_LOCK_WAIT_MS = 25;
+
+/** A unit that met a lock, a deadlock or a vanished record: run it alone rather than fail it. */
+export function mustRunAlone(err: unknown): boolean {
+  const cause = FlashSaleError.is(err) ? err.cause : undefined;
+  return isLockTimeout(err) || isLockTimeout(cause) || isRetryable(err) || err instanceof RetryUnit;
+}
+
+/**
+ * Opaque transaction bodies in a group, one savepoint each: a body that throws is undone alone.
+ * One round trip between two bodies ends one savepoint and starts the next.
+ */
+export async function inSavepoints(tx: GroupTransaction, bodies: readonly ((query: Query) => Promise<unknown>)[]): Promise<GroupProgress> {
+  const done: UnitSettlement<unknown>[] = [];
+  await tx.control('SAVEPOINT grouped');
+  for (const [i, body] of bodies.entries()) {
+    let value: unknown;
+    try {
+      value = await body(tx.query);
+    } catch (err) {
+      if (isConnectionError(err)) throw err;
+      await tx.control('ROLLBACK TO SAVEPOINT grouped; RELEASE SAVEPOINT grouped');
+      if (mustRunAlone(err)) return { done, leftAt: i };
+      done.push({ ok: false, error: translatePgError(err) });
+      if (i < bodies.length - 1) await tx.control('SAVEPOINT grouped');
+      continue;
+    }
+    done.push({ ok: true, value });
+    await tx.control(i < bodies.length - 1 ? 'RELEASE SAVEPOINT grouped; SAVEPOINT grouped' : 'RELEASE SAVEPOINT grouped');
+  }
+  return { done };
+}
 
 /**
  * How the store talks to PostgreSQL: every store method is one call of `statement` (a single
@@ -68,7 +148,8 @@ export class Executor {
 
   /** A transaction: `body` runs between BEGIN and COMMIT, and is run again after a deadlock. */
   transaction<T>(body: (query: Query) => Promise<T>, options: { snapshot?: boolean } = {}): Promise<T> {
-    const begin = options.snapshot ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN';
+    // Events for the merchant: the unit's time rides with its BEGIN, for the event triggers.
+    const begin = options.snapshot ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : `BEGIN${eventTimeSetting()}`;
     return this.#withRetry(() =>
       this.#withClient(async (client, discard) => {
         await this.#control(client, this.#owned ? begin : `${begin}; ${this.#setLocal}`);
@@ -86,6 +167,19 @@ export class Executor {
     );
   }
 
+  /**
+   * Group commit for the write use cases (the checkout wave): units submitted while `maxInFlight`
+   * groups are committing, or in one turn of the event loop, share ONE transaction (one commit,
+   * one WAL flush, one connection), run in arrival order by `plan.together`, each undone alone
+   * when it fails, so the answers equal running them one at a time in that order. A unit that
+   * must leave the group runs alone after the units before it have committed; the units after it
+   * form the next group. A lone unit runs alone.
+   */
+  groupCommit<U>(maxInFlight: number, plan: GroupPlan<U>): (unit: U) => Promise<unknown> {
+    const group = new CommitGroup<U, unknown>((units) => this.#commitGroup(plan, units), { maxBatch: MAX_GROUP, maxInFlight });
+    return (unit) => group.run(unit);
+  }
+
   async ping(): Promise<void> {
     await this.#withClient((client) => this.#control(client, 'SELECT 1')).catch((err: unknown) => {
       throw translatePgError(err);
@@ -96,6 +190,49 @@ export class Executor {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#owned) await this.#pool.end();
+  }
+
+  async #commitGroup<U>(plan: GroupPlan<U>, units: readonly U[]): Promise<UnitSettlement<unknown>[]> {
+    const settled: UnitSettlement<unknown>[] = [];
+    let rest = units;
+    while (rest.length > 0) {
+      if (rest.length === 1) {
+        settled.push(await settleAlone(plan, rest[0]!));
+        break;
+      }
+      const { done, leftAt } = await this.#together(plan, rest);
+      settled.push(...done);
+      if (leftAt === undefined) break;
+      settled.push(await settleAlone(plan, rest[leftAt]!));
+      rest = rest.slice(leftAt + 1);
+    }
+    return settled;
+  }
+
+  /**
+   * One transaction for `units`, until one must leave the group: the units before it commit with
+   * their answers. A connection or commit failure fails them all (nothing committed); the whole
+   * group is retried after a deadlock at commit, as a lone transaction would be.
+   */
+  #together<U>(plan: GroupPlan<U>, units: readonly U[]): Promise<GroupProgress> {
+    const begin = this.#owned ? 'BEGIN' : `BEGIN; ${this.#setLocal}`;
+    return this.#withRetry(() =>
+      this.#withClient(async (client, discard) => {
+        await this.#control(client, `${begin}; SET LOCAL lock_timeout = ${GROUP_LOCK_WAIT_MS}${eventTimeSql(plan.eventTime?.(units))}`);
+        const tx: GroupTransaction = {
+          query: (statement, values) => this.#run(client, statement, values),
+          control: async (text) => void (await this.#control(client, text)),
+        };
+        try {
+          const progress = await plan.together(tx, units);
+          await this.#control(client, 'COMMIT');
+          return progress;
+        } catch (err) {
+          if (!isConnectionError(err)) await this.#control(client, 'ROLLBACK').catch(discard);
+          throw err;
+        }
+      }),
+    );
   }
 
   #run<R extends QueryResultRow>(client: PoolClient, statement: Statement, values: readonly unknown[]): Promise<QueryResult<R>> {
@@ -151,6 +288,14 @@ export class Executor {
       client.off('error', discard);
       client.release(broken);
     }
+  }
+}
+
+async function settleAlone<U>(plan: GroupPlan<U>, unit: U): Promise<UnitSettlement<unknown>> {
+  try {
+    return { ok: true, value: await plan.alone(unit) };
+  } catch (error) {
+    return { ok: false, error };
   }
 }
 

@@ -31,6 +31,12 @@ export interface PostgresStoreOptions {
   applicationName?: string;
   /** Run the migrations on open. Default true. */
   migrate?: boolean;
+  /**
+   * Orders, payments, releases and extensions that arrive together share one transaction, each in
+   * its own savepoint (group commit). Default true; false gives each its own transaction, for
+   * comparing the two.
+   */
+  groupCommit?: boolean;
 }
 
 export interface ResolvedOptions {

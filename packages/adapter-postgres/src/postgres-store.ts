@@ -1,5 +1,7 @@
 import type { FlashSaleStore } from '@flashsale/core';
 import pg, { type Pool } from 'pg';
+import { checkoutWrites } from './checkout-group.js';
+import { withEventTime } from './event-time.js';
 import { Executor } from './executor.js';
 import { migratePool } from './migrate.js';
 import { applyPayment } from './operations/apply-payment.js';
@@ -7,6 +9,7 @@ import { auditSnapshot } from './operations/audit-snapshot.js';
 import { createOrder } from './operations/create-order.js';
 import { extendHold } from './operations/extend-hold.js';
 import { getHold, getOrder } from './operations/hold-reads.js';
+import { purgeMerchantEvents, readMerchantEvents } from './operations/merchant-events.js';
 import { createProduct, getProduct, restock, updateProduct } from './operations/products.js';
 import { purgeIdempotency } from './operations/purge-idempotency.js';
 import { releaseExpired } from './operations/release-expired.js';
@@ -41,6 +44,9 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const owned = !options.pool;
   const pool = options.pool ?? createPool(options.connectionString!, resolved);
   const ex = new Executor(pool, owned, resolved);
+  // A quarter of the pool commits checkout groups; the rest stays free for holds, reads and the
+  // sweeper, so a checkout wave never starves the hold stampede of connections.
+  const writes = checkoutWrites(ex, { groupCommit: options.groupCommit !== false, maxInFlight: Math.max(1, Math.floor(resolved.poolSize / 4)) });
   try {
     if (options.migrate !== false) await migratePool(pool, resolved.schema);
   } catch (err) {
@@ -54,20 +60,24 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     pool,
     schema: resolved.schema,
     getProduct: (id) => getProduct(ex, id),
-    reserveHolds: (requests) => reserveHolds(ex, requests),
-    createOrder: (request) => createOrder(ex, request),
-    applyPayment: (request) => applyPayment(ex, request),
-    releaseExpired: (request) => releaseExpired(ex, request),
+    // Events for the merchant: each unit that may append one stamps it with its `now`.
+    reserveHolds: (requests) => withEventTime(Math.max(...requests.map((r) => r.createdAt)), () => reserveHolds(ex, requests)),
+    createOrder: writes.createOrder,
+    applyPayment: writes.applyPayment,
+    releaseExpired: (request) => withEventTime(request.now, () => releaseExpired(ex, request)),
     purgeIdempotency: (request) => purgeIdempotency(ex, request),
     createProduct: (request) => createProduct(ex, request),
-    restock: (request) => restock(ex, request),
+    restock: (request) => withEventTime(request.now, () => restock(ex, request)),
     updateProduct: (request) => updateProduct(ex, request),
     auditSnapshot: () => auditSnapshot(ex),
     // Hold lifecycle.
-    releaseHold: (request) => releaseHold(ex, request),
-    extendHold: (request) => extendHold(ex, request),
+    releaseHold: (request) => withEventTime(request.now, () => releaseHold(writes.transactions, request)),
+    extendHold: (request) => extendHold(writes.transactions, request),
     getHold: (request) => getHold(ex, request),
     getOrder: (request) => getOrder(ex, request),
+    // Events for the merchant.
+    readMerchantEvents: (request) => readMerchantEvents(ex, request),
+    purgeMerchantEvents: (request) => purgeMerchantEvents(ex, request),
     ping: () => ex.ping(),
     close: () => ex.close(),
   };

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Database } from 'better-sqlite3';
+import { registerWallClockEventTime } from './event-clock.js';
 import { rebuildOf, rebuildTable } from './table-rebuild.js';
 
 const MIGRATIONS_DIR = new URL('../migrations/', import.meta.url);
@@ -27,6 +28,8 @@ export function listMigrations(): { version: number; name: string; sql: string }
  * after it, and the rebuild runs `PRAGMA foreign_key_check` before the transaction commits.
  */
 export function migrate(db: Database): { applied: string[] } {
+  // The event triggers (0005) call it; a store then registers its own clock over this one.
+  registerWallClockEventTime(db);
   const migrations = listMigrations().map((m) => ({ ...m, rebuild: rebuildOf(m.sql) }));
   const pending = (current: number) => migrations.filter((m) => m.version > current);
   const apply = db.transaction(() => {

@@ -8,6 +8,7 @@ import { prepareAuditSnapshot } from './operations/audit-snapshot.js';
 import { prepareCreateOrder } from './operations/create-order.js';
 import { prepareExtendHold } from './operations/extend-hold.js';
 import { prepareHoldReads } from './operations/hold-reads.js';
+import { prepareMerchantEvents } from './operations/merchant-events.js';
 import { prepareProducts } from './operations/products.js';
 import { preparePurgeIdempotency } from './operations/purge-idempotency.js';
 import { prepareReleaseExpired } from './operations/release-expired.js';
@@ -24,6 +25,12 @@ export interface SqliteStoreOptions {
   synchronous?: 'FULL' | 'NORMAL';
   /** How long a write waits for another process's lock before giving up. Default 5000 ms. */
   busyTimeoutMs?: number;
+  /**
+   * Orders, payments, releases and extensions that arrive together share one transaction, each in
+   * its own savepoint (group commit). Default true; false gives each its own transaction, for
+   * comparing the two.
+   */
+  groupCommit?: boolean;
 }
 
 /** A {@link FlashSaleStore} on SQLite, with the raw connection for tools and tests. */
@@ -36,7 +43,9 @@ export interface SqliteStore extends FlashSaleStore {
  *
  * Every write use case runs in one `BEGIN IMMEDIATE` transaction: SQLite has one writer at a time,
  * so taking the write lock up front means a transaction never starts reading and later fails to
- * upgrade (SQLITE_BUSY mid-way); other processes wait up to `busyTimeoutMs`.
+ * upgrade (SQLITE_BUSY mid-way); other processes wait up to `busyTimeoutMs`. Orders, payments,
+ * releases and extensions that arrive in one turn of the event loop share one such transaction,
+ * each in its own savepoint (`groupCommit`).
  *
  * @example
  * const store = openSqliteStore({ filename: 'flashsale.db' });
@@ -53,7 +62,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     db.close();
     throw error;
   }
-  const conn = new Connection(db);
+  const conn = new Connection(db, { groupCommit: options.groupCommit ?? true });
   const records = prepareIdempotencyRecords(conn);
 
   return {
@@ -72,6 +81,8 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     releaseHold: prepareReleaseHold(conn),
     extendHold: prepareExtendHold(conn),
     ...prepareHoldReads(conn),
+    // Events for the merchant.
+    ...prepareMerchantEvents(conn),
     ping: conn.ping,
     close: () => conn.close(),
   };

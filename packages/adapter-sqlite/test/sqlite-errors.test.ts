@@ -46,7 +46,7 @@ describe('sqlite store: the schema refuses a value sent to the store', () => {
   it('a restock that would leave negative stock is invalid_input, and the stock stays', async () => {
     const store = memoryStore();
     const product = await store.createProduct({ name: 'Sneaker', priceCents: 100, stock: 1 });
-    await expect(store.restock({ productId: product.id, qty: -5 })).rejects.toMatchObject({ name: 'FlashSaleError', code: 'invalid_input' });
+    await expect(store.restock({ productId: product.id, qty: -5, now: 0 })).rejects.toMatchObject({ name: 'FlashSaleError', code: 'invalid_input' });
     expect((await store.auditSnapshot()).products).toEqual([expect.objectContaining({ available: 1, restocked: 0 })]);
   });
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { registerEventsTail } from './commands/events-tail.js';
 import { registerHoldsRelease } from './commands/holds-release.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerProductsCreate } from './commands/products-create.js';
@@ -59,6 +60,7 @@ export function createProgram(ctx: CliContext): Command {
   registerRestock(program, ctx);
   registerHoldsRelease(program, ctx);
   registerVerify(program, ctx);
+  registerEventsTail(program, ctx);
   registerBench(program, ctx);
   return program;
 }

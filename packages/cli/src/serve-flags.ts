@@ -15,6 +15,8 @@ export interface ServeFlags {
   paymentTtl: number;
   sweepInterval: number;
   idempotencyTtl: number;
+  // Events for the merchant: how long the sweeper keeps them.
+  eventRetention: number;
   maxHoldQty: number;
   rateLimit?: string | false;
   webhookSecret?: string;

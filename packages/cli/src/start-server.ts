@@ -43,6 +43,7 @@ export async function startServer(flags: ServeFlags, target: DbTarget, options: 
     ...(flags.holdMaxLifetime === undefined ? {} : { holdMaxLifetimeMs: flags.holdMaxLifetime }),
     paymentTtlMs: flags.paymentTtl,
     idempotencyTtlMs: flags.idempotencyTtl,
+    eventRetentionMs: flags.eventRetention,
     maxHoldQty: flags.maxHoldQty,
     onEvent: metrics.onEvent,
   });

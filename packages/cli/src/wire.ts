@@ -23,7 +23,7 @@ function isoOrNull(at: number | null): string | null {
 }
 
 export function releaseJson(summary: ReleaseSummary) {
-  return { holds: summary.holds, orders: summary.orders, units: summary.units, purged_idempotency: summary.purgedIdempotency };
+  return { holds: summary.holds, orders: summary.orders, units: summary.units, purged_idempotency: summary.purgedIdempotency, purged_events: summary.purgedEvents };
 }
 
 export function verifyJson(report: VerifyReport) {

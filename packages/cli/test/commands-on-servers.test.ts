@@ -106,9 +106,9 @@ describe.skipIf(SERVERS.length === 0).each(CASES)('commands on $kind', ({ fresh 
 
     const released = await runCli(['holds:release', '--db', database.db, '--json']);
     expect(released).toMatchObject({ code: 0, stderr: '' });
-    expect(JSON.parse(released.stdout)).toEqual({ holds: 3, orders: 0, units: 6, purged_idempotency: 0 });
+    expect(JSON.parse(released.stdout)).toEqual({ holds: 3, orders: 0, units: 6, purged_idempotency: 0, purged_events: 0 });
     const again = await runCli(['holds:release', '--db', database.db, '--json']);
-    expect(JSON.parse(again.stdout)).toEqual({ holds: 0, orders: 0, units: 0, purged_idempotency: 0 });
+    expect(JSON.parse(again.stdout)).toEqual({ holds: 0, orders: 0, units: 0, purged_idempotency: 0, purged_events: 0 });
     expect(await withEngine(database, (sale) => sale.getProduct(productId))).toMatchObject({ availableStock: 9 });
   });
 

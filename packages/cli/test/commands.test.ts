@@ -1,7 +1,7 @@
 import { openSqliteStore } from '@flashsale/adapter-sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../src/main.js';
-import { runCli } from './helpers/cli-process.js';
+import { launchCli, runCli } from './helpers/cli-process.js';
 import { freshSqlite, type TestDatabase } from './helpers/databases.js';
 import { memoryIo } from './helpers/memory-io.js';
 
@@ -167,6 +167,77 @@ describe('verify', () => {
     const human = await runCli(['verify', '--db', db]);
     expect(human.code).toBe(1);
     expect(human.stdout).toBe(`BROKEN: 1 violation in 1 products\n  conservation (product ${id}): initial 10 + restocked 0 = 10, but available 11 + held 0 + pending 0 + completed 0 = 11\n`);
+  });
+});
+
+describe('events:tail', () => {
+  it('prints the events after a position, as text lines or one JSON object per line', async () => {
+    const { db } = tempDb();
+    const store = openSqliteStore({ filename: db });
+    const { createFlashSale } = await import('@flashsale/core');
+    const sale = createFlashSale({ store, clock: () => Date.UTC(2030, 0, 1, 9) });
+    const product = await sale.createProduct({ name: 'Sneaker', price: '12.50', stock: 2 });
+    const hold = await sale.createHold({ productId: product.id, qty: 2 });
+    const order = await sale.createOrder({ holdId: hold.holdId, token: hold.token });
+    await sale.restock({ productId: product.id, qty: 3 });
+    await sale.close();
+
+    const text = await run(['events:tail', '--db', db]);
+    expect(text).toEqual({
+      code: 0,
+      stdout: [
+        '1 2030-01-01T09:00:00.000Z product.sold_out product_id=1',
+        `2 2030-01-01T09:00:00.000Z order.created order_id=${order.orderId} hold_id=${hold.holdId} product_id=1 qty=2 amount=25.00 status=pending`,
+        '3 2030-01-01T09:00:00.000Z product.restocked product_id=1 qty=3 available_stock=3',
+        '',
+      ].join('\n'),
+      stderr: '',
+    });
+    const json = await run(['events:tail', '--db', db, '--after', '1', '--limit', '1', '--json']);
+    expect(json.code).toBe(0);
+    const lines = json.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines).toEqual([
+      {
+        id: expect.stringMatching(/^evt_[0-9a-f]{32}$/),
+        type: 'order.created',
+        created_at: '2030-01-01T09:00:00.000Z',
+        position: 2,
+        data: { order_id: order.orderId, hold_id: hold.holdId, product_id: 1, qty: 2, amount: '25.00', status: 'pending' },
+      },
+    ]);
+    expect(json.stdout).not.toContain(hold.token);
+  });
+
+  it('--follow prints events committed later by another process, and ends cleanly on SIGINT', async () => {
+    const { db } = tempDb();
+    const { createFlashSale } = await import('@flashsale/core');
+    const sale = createFlashSale({ store: openSqliteStore({ filename: db }) });
+    const product = await sale.createProduct({ name: 'Sneaker', price: '1.00', stock: 5 });
+    await sale.restock({ productId: product.id, qty: 1 });
+    const tail = launchCli(['events:tail', '--db', db, '--follow', '--json', '--interval', '50ms']);
+    const lines = async (n: number) => {
+      for (let waited = 0; waited < 20_000; waited += 50) {
+        const got = tail.output().stdout.split('\n').filter(Boolean);
+        if (got.length >= n) return got.map((line) => JSON.parse(line) as { type: string; position: number });
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      throw new Error(`events:tail --follow printed ${JSON.stringify(tail.output())}`);
+    };
+    try {
+      expect((await lines(1)).map((e) => e.type)).toEqual(['product.restocked']);
+      await sale.restock({ productId: product.id, qty: 2 });
+      expect((await lines(2)).map((e) => [e.type, e.position])).toEqual([['product.restocked', 1], ['product.restocked', 2]]);
+    } finally {
+      tail.child.kill('SIGINT');
+      await sale.close();
+    }
+    expect(await tail.exited).toEqual({ code: 0, signal: null });
+    expect(tail.output().stderr).toBe('');
+  });
+
+  it('refuses a negative position as a usage error', async () => {
+    const { db } = tempDb();
+    expect((await run(['events:tail', '--db', db, '--after', '-1'])).code).toBe(2);
   });
 });
 

@@ -31,6 +31,7 @@ describe('one-shot commands load neither the HTTP server nor the bench', () => {
   it.each([
     ['holds:release', ['holds:release', '--db', join(dir, 'release.db'), '--json']],
     ['verify', ['verify', '--db', join(dir, 'verify.db'), '--json']],
+    ['events:tail', ['events:tail', '--db', join(dir, 'events.db'), '--json']],
   ])('%s', async (_name, args) => {
     const { code, stderr, modules } = await modulesLoadedBy(args);
     expect(stderr).toBe('');

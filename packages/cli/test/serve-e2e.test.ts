@@ -107,14 +107,14 @@ describe.each(DATABASE_KINDS)('flashsale serve end to end on $kind', ({ fresh })
     const released = await runCli(['holds:release', '--db', database.db, '--json']);
     expect(released.stderr).toBe('');
     expect(released.code).toBe(0);
-    expect(JSON.parse(released.stdout)).toEqual({ holds: 50, orders: 0, units: 50, purged_idempotency: 0 });
+    expect(JSON.parse(released.stdout)).toEqual({ holds: 50, orders: 0, units: 50, purged_idempotency: 0, purged_events: 0 });
 
     const after = (await (await fetch(`${base}/api/products/${stampedeId}`)).json()) as { available_stock: number };
     expect(after.available_stock).toBe(50);
 
     const again = await runCli(['holds:release', '--db', database.db]);
     expect(again.code).toBe(0);
-    expect(again.stdout.trim()).toBe('released 0 expired holds and 0 unpaid orders (0 units back in stock); purged 0 idempotency records');
+    expect(again.stdout.trim()).toBe('released 0 expired holds and 0 unpaid orders (0 units back in stock); purged 0 idempotency records and 0 merchant events');
   });
 
   it('verify, as its own process while the server runs, finds every invariant holding', async () => {

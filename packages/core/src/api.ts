@@ -1,6 +1,7 @@
 import type { Violation } from './audit.js';
 import type { EpochMs, HoldStatus, OrderStatus, PaymentStatus, SaleStatus } from './domain.js';
 import type { EventListener } from './events.js';
+import type { MerchantEvent } from './merchant-events.js';
 import type { EngineSettings } from './options.js';
 import type { FlashSaleStore, PaymentEffect } from './store.js';
 
@@ -40,6 +41,9 @@ export interface FlashSaleOptions {
    * `holdTtlMs`. Default 10 minutes, or `holdTtlMs` when that is longer.
    */
   holdMaxLifetimeMs?: number;
+  // Events for the merchant.
+  /** How long merchant events are kept; a release pass purges older ones. Default 7 days. */
+  eventRetentionMs?: number;
 }
 
 export interface HoldInput {
@@ -193,6 +197,8 @@ export interface ReleaseSummary {
   orders: number;
   units: number;
   purgedIdempotency: number;
+  // Events for the merchant: events older than the retention, deleted by this pass.
+  purgedEvents: number;
 }
 
 export interface VerifyReport {
@@ -260,6 +266,38 @@ export interface FlashSale {
   getHold(input: HoldTokenInput): Promise<HoldState>;
   /** Where an order stands, for the token of its hold. Refused: `invalid_order` (unknown order or wrong token). */
   getOrder(input: OrderTokenInput): Promise<OrderState>;
+
+  // Events for the merchant.
+  /**
+   * The merchant events after position `after` (default 0: from the oldest kept), at most `limit`
+   * (default 100, at most 1000), in position order. Read on from `next`: an event committed later
+   * always gets a position above it, so a consumer that keeps `next` never misses one.
+   *
+   * @example
+   * let after = 0;
+   * for (;;) {
+   *   const page = await sale.readEvents({ after });
+   *   for (const event of page.events) handle(event); // event.type, event.data.orderId, ...
+   *   after = page.next;
+   *   if (page.events.length === 0) await sleep(1000);
+   * }
+   */
+  readEvents(input?: ReadEventsInput): Promise<MerchantEventPage>;
+}
+
+// Events for the merchant: what `readEvents` takes and answers.
+
+export interface ReadEventsInput {
+  /** The last position already seen; 0 (the default) reads from the oldest event kept. */
+  after?: number;
+  /** At most this many events, 1 to 1000. Default 100. */
+  limit?: number;
+}
+
+export interface MerchantEventPage {
+  events: MerchantEvent[];
+  /** The position to read on from: the last event's, or `after` when there was none. */
+  next: number;
 }
 
 // Hold lifecycle: the inputs and answers of the buyer's side of a hold.

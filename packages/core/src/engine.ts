@@ -3,6 +3,7 @@ import type { EngineContext } from './engine-context.js';
 import { resolveSettings } from './options.js';
 import { generateHoldToken } from './tokens.js';
 import { catalogUseCases } from './use-cases/catalog.js';
+import { eventUseCases } from './use-cases/events.js';
 import { expiryUseCases } from './use-cases/expiry.js';
 import { holdLifecycleUseCases } from './use-cases/hold-lifecycle.js';
 import { holdUseCases } from './use-cases/hold.js';
@@ -37,6 +38,7 @@ export function createFlashSale(options: FlashSaleOptions): FlashSale {
     ...orderUseCases(ctx),
     ...paymentUseCases(ctx),
     ...expiryUseCases(ctx),
+    ...eventUseCases(ctx),
     ping: () => ctx.store.ping(),
     close: () => ctx.store.close(),
     options: ctx.settings,

@@ -15,6 +15,6 @@ export type FlashSaleEvent =
   /** One `reserveHolds` call (one transaction) carrying `size` hold requests, for `productIds` (distinct, in first-arrival order). */
   | { type: 'reserve_batch'; size: number; productIds: readonly number[] }
   | { type: 'stock_released'; cause: ReleaseCause; units: number }
-  | { type: 'release_pass'; holds: number; orders: number; units: number; purgedIdempotency: number };
+  | { type: 'release_pass'; holds: number; orders: number; units: number; purgedIdempotency: number; purgedEvents: number };
 
 export type EventListener = (event: FlashSaleEvent) => void;

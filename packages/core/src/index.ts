@@ -25,7 +25,21 @@ export type {
   // Drops.
   HoldRefusal,
   UpdateProductInput,
+  // Events for the merchant.
+  MerchantEventPage,
+  ReadEventsInput,
 } from './api.js';
+export { MERCHANT_EVENT_TYPES, merchantEventJson, toMerchantEvent } from './merchant-events.js';
+export type {
+  HoldReleasedData,
+  MerchantEvent,
+  MerchantEventJson,
+  MerchantEventType,
+  OrderEventData,
+  ProductRestockedData,
+  ProductSoldOutData,
+  StoredMerchantEvent,
+} from './merchant-events.js';
 export { ENGINE_DEFAULTS, type EngineSettings } from './options.js';
 export { ERROR_CODES, errorMessage, FlashSaleError, flashSaleError } from './errors.js';
 export type { ErrorCode, InputIssue, RefusalDetails } from './errors.js';
@@ -62,6 +76,8 @@ export type {
   ProductChanges,
   UpdateProductOutcome,
   UpdateProductRequest,
+  // Events for the merchant.
+  RestockRequest,
 } from './store.js';
 export type { IdempotencyKey, IdempotencyScope, Replayable, StoredReplay } from './idempotency.js';
 export { readStoredAnswer, storedAnswer, type OutcomeOfScope, type ReadAnswer } from './stored-answer.js';
@@ -76,6 +92,7 @@ export { DECIMAL_PRICE, formatCents, MAX_PRICE_CENTS, parseCents } from './money
 export { INPUT_LIMITS, isBuyerId, isoInstant, parseInstant } from './validation.js';
 export { digestsEqual, generateHoldToken, hashToken } from './tokens.js';
 export { HoldCoalescer, type HoldCoalescerOptions } from './hold-coalescer.js';
+export { CommitGroup, type CommitBatch, type CommitGroupOptions, type UnitSettlement } from './commit-group.js';
 export { buyersToCount, holdOf, idempotencyKeyId, planReservations, reservationOutcome } from './reservation-plan.js';
 export type { PlannedProduct, ReservationDecision, ReservationPlan } from './reservation-plan.js';
 export { applyProductChanges, buyerUnitsKey, isValidSaleWindow, saleStatusAt, saleWindowRefusal, type SaleWindow } from './drops.js';

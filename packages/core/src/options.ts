@@ -11,6 +11,8 @@ export interface EngineSettings {
   soldOutWindowMs: number;
   // Hold lifecycle: how far extensions may push a hold's expiry, counted from its creation.
   holdMaxLifetimeMs: number;
+  // Events for the merchant: how long they are kept before a release pass purges them.
+  eventRetentionMs: number;
 }
 
 export const ENGINE_DEFAULTS: Readonly<EngineSettings> = Object.freeze({
@@ -23,6 +25,8 @@ export const ENGINE_DEFAULTS: Readonly<EngineSettings> = Object.freeze({
   soldOutWindowMs: 10,
   // Hold lifecycle.
   holdMaxLifetimeMs: 600_000,
+  // Events for the merchant: 7 days.
+  eventRetentionMs: 604_800_000,
 });
 
 /** Settings that may be 0 (turned off); every other one must be at least 1. */

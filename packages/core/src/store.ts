@@ -1,5 +1,6 @@
 import type { EpochMs, HoldRecord, OrderRecord, PaymentStatus, ProductRecord } from './domain.js';
 import type { IdempotencyKey, Replayable } from './idempotency.js';
+import type { StoredMerchantEvent } from './merchant-events.js';
 import type { HoldLifetime } from './rules.js';
 
 /**
@@ -48,8 +49,8 @@ export interface FlashSaleStore {
 
   createProduct(request: CreateProductRequest): Promise<ProductRecord>;
 
-  /** Adds stock; undefined when the product does not exist. */
-  restock(request: { productId: number; qty: number }): Promise<ProductRecord | undefined>;
+  /** Adds stock; undefined when the product does not exist. `now` stamps its event. */
+  restock(request: RestockRequest): Promise<ProductRecord | undefined>;
 
   // Drops: change a product's name, price, sale window or per-buyer limit.
   /**
@@ -85,6 +86,19 @@ export interface FlashSaleStore {
 
   /** An order, for the token of its hold, per `orderAsSeen`. */
   getOrder(request: GetOrderRequest): Promise<OrderReading>;
+
+  // Events for the merchant: every unit above that changes what a merchant cares about appends
+  // its events (merchant-events.ts) in its own transaction, stamped with the unit's `now`.
+
+  /**
+   * Up to `limit` events with a position above `after`, in position order. Positions only ever
+   * grow in commit order: an event that commits after a read got a position above every one that
+   * read could see, so reading on from the last position seen never skips one.
+   */
+  readMerchantEvents(request: { after: number; limit: number }): Promise<StoredMerchantEvent[]>;
+
+  /** Deletes up to `limit` events created before `before`. Returns how many. */
+  purgeMerchantEvents(request: { before: EpochMs; limit: number }): Promise<number>;
 }
 
 /**
@@ -150,6 +164,12 @@ export type ReserveOutcome =
   | { kind: 'refused'; code: 'sale_ended' }
   | { kind: 'refused'; code: 'buyer_required' }
   | { kind: 'refused'; code: 'buyer_limit_exceeded'; limit: number; remaining: number };
+
+export interface RestockRequest {
+  productId: number;
+  qty: number;
+  now: EpochMs;
+}
 
 export interface CreateProductRequest {
   name: string;

@@ -179,6 +179,14 @@ export const orderTokenInputSchema = z.strictObject({
   token: storableText(INPUT_LIMITS.token.maxLength),
 });
 
+// Events for the merchant.
+export const READ_EVENTS_LIMITS = { defaultLimit: 100, maxLimit: 1000 } as const;
+
+export const readEventsInputSchema = z.strictObject({
+  after: z.int().nonnegative().optional(),
+  limit: z.int().positive().max(READ_EVENTS_LIMITS.maxLimit).optional(),
+});
+
 /** Parses `input` or throws `invalid_input` naming every problem. */
 export function parseInput<T>(schema: z.ZodType<T>, input: unknown): T {
   const result = schema.safeParse(input);

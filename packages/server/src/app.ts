@@ -20,6 +20,7 @@ import { loggerLineWriter, type RequestLineWriter } from './observability/reques
 import { assertPositiveInteger } from './positive-integer.js';
 import type { LimiterFactory, RateLimitPolicy } from './rate-limit/limiter.js';
 import { memoryLimiter } from './rate-limit/memory-limiter.js';
+import { adminEventRoutes } from './routes/admin-events.js';
 import { adminRoutes } from './routes/admin.js';
 import { holdLifecycleRoutes } from './routes/hold-lifecycle.js';
 import { holdRoutes } from './routes/holds.js';
@@ -149,6 +150,8 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   if (options.adminToken) {
     const auth = bearerAuth({ token: options.adminToken, name: 'admin', guessLimit: adminGuessLimit(options, clientKey, logger) });
     app.route('/', adminRoutes({ engine, guards: [auth, body], maxBodyBytes }));
+    // Events for the merchant: the pull side of the outbox.
+    app.route('/', adminEventRoutes({ engine, guards: [auth] }));
   }
   const metricsAuth = options.metricsToken ? bearerAuth({ token: options.metricsToken, name: 'metrics' }) : undefined;
   app.route('/', opsRoutes({ engine, metrics, metricsAuth, logger, readyTimeoutMs: options.readyTimeoutMs ?? 2_000 }));

@@ -47,7 +47,7 @@ describe.skipIf(!haveChromium && !inCi)('/docs in headless Chromium with the net
     });
     const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, Operation>> };
     const operations = Object.values(doc.paths).flatMap((methods) => Object.values(methods));
-    expect(operations.length).toBe(15);
+    expect(operations.length).toBe(16);
 
     browser = await chromium.launch({
       executablePath: CHROMIUM,

@@ -97,6 +97,8 @@ describe('operations endpoints', () => {
         '/api/admin/products',
         '/api/admin/products/{id}',
         '/api/admin/products/{id}/restock',
+        // Events for the merchant.
+        '/api/admin/events',
         '/healthz',
         '/readyz',
         '/problems/{code}',
@@ -158,6 +160,7 @@ describe('operations endpoints', () => {
       'post /api/admin/products': [{ adminBearer: [] }],
       'patch /api/admin/products/{id}': [{ adminBearer: [] }],
       'post /api/admin/products/{id}/restock': [{ adminBearer: [] }],
+      'get /api/admin/events': [{ adminBearer: [] }],
       'get /healthz': [],
       'get /readyz': [],
       'get /metrics': [],

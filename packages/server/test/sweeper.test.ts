@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { startSweeper } from '../src/index.js';
 import { harness } from './helpers.js';
 
-const EMPTY: ReleaseSummary = { holds: 0, orders: 0, units: 0, purgedIdempotency: 0 };
+const EMPTY: ReleaseSummary = { holds: 0, orders: 0, units: 0, purgedIdempotency: 0, purgedEvents: 0 };
 
 /** Resolves on the next call of the returned callback. */
 function nextCall<T>() {

@@ -1,7 +1,8 @@
 import { decidePayment, storedAnswer, type ApplyPaymentRequest, type OrderRecord, type PaymentOutcome, type Replayable } from '@flashsale/core';
-import type { Executor, Session } from '../executor.js';
+import type { GroupedTransactions, Session } from '../executor.js';
 import { claimFor, claimKeys, finishKeys, keyOf } from '../idempotency-records.js';
-import { ORDER_COLUMNS, toOrder, type OrderRow } from '../rows.js';
+import { int, ORDER_COLUMNS, toOrder, type OrderRow } from '../rows.js';
+import { appendSoldOut } from './product-events.js';
 
 const LOCK_ORDER = `SELECT ${ORDER_COLUMNS} FROM orders WHERE id = ? FOR UPDATE`;
 
@@ -16,7 +17,7 @@ const RETAKE_STOCK = 'UPDATE products SET available = available - ? WHERE id = ?
  * Applies a payment outcome, per `decidePayment`, to the locked order row. Lock order: the key,
  * then the order, then the product, the same as every other unit that takes more than one.
  */
-export function applyPayment(ex: Executor, request: ApplyPaymentRequest): Promise<Replayable<PaymentOutcome>> {
+export function applyPayment(ex: GroupedTransactions, request: ApplyPaymentRequest): Promise<Replayable<PaymentOutcome>> {
   return ex.transaction(async (session) => {
     const write = request.idempotency;
     const replay = (await claimKeys(session, [claimFor(write, request.now)])).get(keyOf(write));
@@ -46,7 +47,12 @@ async function settle(session: Session, request: ApplyPaymentRequest): Promise<P
     }
     case 'retake': {
       const retaken = await session.run(RETAKE_STOCK, [order.qty, order.productId, order.qty]);
-      if (retaken.affectedRows === 1) return { kind: 'applied', order: await setStatus('completed'), effect: 'retaken' };
+      if (retaken.affectedRows === 1) {
+        // Events for the merchant: the row is locked by the retake, so its stock is exact.
+        const [product] = await session.rows<{ available: number | string }>('SELECT available FROM products WHERE id = ?', [order.productId]);
+        if (int(product?.available) === 0) await appendSoldOut(session, order.productId, request.now);
+        return { kind: 'applied', order: await setStatus('completed'), effect: 'retaken' };
+      }
       return { kind: 'applied', order: await setStatus('refund_due'), effect: 'refund_due' };
     }
     case 'none':

@@ -1,5 +1,5 @@
 import { decideOrder, storedAnswer, type CreateOrderOutcome, type CreateOrderRequest, type Replayable } from '@flashsale/core';
-import type { Executor } from '../executor.js';
+import type { GroupedTransactions } from '../executor.js';
 import { claimFor, claimKeys, finishKeys, keyOf } from '../idempotency-records.js';
 import { int, toHold, type HoldRow } from '../rows.js';
 
@@ -17,7 +17,7 @@ const INSERT_ORDER = `INSERT INTO orders (hold_id, product_id, qty, amount_cents
                       VALUES (?, ?, ?, ?, 'pending', ?, ?, NULL)`;
 
 /** Turns an active hold into a pending order, per `decideOrder`, in one transaction. */
-export function createOrder(ex: Executor, request: CreateOrderRequest): Promise<Replayable<CreateOrderOutcome>> {
+export function createOrder(ex: GroupedTransactions, request: CreateOrderRequest): Promise<Replayable<CreateOrderOutcome>> {
   return ex.transaction(async (session) => {
     const write = request.idempotency;
     if (write) {

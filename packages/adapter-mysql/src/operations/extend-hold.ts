@@ -1,5 +1,5 @@
 import { decideExtend, type ExtendHoldOutcome, type ExtendHoldRequest } from '@flashsale/core';
-import type { Executor } from '../executor.js';
+import type { GroupedTransactions } from '../executor.js';
 import { lockHold } from './lock-hold.js';
 
 const SET_EXPIRY = "UPDATE holds SET expires_at = ? WHERE id = ? AND status = 'active'";
@@ -9,7 +9,7 @@ const SET_EXPIRY = "UPDATE holds SET expires_at = ? WHERE id = ? AND status = 'a
  * An expiry pass skips the row while it is locked, and its UPDATE re-checks `expires_at`, so once
  * this commits no pass releases the hold before its new expiry.
  */
-export function extendHold(ex: Executor, request: ExtendHoldRequest): Promise<ExtendHoldOutcome> {
+export function extendHold(ex: GroupedTransactions, request: ExtendHoldRequest): Promise<ExtendHoldOutcome> {
   return ex.transaction(async (session) => {
     const hold = await lockHold(session, request.holdId);
     const decision = decideExtend(hold, request.tokenHash, request.now, request);

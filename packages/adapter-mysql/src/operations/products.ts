@@ -1,6 +1,7 @@
-import { applyProductChanges, type CreateProductRequest, type ProductRecord, type UpdateProductOutcome, type UpdateProductRequest } from '@flashsale/core';
+import { applyProductChanges, type CreateProductRequest, type ProductRecord, type RestockRequest, type UpdateProductOutcome, type UpdateProductRequest } from '@flashsale/core';
 import type { Executor } from '../executor.js';
 import { int, PRODUCT_COLUMNS, toProduct, type ProductRow } from '../rows.js';
+import { appendRestocked } from './product-events.js';
 
 const GET_PRODUCT = `SELECT ${PRODUCT_COLUMNS} FROM products WHERE id = ?`;
 
@@ -31,12 +32,15 @@ export async function createProduct(ex: Executor, request: CreateProductRequest)
 }
 
 /** The UPDATE and the read of the row it left, in one transaction: the row is still locked when read. */
-export function restock(ex: Executor, request: { productId: number; qty: number }): Promise<ProductRecord | undefined> {
+export function restock(ex: Executor, request: RestockRequest): Promise<ProductRecord | undefined> {
   return ex.transaction(async (session) => {
     const updated = await session.run(RESTOCK, [request.qty, request.qty, request.productId]);
     if (updated.affectedRows === 0) return undefined;
     const [row] = await session.rows<ProductRow>(GET_PRODUCT, [request.productId]);
-    return row && toProduct(row);
+    if (!row) return undefined;
+    const product = toProduct(row);
+    await appendRestocked(session, product.id, request.qty, product.availableStock, request.now);
+    return product;
   });
 }
 

@@ -1,5 +1,5 @@
 import { decideRelease, type ReleaseHoldOutcome, type ReleaseHoldRequest } from '@flashsale/core';
-import type { Executor } from '../executor.js';
+import type { GroupedTransactions } from '../executor.js';
 import { lockHold } from './lock-hold.js';
 
 // The status guard makes the release and its stock return one step that happens at most once.
@@ -10,7 +10,7 @@ const RETURN_STOCK = 'UPDATE products SET available = available + ? WHERE id = ?
  * Gives an active hold's stock back, per `decideRelease` on the locked hold row, in one
  * transaction. Lock order: the hold, then its product, as an expiry pass takes them.
  */
-export function releaseHold(ex: Executor, request: ReleaseHoldRequest): Promise<ReleaseHoldOutcome> {
+export function releaseHold(ex: GroupedTransactions, request: ReleaseHoldRequest): Promise<ReleaseHoldOutcome> {
   return ex.transaction(async (session) => {
     const hold = await lockHold(session, request.holdId);
     const decision = decideRelease(hold, request.tokenHash, request.now);

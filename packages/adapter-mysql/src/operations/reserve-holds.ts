@@ -15,6 +15,7 @@ import {
 import type { Executor, Session } from '../executor.js';
 import { claimFor, claimKeys, finishKeys, type KeyAnswer } from '../idempotency-records.js';
 import { int, intOrNull, placeholders } from '../rows.js';
+import { appendSoldOut } from './product-events.js';
 
 /*
  * Locking strategy for the hot path (many buyers, one product row), on InnoDB.
@@ -106,6 +107,8 @@ function reserveOne(ex: Executor, request: ReserveRequest): Promise<Replayable<R
     if (taken.affectedRows === 1) {
       const stockLeft = int(taken.insertId);
       const inserted = await session.run(`${INSERT_HOLD_COLUMNS} ${HOLD_VALUES}`, holdValues(request));
+      // Events for the merchant: after the hold's insert, whose id it would otherwise take over.
+      if (stockLeft === 0) await appendSoldOut(session, request.productId, request.createdAt);
       return { kind: 'done', outcome: { kind: 'held', hold: holdOf(request, int(inserted.insertId)), stockLeft } };
     }
     // Nothing was written: the locked plan says why (no product, outside the window, limit, stock).
@@ -148,6 +151,8 @@ async function reserveBatch(session: Session, requests: readonly ReserveRequest[
     // The guard cannot fail under the row lock; the CHECK on available is the last line anyway.
     const taken = await session.run('UPDATE products SET available = available - ? WHERE id = ? AND available >= ?', [qty, productId, qty]);
     if (taken.affectedRows !== 1) throw new Error(`stock of product ${productId} changed under its row lock`);
+    // Events for the merchant: the row is locked, so the stock read is the stock before this batch.
+    if (products.get(productId)!.available === qty) await appendSoldOut(session, productId, Math.max(...requests.map((r) => r.createdAt)));
   }
 
   const results: Replayable<ReserveOutcome>[] = [];

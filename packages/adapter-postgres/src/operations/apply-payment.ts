@@ -1,5 +1,5 @@
 import { decidePayment, storedAnswer, type ApplyPaymentRequest, type PaymentOutcome, type Replayable } from '@flashsale/core';
-import type { Executor, Query } from '../executor.js';
+import type { GroupedTransactions, Query } from '../executor.js';
 import { claimFor, claimKeys, finishKeys, keyOf } from '../idempotency-records.js';
 import { ORDER_COLUMNS, toOrder, type OrderRow } from '../rows.js';
 import { sql } from '../statement.js';
@@ -23,7 +23,7 @@ const RETAKE_STOCK = sql(
  * Applies a payment outcome, per `decidePayment`, to the locked order row. Lock order: the key,
  * then the order, then the product, the same as every other unit that takes more than one.
  */
-export function applyPayment(ex: Executor, request: ApplyPaymentRequest): Promise<Replayable<PaymentOutcome>> {
+export function applyPayment(ex: GroupedTransactions, request: ApplyPaymentRequest): Promise<Replayable<PaymentOutcome>> {
   return ex.transaction(async (query) => {
     const write = request.idempotency;
     const replay = (await claimKeys(query, [claimFor(write, request.now)])).get(keyOf(write));

@@ -1,5 +1,5 @@
 import { decideOrder, storedAnswer, type CreateOrderOutcome, type CreateOrderRequest, type Replayable } from '@flashsale/core';
-import type { Executor } from '../executor.js';
+import type { GroupedTransactions } from '../executor.js';
 import { claimFor, claimKeys, finishKeys, keyOf } from '../idempotency-records.js';
 import { ORDER_COLUMNS, toHold, toOrder, type HoldRow, type OrderRow } from '../rows.js';
 import { sql } from '../statement.js';
@@ -26,7 +26,7 @@ const CONVERT = sql(
 );
 
 /** Turns an active hold into a pending order, per `decideOrder`, in one transaction. */
-export function createOrder(ex: Executor, request: CreateOrderRequest): Promise<Replayable<CreateOrderOutcome>> {
+export function createOrder(ex: GroupedTransactions, request: CreateOrderRequest): Promise<Replayable<CreateOrderOutcome>> {
   return ex.transaction(async (query) => {
     const write = request.idempotency;
     if (write) {

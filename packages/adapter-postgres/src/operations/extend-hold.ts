@@ -1,5 +1,5 @@
 import { decideExtend, type ExtendHoldOutcome, type ExtendHoldRequest } from '@flashsale/core';
-import type { Executor } from '../executor.js';
+import type { GroupedTransactions } from '../executor.js';
 import { HOLD_COLUMNS, toHold, type HoldRow } from '../rows.js';
 import { sql } from '../statement.js';
 import { lockHold } from './lock-hold.js';
@@ -14,7 +14,7 @@ const SET_EXPIRY = sql(
  * An expiry pass skips the row while it is locked, and re-checks `expires_at` after, so once this
  * commits no pass releases the hold before its new expiry.
  */
-export function extendHold(ex: Executor, request: ExtendHoldRequest): Promise<ExtendHoldOutcome> {
+export function extendHold(ex: GroupedTransactions, request: ExtendHoldRequest): Promise<ExtendHoldOutcome> {
   return ex.transaction(async (query) => {
     const decision = decideExtend(await lockHold(query, request.holdId), request.tokenHash, request.now, request);
     if (decision.kind === 'refused') return decision;

@@ -1,4 +1,4 @@
-import { applyProductChanges, type CreateProductRequest, type ProductRecord, type UpdateProductOutcome, type UpdateProductRequest } from '@flashsale/core';
+import { applyProductChanges, type CreateProductRequest, type ProductRecord, type RestockRequest, type UpdateProductOutcome, type UpdateProductRequest } from '@flashsale/core';
 import type { Executor } from '../executor.js';
 import { PRODUCT_COLUMNS, toProduct, type ProductRow } from '../rows.js';
 import { sql } from '../statement.js';
@@ -47,8 +47,9 @@ export async function createProduct(ex: Executor, request: CreateProductRequest)
   return toProduct(rows[0]!);
 }
 
-export async function restock(ex: Executor, request: { productId: number; qty: number }): Promise<ProductRecord | undefined> {
-  const { rows } = await ex.statement<ProductRow>(RESTOCK, [request.productId, request.qty]);
+// A transaction rather than a statement in autocommit: its BEGIN carries the time of its event.
+export async function restock(ex: Executor, request: RestockRequest): Promise<ProductRecord | undefined> {
+  const { rows } = await ex.transaction((query) => query<ProductRow>(RESTOCK, [request.productId, request.qty]));
   return rows[0] && toProduct(rows[0]);
 }
 

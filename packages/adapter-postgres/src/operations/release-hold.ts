@@ -1,5 +1,5 @@
 import { decideRelease, type ReleaseHoldOutcome, type ReleaseHoldRequest } from '@flashsale/core';
-import type { Executor } from '../executor.js';
+import type { GroupedTransactions } from '../executor.js';
 import { sql } from '../statement.js';
 import { lockHold } from './lock-hold.js';
 
@@ -18,7 +18,7 @@ const RELEASE = sql(
  * Gives an active hold's stock back, per `decideRelease` on the locked hold row, in one
  * transaction. Lock order: the hold, then its product, as an expiry pass takes them.
  */
-export function releaseHold(ex: Executor, request: ReleaseHoldRequest): Promise<ReleaseHoldOutcome> {
+export function releaseHold(ex: GroupedTransactions, request: ReleaseHoldRequest): Promise<ReleaseHoldOutcome> {
   return ex.transaction(async (query) => {
     const hold = await lockHold(query, request.holdId);
     const decision = decideRelease(hold, request.tokenHash, request.now);

@@ -13,13 +13,13 @@ const RETURN_STOCK = 'UPDATE products SET available = available + @qty WHERE id 
 // Guarded: takes the stock again only if it is all still there.
 const RETAKE_STOCK = 'UPDATE products SET available = available - @qty WHERE id = @productId AND available >= @qty';
 
-/** Applies a payment outcome to an order, per `decidePayment`, in one BEGIN IMMEDIATE transaction. */
+/** Applies a payment outcome to an order, per `decidePayment`, as one unit of the connection's group commit. */
 export function prepareApplyPayment(conn: Connection, records: IdempotencyRecords): FlashSaleStore['applyPayment'] {
   const getOrder = conn.db.prepare<[orderId: number], OrderRow>(GET_ORDER);
   const setOrderStatus = conn.db.prepare<{ id: number; status: OrderStatus; txnId: string | null }, OrderRow>(SET_ORDER_STATUS);
   const returnStock = conn.db.prepare<{ productId: number; qty: number }>(RETURN_STOCK);
   const retakeStock = conn.db.prepare<{ productId: number; qty: number }>(RETAKE_STOCK);
-  return conn.writeTransaction((request: ApplyPaymentRequest) =>
+  return conn.groupedWriteTransaction((request: ApplyPaymentRequest) =>
     records.keyed<'payment'>(request.idempotency, request.now, () => {
       const row = getOrder.get(request.orderId);
       if (!row) return { kind: 'refused', code: 'order_not_found' };

@@ -12,12 +12,12 @@ const INSERT_ORDER = `INSERT INTO orders (hold_id, product_id, qty, amount_cents
                       FROM holds h JOIN products p ON p.id = h.product_id WHERE h.id = @holdId
                       RETURNING ${ORDER_COLUMNS}`;
 
-/** Turns an active hold into a pending order, per `decideOrder`, in one BEGIN IMMEDIATE transaction. */
+/** Turns an active hold into a pending order, per `decideOrder`, as one unit of the connection's group commit. */
 export function prepareCreateOrder(conn: Connection, records: IdempotencyRecords): FlashSaleStore['createOrder'] {
   const getHold = conn.db.prepare<[holdId: number], HoldRow>(GET_HOLD);
   const convertHold = conn.db.prepare<[holdId: number]>(CONVERT_HOLD);
   const insertOrder = conn.db.prepare<{ holdId: number; now: number; paymentDeadline: number }, OrderRow>(INSERT_ORDER);
-  return conn.writeTransaction((request: CreateOrderRequest) =>
+  return conn.groupedWriteTransaction((request: CreateOrderRequest) =>
     records.keyed<'order'>(request.idempotency, request.now, () => {
       const row = getHold.get(request.holdId);
       const decision = decideOrder(row && toHold(row), request.tokenHash, request.now);

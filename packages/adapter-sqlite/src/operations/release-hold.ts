@@ -10,15 +10,15 @@ const RELEASE_HOLD = `UPDATE holds SET status = 'released' WHERE id = ? AND stat
 const RETURN_STOCK = 'UPDATE products SET available = available + @qty WHERE id = @productId';
 
 /**
- * Gives an active hold's stock back, per `decideRelease`, in one BEGIN IMMEDIATE transaction:
- * under SQLite's write lock no order, expiry pass or other release can act on the hold between
+ * Gives an active hold's stock back, per `decideRelease`, under SQLite's write lock
+ * (a unit of the connection's group commit): no order, expiry pass or other release can act on the hold between
  * reading it and releasing it.
  */
 export function prepareReleaseHold(conn: Connection): FlashSaleStore['releaseHold'] {
   const getHold = conn.db.prepare<[holdId: number], HoldRow>(GET_HOLD);
   const releaseHold = conn.db.prepare<[holdId: number]>(RELEASE_HOLD);
   const returnStock = conn.db.prepare<{ productId: number; qty: number }>(RETURN_STOCK);
-  return conn.writeTransaction((request: ReleaseHoldRequest) => {
+  return conn.groupedWriteTransaction((request: ReleaseHoldRequest) => {
     const row = getHold.get(request.holdId);
     const hold = row && toHold(row);
     const decision = decideRelease(hold, request.tokenHash, request.now);

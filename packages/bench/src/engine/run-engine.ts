@@ -2,7 +2,7 @@ import { createFlashSale } from '@flashsale/core';
 import type { MysqlStore } from '@flashsale/adapter-mysql';
 import type { PostgresStore } from '@flashsale/adapter-postgres';
 import type { SqliteStore } from '@flashsale/adapter-sqlite';
-import type { ResolvedBenchOptions, Strategy } from '../options.js';
+import { STRATEGIES, type ResolvedBenchOptions, type Strategy } from '../options.js';
 import { createProgress, type Progress } from '../progress.js';
 import { seededRandom } from '../random.js';
 import { machineInfo } from '../report/machine.js';
@@ -12,6 +12,7 @@ import { benchDbFor, describeBenchDb, openBenchDb, type OpenedBenchDb } from '..
 import { VERIFY_CHECK } from '../stampede/audit.js';
 import { settingsOf } from '../stampede/run-stampede.js';
 import { Timeline } from '../load/timeline.js';
+import { CHECKOUT_PATHS, MAX_CHECKOUT_BUYERS, runCheckoutPath, type CheckoutPathReport } from './checkout-paths.js';
 import type { HoldRunner } from './hold-runner.js';
 import { coalescedRunner } from './strategies/coalesced.js';
 import { mysqlAtomicRunner, mysqlPessimisticRunner } from './strategies/mysql-baselines.js';
@@ -64,9 +65,12 @@ export async function runEngine(o: ResolvedBenchOptions): Promise<BenchReport> {
         timeline: run.timeline,
       });
     }
+    // With every strategy, the checkout wave too: the same buyers order and pay per request, then grouped.
+    const checkout = o.strategies.length === STRATEGIES.length ? await runCheckoutPaths(o, opened) : [];
     const verify = await createFlashSale({ store: opened.store }).verify();
     const invariants: Invariant[] = [
       ...results.flatMap((r) => r.report.invariants.map((i) => ({ ...i, name: `${r.report.strategy}: ${i.name}` }))),
+      ...checkout.flatMap((c) => c.invariants),
       {
         name: VERIFY_CHECK,
         ok: verify.ok,
@@ -89,6 +93,7 @@ export async function runEngine(o: ResolvedBenchOptions): Promise<BenchReport> {
       status_counts: { granted: headline.report.granted, refused: headline.report.refused },
       endpoints: {},
       strategies: results.map((r) => r.report),
+      ...(checkout.length > 0 ? { checkout_paths: checkout } : {}),
       invariants,
       charts: {
         latency_histogram: histogram(headline.latencies),
@@ -99,6 +104,35 @@ export async function runEngine(o: ResolvedBenchOptions): Promise<BenchReport> {
     progress.stop();
     await opened.close();
   }
+}
+
+/**
+ * The order and payment paths side by side: a store on the same database that gives each write its
+ * own transaction, then the run's own store, which groups them.
+ */
+async function runCheckoutPaths(o: ResolvedBenchOptions, opened: OpenedBenchDb): Promise<CheckoutPathReport[]> {
+  const buyers = Math.min(o.requests, o.stock, MAX_CHECKOUT_BUYERS);
+  const countPaid = async (productId: number) => {
+    const [row] = await opened.query<{ n: number }>(
+      "SELECT count(*) AS n FROM orders WHERE product_id = ? AND status = 'completed'",
+      "SELECT count(*)::int AS n FROM orders WHERE product_id = $1 AND status = 'completed'",
+      [productId],
+    );
+    return Number(row?.n ?? 0);
+  };
+  const reports: CheckoutPathReport[] = [];
+  for (const path of CHECKOUT_PATHS) {
+    o.log(`engine: checkout ${path}, ${buyers} buyers order then pay at concurrency ${o.concurrency}`);
+    const grouped = path === 'grouped';
+    // The per-request store shares the run's database and leaves its removal to the run's own.
+    const own = grouped ? undefined : await openBenchDb({ ...opened.db, temporary: false }, { synchronous: o.synchronous, keep: true, poolSize: Math.min(o.concurrency, ENGINE_PG_POOL), groupCommit: false });
+    try {
+      reports.push(await runCheckoutPath(path, createFlashSale({ store: (own ?? opened).store }), countPaid, { buyers, concurrency: o.concurrency }));
+    } finally {
+      await own?.close();
+    }
+  }
+  return reports;
 }
 
 function makeRunner(strategy: Strategy, opened: OpenedBenchDb): HoldRunner {

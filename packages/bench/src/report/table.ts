@@ -23,6 +23,19 @@ export function renderTable(report: BenchReport): string {
     const by = Object.fromEntries(report.strategies.map((st) => [st.strategy, st.holds_per_sec]));
     if (by.coalesced && by.pessimistic) lines.push(`  coalesced / pessimistic = ${(by.coalesced / by.pessimistic).toFixed(1)}x`);
     if (by.coalesced && by.atomic) lines.push(`  coalesced / atomic = ${(by.coalesced / by.atomic).toFixed(1)}x`);
+    const paths = report.checkout_paths ?? [];
+    if (paths.length > 0) {
+      lines.push('');
+      const widths = [12, 8, 9, 8, 8, 11, 8, 8];
+      lines.push(row(['checkout', 'buyers', 'orders/s', 'p50', 'p99', 'payments/s', 'p50', 'p99'], widths));
+      for (const p of paths) {
+        lines.push(row([p.path, fmt(p.buyers), fmt(p.orders_per_sec), ms(p.order_latency_ms.p50), ms(p.order_latency_ms.p99), fmt(p.payments_per_sec), ms(p.payment_latency_ms.p50), ms(p.payment_latency_ms.p99)], widths));
+      }
+      const [single, grouped] = [paths.find((p) => p.path === 'per-request'), paths.find((p) => p.path === 'grouped')];
+      if (single && grouped) {
+        lines.push(`  grouped / per-request: orders ${(grouped.orders_per_sec / single.orders_per_sec).toFixed(1)}x, payments ${(grouped.payments_per_sec / single.payments_per_sec).toFixed(1)}x`);
+      }
+    }
   } else {
     let headline = `holds/s: ${fmt(report.holds_per_sec)}`;
     if (report.baseline_rps !== undefined) {

@@ -1,3 +1,4 @@
+import type { CheckoutPathReport } from '../engine/checkout-paths.js';
 import type { Strategy } from '../options.js';
 import type { Histogram, LatencySummary } from './stats.js';
 
@@ -170,6 +171,8 @@ export interface BenchReport {
   /** With `--buyers`, `--max-per-buyer` or `--opens-in`. */
   drop?: DropReport;
   strategies?: StrategyReport[];
+  /** Engine mode with every strategy: orders and payments per request and grouped, same buyers. */
+  checkout_paths?: CheckoutPathReport[];
   invariants: Invariant[];
   charts: {
     latency_histogram: Histogram;

@@ -77,12 +77,12 @@ export interface OpenedBenchDb {
  */
 export async function openBenchDb(
   db: BenchDb,
-  options: { synchronous: 'FULL' | 'NORMAL'; keep: boolean; poolSize?: number },
+  options: { synchronous: 'FULL' | 'NORMAL'; keep: boolean; poolSize?: number; groupCommit?: boolean },
 ): Promise<OpenedBenchDb> {
   const remove = db.temporary && !options.keep;
   if (db.kind === 'sqlite') {
     const { openSqliteStore } = await import('@flashsale/adapter-sqlite');
-    const store = openSqliteStore({ filename: db.filename, synchronous: options.synchronous });
+    const store = openSqliteStore({ filename: db.filename, synchronous: options.synchronous, groupCommit: options.groupCommit ?? true });
     return {
       db,
       store,
@@ -95,7 +95,7 @@ export async function openBenchDb(
   }
   if (db.kind === 'mysql') {
     const { openMysqlStore } = await import('@flashsale/adapter-mysql');
-    const store = await openMysqlStore({ uri: db.uri, ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }) });
+    const store = await openMysqlStore({ uri: db.uri, groupCommit: options.groupCommit ?? true, ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }) });
     return {
       db,
       store,
@@ -115,6 +115,7 @@ export async function openBenchDb(
     connectionString: db.connectionString,
     schema: db.schema,
     applicationName: 'flashsale-bench',
+    groupCommit: options.groupCommit ?? true,
     ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
   });
   return {

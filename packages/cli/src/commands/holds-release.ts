@@ -13,18 +13,20 @@ import { withSale } from '../with-sale.js';
 export function registerHoldsRelease(program: Command, ctx: CliContext): void {
   program
     .command('holds:release')
-    .description('release expired holds and unpaid orders past their deadline once, purge old idempotency records, and exit')
+    .description('release expired holds and unpaid orders past their deadline once, purge old idempotency records and merchant events, and exit')
     .addOption(dbOption())
     .option('--idempotency-ttl <duration>', 'purge idempotency records older than this', durationArg(), 86_400_000)
+    .option('--event-retention <duration>', 'purge merchant events older than this', durationArg(), 604_800_000)
     .addOption(jsonOption())
     .addHelpText('after', '\nExamples:\n  flashsale holds:release\n  * * * * * cd /srv/shop && flashsale holds:release --json >> release.log')
-    .action(async (opts: { db: string; idempotencyTtl: number; json?: boolean }) => {
+    .action(async (opts: { db: string; idempotencyTtl: number; eventRetention: number; json?: boolean }) => {
       const bar = progress(ctx.io);
       let units = 0;
       const summary = await withSale(
         opts.db,
         {
           idempotencyTtlMs: opts.idempotencyTtl,
+          eventRetentionMs: opts.eventRetention,
           onEvent: (event) => {
             if (event.type !== 'stock_released') return;
             units += event.units;
@@ -39,7 +41,7 @@ export function registerHoldsRelease(program: Command, ctx: CliContext): void {
       }
       say(
         ctx.io,
-        `released ${plural(summary.holds, 'expired hold')} and ${plural(summary.orders, 'unpaid order')} (${plural(summary.units, 'unit')} back in stock); purged ${plural(summary.purgedIdempotency, 'idempotency record')}`,
+        `released ${plural(summary.holds, 'expired hold')} and ${plural(summary.orders, 'unpaid order')} (${plural(summary.units, 'unit')} back in stock); purged ${plural(summary.purgedIdempotency, 'idempotency record')} and ${plural(summary.purgedEvents, 'merchant event')}`,
       );
     });
 }

@@ -36,6 +36,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .addOption(new Option('--payment-ttl <duration>', 'how long a pending order waits for payment').argParser(durationArg()).default(900_000, '15m'))
     .addOption(new Option('--sweep-interval <duration>', 'time between expiry passes').argParser(durationArg(MAX_TIMER_MS)).default(5_000, '5s'))
     .addOption(new Option('--idempotency-ttl <duration>', 'how long idempotency keys are remembered').argParser(durationArg()).default(86_400_000, '24h'))
+    .addOption(new Option('--event-retention <duration>', 'how long merchant events are kept before the sweeper purges them').argParser(durationArg()).default(604_800_000, '7d'))
     .addOption(new Option('--max-hold-qty <n>', 'largest qty one hold may take (an anti-scalping cap)').argParser(intArg(1, 1_000_000)).default(1_000_000))
     .addOption(new Option('--rate-limit <limits>', 'per-client limits per minute, e.g. holds=5,orders=5,webhook=off (defaults: products=100,holds=20,orders=20,webhook=1000)').argParser(rateLimitArg))
     .addOption(new Option('--no-rate-limit', 'turn every rate limit off (benchmarks)'))

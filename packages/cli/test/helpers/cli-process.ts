@@ -86,7 +86,12 @@ export type LaunchedCli = Omit<RunningCli, 'url'>;
 
 /** Spawns `flashsale serve <args>` and returns at once, without waiting for it to listen. */
 export function launchServe(args: string[], options: { env?: Record<string, string> } = {}): LaunchedCli {
-  const child = spawn(process.execPath, [...NODE_ARGS, 'serve', ...args], { cwd: ROOT, env: childEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  return launchCli(['serve', ...args], options);
+}
+
+/** Spawns `flashsale <args>` (a long-running command: serve, events:tail --follow) and returns at once. */
+export function launchCli(args: string[], options: { env?: Record<string, string> } = {}): LaunchedCli {
+  const child = spawn(process.execPath, [...NODE_ARGS, ...args], { cwd: ROOT, env: childEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>

@@ -3,9 +3,11 @@ import { auditCases } from './cases/audit.js';
 import { batchReserveCases } from './cases/batch-reserve.js';
 import { dropCases } from './cases/drops.js';
 import { expiryCases } from './cases/expiry.js';
+import { groupedWriteCases } from './cases/grouped-writes.js';
 import { holdLifecycleCases } from './cases/hold-lifecycle.js';
 import { idempotencyCases } from './cases/idempotency.js';
 import { manyProductCases } from './cases/many-products.js';
+import { merchantEventCases } from './cases/merchant-events.js';
 import { orderCases } from './cases/orders.js';
 import { paymentCases } from './cases/payments.js';
 import { productAndHoldCases } from './cases/products-and-holds.js';
@@ -54,6 +56,8 @@ export function runStoreConformance(harness: ConformanceHarness): void {
     auditCases(setup, harness.tamperAvailable);
     holdLifecycleCases(setup, harness.connectAgain);
     dropCases(setup, harness.connectAgain);
+    groupedWriteCases(setup);
+    merchantEventCases(setup, harness.connectAgain);
   });
 }
 

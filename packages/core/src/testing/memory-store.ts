@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import type { HoldRecord, OrderRecord, OrderStatus, ProductRecord } from '../domain.js';
 import { applyProductChanges, buyerUnitsKey } from '../drops.js';
 import { buyersToCount, idempotencyKeyId, planReservations, reservationOutcome } from '../reservation-plan.js';
 import type { IdempotencyKey, IdempotencyScope, Replayable } from '../idempotency.js';
+import type { MerchantEventType, StoredMerchantEvent } from '../merchant-events.js';
 import { decideExtend, decideOrder, decidePayment, decideRelease, holdAsSeen, orderAsSeen } from '../rules.js';
 import { storedAnswer, type OutcomeOfScope } from '../stored-answer.js';
 import type { AuditSnapshot, CreateOrderOutcome, ExtendHoldOutcome, FlashSaleStore, PaymentOutcome, ReleaseCounts, ReleaseHoldOutcome } from '../store.js';
@@ -44,7 +46,9 @@ export function openMemoryStore(): MemoryStore {
   const records = new Map<string, StoredRecord>();
   // Drops: the buyer each hold was for (its orders reach it through the hold).
   const holdBuyers = new Map<number, string>();
-  const ids = { product: 0, hold: 0, order: 0 };
+  // Events for the merchant: one writer at a time, so append order is commit order.
+  const events: StoredMerchantEvent[] = [];
+  const ids = { product: 0, hold: 0, order: 0, event: 0 };
   let closed = false;
 
   /** Runs `work` as one atomic unit: nothing else runs until it returns. */
@@ -85,9 +89,29 @@ export function openMemoryStore(): MemoryStore {
     }
     return units;
   };
-  const setOrder = (order: OrderRecord, status: OrderStatus, txnId: string | null): OrderRecord => {
+  const appendEvent = (type: MerchantEventType, createdAt: number, data: Record<string, unknown>) => {
+    const position = ++ids.event;
+    events.push({ id: `evt_memory_${position}_${randomUUID().replaceAll('-', '')}`, type, createdAt, position, data });
+  };
+  const orderEvent = (order: OrderRecord, at: number) =>
+    appendEvent(order.status === 'pending' ? 'order.created' : `order.${order.status}`, at, {
+      order_id: order.id,
+      hold_id: order.holdId,
+      product_id: order.productId,
+      qty: order.qty,
+      amount_cents: order.amountCents,
+      status: order.status,
+    });
+  /** Stock changes go through here, so a product reaching 0 is noticed wherever it happens. */
+  const changeStock = (product: ProductRow, delta: number, at: number) => {
+    const before = product.availableStock;
+    product.availableStock += delta;
+    if (before > 0 && product.availableStock === 0) appendEvent('product.sold_out', at, { product_id: product.id });
+  };
+  const setOrder = (order: OrderRecord, status: OrderStatus, txnId: string | null, at: number): OrderRecord => {
     const updated = { ...order, status, txnId: txnId ?? order.txnId };
     orders.set(order.id, updated);
+    if (status !== order.status) orderEvent(updated, at);
     return { ...updated };
   };
 
@@ -108,7 +132,8 @@ export function openMemoryStore(): MemoryStore {
       const stored = new Set(requests.flatMap((r) => (r.idempotency && records.has(idempotencyKeyId(r.idempotency)) ? [idempotencyKeyId(r.idempotency)] : [])));
       const units = new Map(buyersToCount(requests, locked).map(({ productId, buyerId }) => [buyerUnitsKey(productId, buyerId), unitsOf(productId, buyerId)]));
       const plan = planReservations(requests, locked, stored, units);
-      for (const [productId, units] of plan.taken) products.get(productId)!.availableStock -= units;
+      const latest = Math.max(...requests.map((r) => r.createdAt));
+      for (const [productId, units] of plan.taken) changeStock(products.get(productId)!, -units, latest);
       const bodies = new Map<number, { fingerprint: string; body: string }>();
       return plan.decisions.map((decision, i): Replayable<OutcomeOfScope['hold']> => {
         const request = requests[i]!;
@@ -144,6 +169,7 @@ export function openMemoryStore(): MemoryStore {
         const price = products.get(hold.productId)!.priceCents;
         const order: OrderRecord = { id, holdId: hold.id, productId: hold.productId, qty: hold.qty, amountCents: hold.qty * price, status: 'pending', createdAt: request.now, paymentDeadline: request.paymentDeadline, txnId: null };
         orders.set(id, order);
+        orderEvent(order, request.now);
         return { kind: 'created', order: { ...order } };
       }),
     ),
@@ -155,16 +181,16 @@ export function openMemoryStore(): MemoryStore {
         const product = products.get(order.productId)!;
         switch (decidePayment(order.status, request.status)) {
           case 'complete':
-            return { kind: 'applied', effect: 'completed', order: setOrder(order, 'completed', request.txnId) };
+            return { kind: 'applied', effect: 'completed', order: setOrder(order, 'completed', request.txnId, request.now) };
           case 'fail':
-            product.availableStock += order.qty;
-            return { kind: 'applied', effect: 'failed', order: setOrder(order, 'failed', request.txnId) };
+            changeStock(product, order.qty, request.now);
+            return { kind: 'applied', effect: 'failed', order: setOrder(order, 'failed', request.txnId, request.now) };
           case 'retake':
             if (product.availableStock >= order.qty) {
-              product.availableStock -= order.qty;
-              return { kind: 'applied', effect: 'retaken', order: setOrder(order, 'completed', request.txnId) };
+              changeStock(product, -order.qty, request.now);
+              return { kind: 'applied', effect: 'retaken', order: setOrder(order, 'completed', request.txnId, request.now) };
             }
-            return { kind: 'applied', effect: 'refund_due', order: setOrder(order, 'refund_due', request.txnId) };
+            return { kind: 'applied', effect: 'refund_due', order: setOrder(order, 'refund_due', request.txnId, request.now) };
           case 'none':
             return { kind: 'applied', effect: 'none', order: { ...order } };
           case 'conflict':
@@ -178,14 +204,14 @@ export function openMemoryStore(): MemoryStore {
       const dueHolds = [...holds.values()].filter((h) => h.status === 'active' && h.expiresAt <= now).sort((a, b) => a.expiresAt - b.expiresAt || a.id - b.id).slice(0, limit);
       for (const hold of dueHolds) {
         holds.set(hold.id, { ...hold, status: 'expired' });
-        products.get(hold.productId)!.availableStock += hold.qty;
+        changeStock(products.get(hold.productId)!, hold.qty, now);
         counts.holds += 1;
         counts.holdUnits += hold.qty;
       }
       const dueOrders = [...orders.values()].filter((o) => o.status === 'pending' && o.paymentDeadline <= now).sort((a, b) => a.paymentDeadline - b.paymentDeadline || a.id - b.id).slice(0, limit);
       for (const order of dueOrders) {
-        orders.set(order.id, { ...order, status: 'expired' });
-        products.get(order.productId)!.availableStock += order.qty;
+        setOrder(order, 'expired', null, now);
+        changeStock(products.get(order.productId)!, order.qty, now);
         counts.orders += 1;
         counts.orderUnits += order.qty;
       }
@@ -204,11 +230,12 @@ export function openMemoryStore(): MemoryStore {
       return publicProduct(row);
     }),
 
-    restock: ({ productId, qty }) => unit(() => {
+    restock: ({ productId, qty, now }) => unit(() => {
       const row = products.get(productId);
       if (!row) return undefined;
-      row.availableStock += qty;
+      changeStock(row, qty, now);
       row.restocked += qty;
+      appendEvent('product.restocked', now, { product_id: row.id, qty, available_stock: row.availableStock });
       return publicProduct(row);
     }),
 
@@ -254,7 +281,8 @@ export function openMemoryStore(): MemoryStore {
         const released: HoldRecord = { ...hold!, status: 'released' };
         if (decision === 'release') {
           holds.set(released.id, released);
-          products.get(released.productId)!.availableStock += released.qty;
+          changeStock(products.get(released.productId)!, released.qty, request.now);
+          appendEvent('hold.released', request.now, { hold_id: released.id, product_id: released.productId, qty: released.qty });
         }
         return { kind: 'released', hold: { ...released }, effect: decision === 'release' ? 'released' : 'none' };
       }
@@ -281,6 +309,20 @@ export function openMemoryStore(): MemoryStore {
       const stored = orders.get(request.orderId);
       const order = orderAsSeen(stored, stored && holds.get(stored.holdId)?.tokenHash, request.tokenHash);
       return order ? ({ kind: 'found', order: { ...order } } as const) : ({ kind: 'refused', code: 'invalid_order' } as const);
+    }),
+
+    // Events for the merchant.
+    readMerchantEvents: ({ after, limit }) => unit(() => events.filter((e) => e.position > after).slice(0, limit).map((e) => ({ ...e, data: { ...e.data } }))),
+
+    purgeMerchantEvents: ({ before, limit }) => unit(() => {
+      let purged = 0;
+      for (let i = 0; i < events.length && purged < limit; ) {
+        if (events[i]!.createdAt < before) {
+          events.splice(i, 1);
+          purged += 1;
+        } else i += 1;
+      }
+      return purged;
     }),
 
     ping: () => unit(() => undefined),

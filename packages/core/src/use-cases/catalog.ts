@@ -27,7 +27,7 @@ export function catalogUseCases(ctx: EngineContext) {
 
   async function restock(input: RestockInput): Promise<Product> {
     const { productId, qty } = parseInput(restockInputSchema, input);
-    const record = await store.restock({ productId, qty });
+    const record = await store.restock({ productId, qty, now: ctx.clock() });
     if (!record) throw flashSaleError('product_not_found');
     return answer(record);
   }

@@ -339,6 +339,30 @@ export function describeCrashAtPeak(kind: TestDatabase['kind'], fresh: (() => Te
       const product = await call(url, 'GET', `/api/products/${productId}`);
       expect(product.kind === 'answer' && product.body.available_stock).toBe(STOCK - sold - pending);
     });
+
+    it('every acknowledged change has its one event, and every event its change, across the kills', async () => {
+      const tailed = await cliInProcess(['events:tail', '--db', database.db, '--json', '--limit', '100000']);
+      expect(tailed.stderr).toBe('');
+      expect(tailed.code).toBe(0);
+      const events = tailed.stdout.trimEnd().split('\n').filter(Boolean).map((line) => JSON.parse(line) as { id: string; type: string; position: number; data: Record<string, number | string> });
+      expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
+      for (let i = 1; i < events.length; i++) expect(events[i]!.position).toBeGreaterThan(events[i - 1]!.position);
+      const ofType = (type: string) => events.filter((e) => e.type === type).map((e) => e.data);
+      const created = new Map(ofType('order.created').map((data) => [data.order_id as number, data]));
+      // One order.created per order in storage: each has its own id, and every order a buyer saw is there.
+      expect(created.size).toBe(ofType('order.created').length);
+      for (const order of orders) expect(created.get(order.orderId)).toMatchObject({ hold_id: order.holdId, qty: order.qty, status: 'pending' });
+      // Each settled order has exactly the event of its outcome, and only orders that were created settle.
+      for (const type of ['order.completed', 'order.failed'] as const) {
+        const settled = ofType(type).map((data) => data.order_id as number);
+        expect(new Set(settled).size).toBe(settled.length);
+        for (const id of settled) expect(created.has(id)).toBe(true);
+        for (const order of orders.filter((o) => `order.${o.status}` === type)) expect(settled).toContain(order.orderId);
+      }
+      const completed = new Set(ofType('order.completed').map((data) => data.order_id));
+      expect(ofType('order.failed').filter((data) => completed.has(data.order_id))).toEqual([]);
+      expect(JSON.stringify(events)).not.toMatch(/token/i);
+    });
   });
 }
 

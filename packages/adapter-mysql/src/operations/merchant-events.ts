@@ -1,0 +1,61 @@
+import type { MerchantEventType, StoredMerchantEvent } from '@flashsale/core';
+import type { Executor } from '../executor.js';
+import { int, placeholders, type Int } from '../rows.js';
+
+/*
+ * The outbox the triggers of sql/000004.sql append to. Events commit unnumbered; a sequencer run
+ * numbers the committed ones before each read (see that migration for why a reader then never
+ * skips one): it locks the cursor row first, so runs are one at a time, then takes the
+ * unnumbered events no open transaction holds (SKIP LOCKED), in seq order.
+ */
+
+const LOCK_CURSOR = 'SELECT last_position FROM merchant_event_cursor WHERE id = 1 FOR UPDATE';
+
+const UNNUMBERED = 'SELECT seq FROM merchant_events WHERE position IS NULL ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED';
+
+const MOVE_CURSOR = 'UPDATE merchant_event_cursor SET last_position = ? WHERE id = 1';
+
+const READ = 'SELECT position, id, type, created_at, data FROM merchant_events WHERE position > ? ORDER BY position LIMIT ?';
+
+// MySQL's DELETE has no SKIP LOCKED: the rows are picked by a locking SELECT first.
+const DOOMED = 'SELECT seq FROM merchant_events WHERE created_at < ? ORDER BY created_at LIMIT ? FOR UPDATE SKIP LOCKED';
+
+/** Events numbered per sequencer run: enough for a full page, few enough to keep the run short. */
+const SEQUENCE_BATCH = 1000;
+
+interface EventRow {
+  position: Int;
+  id: string;
+  type: MerchantEventType;
+  created_at: Int;
+  data: string;
+}
+
+/** Numbers what has committed, then reads up to `limit` events after `after`, in one transaction. */
+export function readMerchantEvents(ex: Executor, request: { after: number; limit: number }): Promise<StoredMerchantEvent[]> {
+  return ex.transaction(async (session) => {
+    const [cursor] = await session.rows<{ last_position: Int }>(LOCK_CURSOR);
+    if (!cursor) throw new Error('merchant_event_cursor has no row: the database was not migrated by this package');
+    const unnumbered = await session.rows<{ seq: Int }>(UNNUMBERED, [SEQUENCE_BATCH]);
+    if (unnumbered.length > 0) {
+      const last = int(cursor.last_position);
+      const seqs = unnumbered.map((row) => int(row.seq));
+      await session.run(
+        `UPDATE merchant_events SET position = CASE seq ${seqs.map(() => 'WHEN ? THEN ?').join(' ')} END WHERE seq IN (${placeholders(seqs.length)})`,
+        [...seqs.flatMap((seq, i) => [seq, last + i + 1]), ...seqs],
+      );
+      await session.run(MOVE_CURSOR, [last + seqs.length]);
+    }
+    const rows = await session.rows<EventRow>(READ, [request.after, request.limit]);
+    return rows.map((row) => ({ id: row.id, type: row.type, createdAt: int(row.created_at), position: int(row.position), data: JSON.parse(row.data) as Record<string, unknown> }));
+  });
+}
+
+export function purgeMerchantEvents(ex: Executor, request: { before: number; limit: number }): Promise<number> {
+  return ex.transaction(async (session) => {
+    const doomed = await session.rows<{ seq: Int }>(DOOMED, [request.before, request.limit]);
+    if (doomed.length === 0) return 0;
+    const deleted = await session.run(`DELETE FROM merchant_events WHERE seq IN (${placeholders(doomed.length)})`, doomed.map((row) => row.seq));
+    return deleted.affectedRows;
+  });
+}

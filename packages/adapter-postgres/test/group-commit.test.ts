@@ -1,0 +1,84 @@
+import { createFlashSale } from '@flashsale/core';
+import pg from 'pg';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { PostgresStore } from '../src/index.js';
+import { adminPool, closeTestStores, endAdminPool, openTestStore, PG_URL } from './support/test-database.js';
+
+/** A separate connection holding one hold row locked, as a slow transaction elsewhere would. */
+async function lockHoldRow(schema: string, holdId: number): Promise<{ release(): Promise<void> }> {
+  const client = new pg.Client({ connectionString: PG_URL, application_name: 'flashsale-test-locker' });
+  await client.connect();
+  await client.query('BEGIN');
+  await client.query(`SELECT id FROM ${pg.escapeIdentifier(schema)}.holds WHERE id = $1 FOR UPDATE`, [holdId]);
+  return {
+    release: async () => {
+      await client.query('ROLLBACK');
+      await client.end();
+    },
+  };
+}
+
+describe.skipIf(!PG_URL)('postgres group commit', () => {
+  const stores: PostgresStore[] = [];
+  afterEach(async () => {
+    await closeTestStores(stores.splice(0));
+  });
+  afterAll(endAdminPool);
+
+  it('a unit that fails on its own rows is undone alone; the rest of its group commits', async () => {
+    const store = await openTestStore({ poolSize: 4 });
+    stores.push(store);
+    const sale = createFlashSale({ store });
+    const product = await sale.createProduct({ name: 'p', price: '5.00', stock: 40 });
+    const holds = [];
+    for (let i = 0; i < 20; i++) holds.push(await sale.createHold({ productId: product.id, qty: 2 }));
+    const doomed = holds[7]!;
+    const s = pg.escapeIdentifier(store.schema);
+    // The order insert for one hold fails inside the database, after that unit converted its hold.
+    await adminPool().query(`CREATE FUNCTION ${s}.fail_one() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.hold_id = ${doomed.holdId} THEN RAISE EXCEPTION 'injected'; END IF; RETURN NEW; END $$`);
+    await adminPool().query(`CREATE TRIGGER fail_one BEFORE INSERT ON ${s}.orders FOR EACH ROW EXECUTE FUNCTION ${s}.fail_one()`);
+
+    const results = await Promise.allSettled(holds.map((hold) => sale.createOrder({ holdId: hold.holdId, token: hold.token })));
+
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(19);
+    expect(results[7]!.status).toBe('rejected');
+    expect(String((results[7] as PromiseRejectedResult).reason)).toMatch(/injected/);
+    expect((await sale.getHold({ holdId: doomed.holdId, token: doomed.token })).status).toBe('active');
+    await adminPool().query(`DROP TRIGGER fail_one ON ${s}.orders`);
+    await expect(sale.createOrder({ holdId: doomed.holdId, token: doomed.token })).resolves.toMatchObject({ status: 'pending' });
+    expect((await sale.verify()).violations).toEqual([]);
+  });
+
+  it('a unit that waits for another transaction\'s lock leaves its group: the units before it commit meanwhile', async () => {
+    // A lock wait far longer than the test waits for the first unit: only leaving the group helps.
+    const store = await openTestStore({ poolSize: 4, lockTimeoutMs: 60_000 });
+    stores.push(store);
+    const sale = createFlashSale({ store });
+    const product = await sale.createProduct({ name: 'p', price: '5.00', stock: 10 });
+    const [first, blocked, last] = [
+      await sale.createHold({ productId: product.id, qty: 1 }),
+      await sale.createHold({ productId: product.id, qty: 1 }),
+      await sale.createHold({ productId: product.id, qty: 1 }),
+    ];
+    const locker = await lockHoldRow(store.schema, blocked!.holdId);
+    let blockedSettled = false;
+    const orders = [first!, blocked!, last!].map((hold) => sale.createOrder({ holdId: hold.holdId, token: hold.token }));
+    void orders[1]!.finally(() => (blockedSettled = true));
+
+    // The first unit's order is committed, visible to anyone, while the second still waits.
+    const orderOf = `SELECT count(*)::int AS n FROM ${pg.escapeIdentifier(store.schema)}.orders WHERE hold_id = $1`;
+    let committed = 0;
+    for (let i = 0; i < 200 && committed === 0; i++) {
+      committed = (await adminPool().query<{ n: number }>(orderOf, [first!.holdId])).rows[0]!.n;
+      if (committed === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(committed).toBe(1);
+    expect(blockedSettled).toBe(false);
+
+    await locker.release();
+    const answers = await Promise.all(orders);
+    expect(answers.map((order) => order.status)).toEqual(['pending', 'pending', 'pending']);
+    expect((await sale.verify()).violations).toEqual([]);
+  });
+});

@@ -1,0 +1,27 @@
+import type { FlashSaleStore, MerchantEventType, StoredMerchantEvent } from '@flashsale/core';
+import type { Connection } from '../connection.js';
+
+// Rowid order is commit order (one writer at a time), so a reader after `position` never skips.
+const READ = 'SELECT position, id, type, created_at, data FROM merchant_events WHERE position > ? ORDER BY position LIMIT ?';
+
+const PURGE = 'DELETE FROM merchant_events WHERE position IN (SELECT position FROM merchant_events WHERE created_at < ? LIMIT ?)';
+
+interface EventRow {
+  position: number;
+  id: string;
+  type: MerchantEventType;
+  created_at: number;
+  data: string;
+}
+
+/** The outbox the triggers of migrations/0005 append to: read a page of it, purge its old rows. */
+export function prepareMerchantEvents(conn: Connection): Pick<FlashSaleStore, 'readMerchantEvents' | 'purgeMerchantEvents'> {
+  const read = conn.db.prepare<[after: number, limit: number], EventRow>(READ);
+  const purge = conn.db.prepare<[before: number, limit: number]>(PURGE);
+  return {
+    readMerchantEvents: conn.statement(({ after, limit }: { after: number; limit: number }): StoredMerchantEvent[] =>
+      read.all(after, limit).map((row) => ({ id: row.id, type: row.type, createdAt: row.created_at, position: row.position, data: JSON.parse(row.data) as Record<string, unknown> })),
+    ),
+    purgeMerchantEvents: conn.statement(({ before, limit }: { before: number; limit: number }) => purge.run(before, limit).changes),
+  };
+}
