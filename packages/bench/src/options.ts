@@ -46,8 +46,12 @@ export interface BenchOptions {
   stock?: number;
   /** Hold attempts to fire (`--requests`). */
   requests?: number;
+  /** Products the stampede is spread over, `stock` units each; each request's drawn with the seeded random (`--products`). */
+  products?: number;
   /** Requests in flight at once (`--concurrency`). */
   concurrency?: number;
+  /** Buyers checking out at once in the checkout wave (`--flow-concurrency`). Default: every winner, up to `concurrency`. */
+  flowConcurrency?: number;
   /** Units per hold (`--qty`): a number, or a range such as `"1..5"`. */
   qty?: number | string | QtyRange;
   /** Also measure a bare Hono handler with the same load generator (`--baseline`). */
@@ -87,7 +91,9 @@ export const BENCH_DEFAULTS = {
   /** Engine mode's default stock: enough never to run out, so strategies are compared on grants. */
   engineStock: 'requests × max qty',
   requests: 20_000,
+  products: 1,
   concurrency: 256,
+  flowConcurrency: 'every winner, up to --concurrency',
   qty: '1',
   baseline: false,
   warmup: 2_000,
@@ -110,7 +116,10 @@ export interface ResolvedBenchOptions {
   webhookSecret: string | undefined;
   stock: number;
   requests: number;
+  products: number;
   concurrency: number;
+  /** Undefined: every winner at once, up to `concurrency`. */
+  flowConcurrency: number | undefined;
   qty: QtyRange;
   baseline: boolean;
   warmup: number;
@@ -141,6 +150,8 @@ export function resolveBenchOptions(options: BenchOptions = {}): ResolvedBenchOp
   const qty = parseQty(options.qty ?? BENCH_DEFAULTS.qty);
   const requests = positiveInt('requests', options.requests ?? BENCH_DEFAULTS.requests);
   const concurrency = positiveInt('concurrency', options.concurrency ?? BENCH_DEFAULTS.concurrency);
+  const products = positiveInt('products', options.products ?? BENCH_DEFAULTS.products);
+  const flowConcurrency = options.flowConcurrency === undefined ? undefined : positiveInt('flowConcurrency', options.flowConcurrency);
   const stock = nonNegativeInt('stock', options.stock ?? (engine ? requests * qty.max : BENCH_DEFAULTS.stock));
   const synchronous = options.synchronous ?? BENCH_DEFAULTS.synchronous;
   if (synchronous !== 'FULL' && synchronous !== 'NORMAL') throw new RangeError(`--synchronous must be FULL or NORMAL, got ${JSON.stringify(synchronous)}`);
@@ -158,6 +169,9 @@ export function resolveBenchOptions(options: BenchOptions = {}): ResolvedBenchOp
   const opensInMs = options.opensInMs === undefined ? undefined : positiveInt('opensInMs', options.opensInMs);
   if (maxPerBuyer !== undefined && buyers === undefined) throw new RangeError('--max-per-buyer needs --buyers: a limited product refuses holds that name no buyer');
   if (engine && (buyers !== undefined || opensInMs !== undefined)) throw new RangeError('--buyers, --max-per-buyer and --opens-in are for a stampede over HTTP, not --engine');
+  if (engine && (products > 1 || flowConcurrency !== undefined)) throw new RangeError('--products and --flow-concurrency are for a stampede over HTTP, not --engine');
+  // The drop checks follow one product's window and limit; a drop over many products is not audited yet.
+  if (products > 1 && (buyers !== undefined || opensInMs !== undefined)) throw new RangeError('--products takes no --buyers, --max-per-buyer or --opens-in: the drop checks follow one product');
   const interactive = process.stderr.isTTY === true && !isCi();
   return {
     engine,
@@ -168,7 +182,9 @@ export function resolveBenchOptions(options: BenchOptions = {}): ResolvedBenchOp
     webhookSecret: options.webhookSecret,
     stock,
     requests,
+    products,
     concurrency,
+    flowConcurrency,
     qty,
     baseline: options.baseline ?? BENCH_DEFAULTS.baseline,
     warmup: nonNegativeInt('warmup', options.warmup ?? Math.min(BENCH_DEFAULTS.warmup, Math.ceil(requests / 10))),

@@ -90,6 +90,6 @@ describe('report rendering', () => {
   });
 
   it('percentiles are nearest-rank', () => {
-    expect(summarize([5, 1, 4, 2, 3])).toEqual({ count: 5, p50: 3, p95: 5, p99: 5, max: 5 });
+    expect(summarize([5, 1, 4, 2, 3])).toEqual({ count: 5, p50: 3, p90: 5, p95: 5, p99: 5, max: 5 });
   });
 });

@@ -32,6 +32,36 @@ describe('stampede mode', () => {
     expect(report.baseline_latency_established_ms!.count).toBe(report.baseline_latency_ms!.count - 2 * 32);
   });
 
+  it('spreads a stampede over several products, audits each, and measures the checkout wave against bare Hono', async () => {
+    const launchServer = inProcessLauncher((db) => openSqliteStore({ filename: db }));
+    const report = await runBench({ requests: 600, concurrency: 32, products: 5, stock: 20, qty: '1..2', warmup: 50, baseline: true, flowConcurrency: 16, launchServer, ...quiet });
+    console.log(renderTable(report));
+    expect(report.invariants.filter((i) => !i.ok)).toEqual([]);
+    expect(report.settings).toMatchObject({ products: 5, flow_concurrency: 16 });
+    // Every product sold out (5 x 20 units against 600 requests), so each was audited for undersell.
+    expect(report.invariants.find((i) => i.name === 'no undersell')?.detail).toMatch(/on each of the 5 products that refused/);
+    const wave = report.checkout_wave!;
+    expect(wave.concurrency).toBe(16);
+    expect(wave.orders.requests).toBe(report.endpoints['POST /api/orders']!.requests);
+    for (const step of [wave.orders, wave.webhooks]) {
+      expect(step.per_sec).toBeGreaterThan(0);
+      expect(step.baseline_rps).toBeGreaterThan(0);
+      expect(step.baseline_rps_runs).toHaveLength(2);
+      expect(step.baseline_ratio).toBeCloseTo(step.per_sec / step.baseline_rps!, 2);
+      expect(Object.keys(step.latency_ms)).toEqual(['count', 'p50', 'p90', 'p95', 'p99', 'max']);
+    }
+    expect(renderTable(report)).toMatch(/checkout wave: 16 buyers at once/);
+  });
+
+  it('names the product that was oversold when the store skips its stock guard on one of several', async () => {
+    const launchServer = inProcessLauncher(openOversellingStore);
+    const report = await runBench({ requests: 300, concurrency: 16, products: 3, stock: 10, warmup: 0, launchServer, ...quiet });
+    const oversell = report.invariants.find((i) => i.name === 'no oversell');
+    expect(oversell?.ok).toBe(false);
+    expect(oversell?.detail).toMatch(/^product \d+: \d+ units were held or sold at once, but the stock was 10/);
+    expect(report.ok).toBe(false);
+  });
+
   it('reports the oversell and exits 1 when the store skips its stock guard', async () => {
     const launchServer = inProcessLauncher(openOversellingStore);
     const stock = 20;
@@ -78,6 +108,8 @@ describe('stampede mode', () => {
     await expect(runBench({ maxPerBuyer: 2, ...quiet })).rejects.toThrow(/--max-per-buyer needs --buyers/);
     await expect(runBench({ engine: true, opensInMs: 1_000, ...quiet })).rejects.toThrow(/for a stampede over HTTP/);
     await expect(runBench({ buyers: 0, ...quiet })).rejects.toThrow(/--buyers must be a positive integer/);
+    await expect(runBench({ products: 3, buyers: 10, ...quiet })).rejects.toThrow(/--products takes no --buyers/);
+    await expect(runBench({ products: 0, ...quiet })).rejects.toThrow(/--products must be a positive integer/);
   });
 
   it('needs a server to stampede: a launcher or a target', async () => {

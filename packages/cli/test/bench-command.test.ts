@@ -14,7 +14,19 @@ describe('flashsale bench', () => {
     expect(report.ok).toBe(true);
   });
 
+  it('spreads the stampede over --products and checks out --flow-concurrency buyers at once', async () => {
+    const result = await runCli(['bench', '--requests', '300', '--concurrency', '32', '--products', '3', '--stock', '20', '--flow-concurrency', '8', '--json', '--no-progress']);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as { settings: Record<string, unknown>; checkout_wave: { concurrency: number; orders: { requests: number } }; invariants: { ok: boolean }[] };
+    expect(report.settings).toMatchObject({ products: 3, flow_concurrency: 8 });
+    expect(report.checkout_wave.concurrency).toBe(8);
+    expect(report.checkout_wave.orders.requests).toBeGreaterThan(0);
+    expect(report.invariants.filter((i) => !i.ok)).toEqual([]);
+  });
+
   it.each([
+    [['bench', '--products', '0'], /--products/],
+    [['bench', '--products', '2', '--buyers', '10'], /--products takes no --buyers/],
     [['bench', '--qty', '0'], /--qty must be a positive integer or a range/],
     [['bench', '--qty', 'lots'], /'--qty <n\|min\.\.max>' argument 'lots' is invalid/],
     [['bench', '--target', 'http://example.com', '--admin-token', 'x', '--db', 'b.db'], /--target must be a loopback URL/],

@@ -12,8 +12,8 @@ export type ReleaseCause =
 export type FlashSaleEvent =
   | { type: 'hold_created'; productId: number; qty: number }
   | { type: 'hold_rejected'; productId: number; reason: ErrorCode }
-  /** One `reserveHolds` call (one database round trip) carrying `size` hold requests. */
-  | { type: 'reserve_batch'; productId: number; size: number }
+  /** One `reserveHolds` call (one transaction) carrying `size` hold requests, for `productIds` (distinct, in first-arrival order). */
+  | { type: 'reserve_batch'; size: number; productIds: readonly number[] }
   | { type: 'stock_released'; cause: ReleaseCause; units: number }
   | { type: 'release_pass'; holds: number; orders: number; units: number; purgedIdempotency: number; purgedEvents: number };
 

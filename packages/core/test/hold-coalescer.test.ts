@@ -4,10 +4,12 @@ import { flashSaleError, HoldCoalescer, type FlashSaleStore, type ReserveOutcome
 /** A store double that records each batch and grants first-fit from a stock counter. */
 function recordingStore(stock: number, options: { failBatch?: number } = {}) {
   const batches: number[][] = [];
+  const calls: (readonly ReserveRequest[])[] = [];
   let release: (() => void) | undefined;
   const store = {
     async reserveHolds(requests: readonly ReserveRequest[]) {
       batches.push(requests.map((r) => r.qty));
+      calls.push(requests);
       if (options.failBatch === batches.length) throw new Error('disk full');
       // Hold the first batch open until released, so later requests pile up behind it.
       if (batches.length === 1) await new Promise<void>((resolve) => (release = resolve));
@@ -18,7 +20,7 @@ function recordingStore(stock: number, options: { failBatch?: number } = {}) {
       });
     },
   } as unknown as FlashSaleStore;
-  return { store, batches, release: () => release?.() };
+  return { store, batches, requests: calls, release: () => release?.() };
 }
 
 const request = (qty: number, productId = 1): ReserveRequest => ({ productId, qty, tokenHash: 'h', createdAt: 0, expiresAt: 1 });
@@ -49,16 +51,19 @@ describe('HoldCoalescer', () => {
     expect(batches.map((b) => b.length)).toEqual([1, 2, 2, 1]);
   });
 
-  it('keeps products apart: another product does not wait behind a busy one', async () => {
-    const { store, batches, release } = recordingStore(100);
+  it('takes requests for several products that queued together in one call, in arrival order', async () => {
+    const { store, batches, release, requests } = recordingStore(100);
     const coalescer = new HoldCoalescer(store, { maxBatch: 10, soldOutWindowMs: 10 });
     const hot = coalescer.reserve(request(1, 1));
     await tick();
-    const other = coalescer.reserve(request(1, 2));
+    const queued = [request(2, 2), request(3, 1), request(4, 3), request(5, 2)].map((r) => coalescer.reserve(r));
     await tick();
-    expect(batches).toEqual([[1], [1]]);
+    // Nothing goes beside the call in flight: the others wait for it, then share the next one.
+    expect(batches).toEqual([[1]]);
     release();
-    await Promise.all([hot, other]);
+    await Promise.all([hot, ...queued]);
+    expect(batches).toEqual([[1], [2, 3, 4, 5]]);
+    expect(requests[1]!.map((r) => r.productId)).toEqual([2, 1, 3, 2]);
   });
 
   it('rejects every request of a batch that fails as a whole with the real error', async () => {
@@ -182,6 +187,33 @@ describe('HoldCoalescer on a sold-out product', () => {
     // The first wave goes at once; its answer (still 0 left here) makes the rest gather again.
     // Without the call all three waves gather into one batch: [1, 12].
     expect(batches).toEqual([1, 4, 8]);
+  });
+
+  it('learns each product of a mixed batch on its own: the sold-out one gathers, the other goes at once', async () => {
+    const batches: number[][] = [];
+    const store = {
+      async reserveHolds(requests: readonly ReserveRequest[]) {
+        batches.push(requests.map((r) => r.productId));
+        // Product 1 is sold out; product 2 has stock.
+        return requests.map((r) =>
+          r.productId === 1
+            ? { kind: 'done' as const, outcome: { kind: 'refused' as const, code: 'insufficient_stock' as const, stockLeft: 0 } }
+            : { kind: 'done' as const, outcome: { kind: 'held' as const, stockLeft: 999, hold: { id: 1, productId: r.productId, qty: r.qty, status: 'active' as const, tokenHash: '', createdAt: 0, expiresAt: 0 } } },
+        );
+      },
+    } as unknown as FlashSaleStore;
+    const coalescer = new HoldCoalescer(store, { maxBatch: 256, soldOutWindowMs: 60_000 });
+    await Promise.all([coalescer.reserve(request(1, 1)), coalescer.reserve(request(1, 2))]);
+    const all: Promise<unknown>[] = [];
+    for (let wave = 0; wave < 3; wave++) {
+      all.push(coalescer.reserve(request(1, 1)), coalescer.reserve(request(1, 2)));
+      await tick();
+    }
+    await Promise.all(all);
+    // Product 2 goes with each wave; product 1's requests gather across the waves into one call.
+    expect(batches[0]).toEqual([1, 2]);
+    expect(batches.slice(1).filter((b) => b.includes(2))).toEqual([[2], [2], [2]]);
+    expect(batches.slice(1).filter((b) => b.includes(1))).toEqual([[1, 1, 1]]);
   });
 
   it('does not gather for a product that has stock', async () => {

@@ -44,8 +44,8 @@ import { appendSoldOut } from './product-events.js';
  *
  * Chosen: 5 for a lone request without a key (the common case off the hot product, where the
  * coalescer has nothing to batch), 6 for everything else. The coalescer keeps at most one
- * reservation per product in flight per process, so under a stampede the row is locked once per
- * batch.
+ * reservation in flight per process, whatever its products, so under a stampede each row is
+ * locked once per batch.
  *
  * Measured on 2 shared cores, MariaDB 10.11 (innodb_flush_log_at_trx_commit=1, binary log off), one
  * product, reserveHolds in a loop, ms per call, medians of 3 runs in the same minute:

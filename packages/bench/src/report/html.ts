@@ -39,6 +39,12 @@ export function renderHtml(report: BenchReport): string {
   const strategies = (report.strategies ?? [])
     .map((st) => `<tr><td>${st.strategy}</td><td>${st.kind}</td><td>${fmt(st.holds_per_sec)}</td><td>${ms(st.latency_ms.p50)}</td><td>${ms(st.latency_ms.p99)}</td><td>${fmt(st.granted)}</td><td>${st.oversell}</td></tr>`)
     .join('');
+  const wave = report.checkout_wave;
+  const waveRows = wave
+    ? ([['POST /api/orders', wave.orders], ['POST /api/payments/webhook', wave.webhooks]] as const)
+        .map(([name, st]) => `<tr><td>${name}</td><td>${fmt(st.per_sec)}</td><td>${ms(st.latency_ms.p50)}</td><td>${ms(st.latency_ms.p90)}</td><td>${ms(st.latency_ms.p99)}</td><td>${st.baseline_rps === undefined ? '' : fmt(st.baseline_rps)}</td><td>${st.baseline_ratio === undefined ? '' : `${Math.round(st.baseline_ratio * 100)}%`}</td></tr>`)
+        .join('')
+    : '';
   const invariants = report.invariants
     .map((i) => `<li class="${i.ok ? 'ok' : 'bad'}"><b>${i.ok ? '✓' : '✗'} ${esc(i.name)}</b> <span>${esc(i.detail)}</span></li>`)
     .join('');
@@ -64,7 +70,7 @@ li.bad{border-color:#fca5a5;background:#fef2f2}li span{color:#475569}
 svg text{font:11px system-ui,sans-serif;fill:#475569}
 </style></head><body><main>
 <h1>flashsale bench · ${esc(report.mode)}</h1>
-<div class="sub">${esc(report.db)}${report.target ? ` · target ${esc(report.target)}` : ''} · ${fmt(s.requests)} requests · concurrency ${s.concurrency} · stock ${fmt(s.stock)} · qty ${esc(s.qty)} · seed ${s.seed} · ${report.machine.cpus}× ${esc(report.machine.cpu_model)} · node ${esc(report.machine.node)} · ${esc(report.started_at)}</div>
+<div class="sub">${esc(report.db)}${report.target ? ` · target ${esc(report.target)}` : ''} · ${fmt(s.requests)} requests · concurrency ${s.concurrency} · ${s.products === undefined ? '' : `${fmt(s.products)} products · `}stock ${fmt(s.stock)}${s.products === undefined ? '' : ' each'} · qty ${esc(s.qty)} · seed ${s.seed} · ${report.machine.cpus}× ${esc(report.machine.cpu_model)} · node ${esc(report.machine.node)} · ${esc(report.started_at)}</div>
 <div class="verdict ${broken.length === 0 ? 'pass' : 'fail'}">${esc(verdict)}</div>
 <div class="figures">${figures.map(([k, v]) => `<div class="figure"><b>${esc(v)}</b><span>${esc(k)}</span></div>`).join('')}</div>
 <h2>Latency of hold requests</h2>
@@ -72,6 +78,7 @@ svg text{font:11px system-ui,sans-serif;fill:#475569}
 <h2>Throughput over time</h2>
 <div class="card">${throughputSvg(series)}</div>
 ${strategies ? `<h2>Strategies</h2><table><tr><th>strategy</th><th>kind</th><th>holds/s</th><th>p50</th><th>p99</th><th>granted</th><th>oversell</th></tr>${strategies}</table>` : ''}
+${wave ? `<h2>Checkout wave (${wave.concurrency} buyers at once, established connections)</h2><table><tr><th>step</th><th>per sec</th><th>p50</th><th>p90</th><th>p99</th><th>bare Hono req/s</th><th>share</th></tr>${waveRows}</table>` : ''}
 ${endpoints ? `<h2>Endpoints</h2><table><tr><th>endpoint</th><th>requests</th><th>p50</th><th>p95</th><th>p99</th><th>max</th><th>statuses</th></tr>${endpoints}</table>` : ''}
 <h2>Invariants</h2><ul>${invariants}</ul>
 </main></body></html>

@@ -2,6 +2,7 @@
 export interface LatencySummary {
   count: number;
   p50: number;
+  p90: number;
   p95: number;
   p99: number;
   max: number;
@@ -13,10 +14,10 @@ export interface LatencySummary {
  * @example summarize([1, 2, 3, 4]).p50 // 2
  */
 export function summarize(latenciesMs: readonly number[]): LatencySummary {
-  if (latenciesMs.length === 0) return { count: 0, p50: 0, p95: 0, p99: 0, max: 0 };
+  if (latenciesMs.length === 0) return { count: 0, p50: 0, p90: 0, p95: 0, p99: 0, max: 0 };
   const sorted = Float64Array.from(latenciesMs).sort();
   const rank = (p: number) => round(sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!);
-  return { count: sorted.length, p50: rank(50), p95: rank(95), p99: rank(99), max: round(sorted[sorted.length - 1]!) };
+  return { count: sorted.length, p50: rank(50), p90: rank(90), p95: rank(95), p99: rank(99), max: round(sorted[sorted.length - 1]!) };
 }
 
 /** A histogram of latencies on log-spaced buckets (upper bounds in ms), for the HTML chart. */

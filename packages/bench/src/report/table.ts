@@ -11,7 +11,7 @@ export function renderTable(report: BenchReport): string {
   const lines: string[] = [];
   const s = report.settings;
   lines.push(`flashsale bench: ${report.mode} on ${report.db}${report.target ? ` (target ${report.target})` : ''}`);
-  lines.push(`  ${fmt(s.requests)} requests, concurrency ${s.concurrency}, stock ${fmt(s.stock)}, qty ${s.qty}, seed ${s.seed}, ${report.machine.cpus} CPUs, node ${report.machine.node}`);
+  lines.push(`  ${fmt(s.requests)} requests, concurrency ${s.concurrency}, ${s.products === undefined ? '' : `${fmt(s.products)} products, `}stock ${fmt(s.stock)}${s.products === undefined ? '' : ' each'}, qty ${s.qty}, seed ${s.seed}, ${report.machine.cpus} CPUs, node ${report.machine.node}`);
   lines.push('');
 
   if (report.mode === 'engine' && report.strategies) {
@@ -75,6 +75,21 @@ export function renderTable(report: BenchReport): string {
     if (held) {
       const base = report.baseline_latency_established_ms;
       lines.push(`  on established connections (each connection's first request, with its set-up, left out): holds p99 ${ms(held.p99)}${base ? `, baseline p99 ${ms(base.p99)}` : ''}`);
+    }
+    const wave = report.checkout_wave;
+    if (wave) {
+      lines.push('');
+      lines.push(`checkout wave: ${wave.concurrency} buyers at once, on established connections`);
+      const w = [28, 9, 8, 8, 8, 8, 9];
+      lines.push(row(['step', 'per sec', 'p50', 'p90', 'p99', 'max', 'vs Hono'], w));
+      for (const [name, step] of [['POST /api/orders', wave.orders], ['POST /api/payments/webhook', wave.webhooks]] as const) {
+        const l = step.latency_ms;
+        lines.push(row([name, fmt(step.per_sec), ms(l.p50), ms(l.p90), ms(l.p99), ms(l.max), step.baseline_ratio === undefined ? '' : pct(step.baseline_ratio)], w));
+        if (step.baseline_rps !== undefined && step.baseline_latency_ms) {
+          const b = step.baseline_latency_ms;
+          lines.push(row([`  bare Hono, same client`, fmt(step.baseline_rps), ms(b.p50), ms(b.p90), ms(b.p99), ms(b.max), ''], w));
+        }
+      }
     }
     const f = report.flow;
     if (f) {

@@ -45,6 +45,31 @@ export interface RoundTrips {
   source: string;
 }
 
+/** One step of the checkout wave: its endpoint's answers, and bare Hono's at the same concurrency with `--baseline`. */
+export interface CheckoutStepReport {
+  requests: number;
+  /** Answers per second, from the step's first request to its last answer of this endpoint. */
+  per_sec: number;
+  /** Every request of the wave runs on a connection opened before it: these are established-connection figures. */
+  latency_ms: LatencySummary;
+  /** Bare Hono's answers per second for the same endpoint, client and concurrency, right before and right after the flow, as one. */
+  baseline_rps?: number;
+  baseline_rps_runs?: number[];
+  /** per_sec / baseline_rps. */
+  baseline_ratio?: number;
+  baseline_latency_ms?: LatencySummary;
+}
+
+/** The winners' checkout after the hold stampede: their orders, then their payments' webhooks. */
+export interface CheckoutWaveReport {
+  /** Buyers checking out at once (`--flow-concurrency`, default every winner up to `--concurrency`). */
+  concurrency: number;
+  /** `POST /api/orders` in the orders step (wrong tokens and double orders included). */
+  orders: CheckoutStepReport;
+  /** `POST /api/payments/webhook`: the first deliveries (duplicates included), while each page reads its order. */
+  webhooks: CheckoutStepReport;
+}
+
 /** What the flow phase did to the buyers who got a hold. */
 export interface FlowSummary {
   winners: number;
@@ -116,6 +141,9 @@ export interface BenchReport {
     buyers?: number;
     max_per_buyer?: number;
     opens_in_ms?: number;
+    /** With `--products` above 1, and `--flow-concurrency`. */
+    products?: number;
+    flow_concurrency?: number;
   };
   started_at: string;
   duration_ms: number;
@@ -139,6 +167,7 @@ export interface BenchReport {
   baseline_latency_established_ms?: LatencySummary;
   store_round_trips?: RoundTrips | null;
   flow?: FlowSummary;
+  checkout_wave?: CheckoutWaveReport;
   /** With `--buyers`, `--max-per-buyer` or `--opens-in`. */
   drop?: DropReport;
   strategies?: StrategyReport[];

@@ -16,6 +16,8 @@ export interface LaunchedServer {
   /** Such as http://127.0.0.1:41234. */
   readonly url: string;
   close(): Promise<void>;
+  /** When the process ended before `close()` was called: how (exit code or signal) and its last lines of output. */
+  died?(): string | undefined;
 }
 
 /**

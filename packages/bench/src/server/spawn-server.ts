@@ -31,6 +31,10 @@ export function spawnServerProcess(command: string, args: string[], options: Spa
   const lastLines = () => recent.split('\n').filter(Boolean).slice(-20).join('\n');
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let stopping: Promise<void> | undefined;
+  const died = () =>
+    stopping === undefined && (child.exitCode !== null || child.signalCode !== null)
+      ? `the server process ended during the run (${child.signalCode ? `signal ${child.signalCode}` : `exit code ${child.exitCode}`}); its last output:\n${lastLines()}`
+      : undefined;
   const close = (): Promise<void> => {
     stopping ??= (async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -57,7 +61,7 @@ export function spawnServerProcess(command: string, args: string[], options: Spa
       if (match) {
         listening = true;
         clearTimeout(timer);
-        resolve({ url: match[0], close });
+        resolve({ url: match[0], close, died });
       }
     });
     child.stderr.on('data', remember);

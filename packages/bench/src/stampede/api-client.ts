@@ -12,6 +12,8 @@ export interface ApiResponse {
 interface EndpointLog {
   latenciesMs: number[];
   statusCounts: Record<string, number>;
+  /** performance.now() of the last answer. */
+  lastAt: number;
 }
 
 /**
@@ -83,13 +85,24 @@ export class ApiClient {
     }
   }
 
+  /** The latencies of `label`'s answers so far, in arrival order (the live list: read, never change it). */
+  latencies(label: string): readonly number[] {
+    return this.endpoints.get(label)?.latenciesMs ?? [];
+  }
+
+  /** performance.now() of `label`'s last answer; 0 before the first. */
+  lastAnswerAt(label: string): number {
+    return this.endpoints.get(label)?.lastAt ?? 0;
+  }
+
   #record(label: string, status: number, ms: number): void {
     let log = this.endpoints.get(label);
     if (!log) {
-      log = { latenciesMs: [], statusCounts: {} };
+      log = { latenciesMs: [], statusCounts: {}, lastAt: 0 };
       this.endpoints.set(label, log);
     }
     log.latenciesMs.push(ms);
+    log.lastAt = performance.now();
     log.statusCounts[status] = (log.statusCounts[status] ?? 0) + 1;
   }
 

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Random } from '../random.js';
 import type { FlowSummary } from '../report/types.js';
+import { waveSince, type WaveMeasure } from './checkout-wave.js';
 import { runLimited, type ApiClient, type ApiResponse } from './api-client.js';
 import type { GrantedHold } from './hold-phase.js';
-import type { StockLedger } from './ledger.js';
+import type { StockLedgers } from './ledger.js';
 import { pollOrderUntil, readOrder } from './order-reads.js';
 
 /**
@@ -43,6 +44,8 @@ export interface FlowResult {
   summary: FlowSummary;
   /** Answers that broke the API contract, described. */
   contract: string[];
+  /** The checkout wave: the orders step's `POST /api/orders`, the first deliveries' webhooks. */
+  wave: { orders: WaveMeasure; webhooks: WaveMeasure };
 }
 
 interface FlowOptions {
@@ -50,7 +53,7 @@ interface FlowOptions {
   holds: GrantedHold[];
   rng: Random;
   concurrency: number;
-  ledger: StockLedger;
+  ledger: StockLedgers;
   /** Signs each webhook body the way the payment provider would, when the server checks signatures. */
   sign?: (body: string) => Record<string, string>;
   /** Runs one expiry pass past every deadline of this run; returns what it released. */
@@ -143,7 +146,7 @@ export async function runFlow(options: FlowOptions): Promise<FlowResult> {
     if (released.length === answers.length) {
       buyer.released = true;
       summary.released += 1;
-      ledger.returned(sentAt, qty);
+      ledger.of(buyer.hold.productId).returned(sentAt, qty);
     } else if (answers.every((a) => a.status === 400 && a.json?.code === 'hold_expired') && sentAt >= buyer.hold.expiresAt) {
       // On a target with short holds it expired first: it comes back as an abandoned one does.
       buyer.fate = 'abandon';
@@ -202,7 +205,9 @@ export async function runFlow(options: FlowOptions): Promise<FlowResult> {
     tick();
   })));
   begin('orders', orderTasks.length);
+  const ordersFrom = waveSince(client, 'orders');
   await runLimited(orderTasks, options.concurrency);
+  const ordersWave = ordersFrom.end();
 
   const ordered = buyers.filter((b) => b.orderId !== undefined);
   const pay = (buyer: Buyer, status: 'success' | 'failed', key: string) => {
@@ -218,7 +223,7 @@ export async function runFlow(options: FlowOptions): Promise<FlowResult> {
       const wanted = buyer.fate === 'paid' ? 'completed' : 'failed';
       const copies = buyer.webhookCopies;
       if (copies > 1) summary.duplicate_webhooks += copies - 1;
-      if (status === 'failed') ledger.returned(Date.now(), buyer.hold.qty);
+      if (status === 'failed') ledger.of(buyer.hold.productId).returned(Date.now(), buyer.hold.qty);
       const key = `pay-${run}-${buyer.orderId}-1`;
       const delivery = Promise.all(Array.from({ length: copies }, () => pay(buyer, status, key)));
       const [answers, polled] = await Promise.all([delivery, pollOrderUntil(client, { orderId: buyer.orderId!, token: buyer.hold.token }, wanted, delivery)]);
@@ -236,7 +241,9 @@ export async function runFlow(options: FlowOptions): Promise<FlowResult> {
     }),
   ));
   begin('webhooks', firstTasks.length);
+  const webhooksFrom = waveSince(client, 'webhook');
   await runLimited(firstTasks, options.concurrency);
+  const webhooksWave = webhooksFrom.end();
 
   // Follow-ups: retries with new keys, opposite outcomes, a key reused with another body.
   const followTasks: (() => Promise<void>)[] = [];
@@ -284,8 +291,9 @@ export async function runFlow(options: FlowOptions): Promise<FlowResult> {
   // unpaid order only at this pass, as far as the bench knows.
   const passAt = Date.now();
   for (const buyer of buyers) {
-    if (buyer.fate === 'abandon') ledger.returned(Math.min(buyer.hold.expiresAt, passAt), buyer.hold.qty);
-    else if (buyer.fate === 'unpaid' || buyer.fate === 'late') ledger.returned(passAt, buyer.hold.qty);
+    const units = ledger.of(buyer.hold.productId);
+    if (buyer.fate === 'abandon') units.returned(Math.min(buyer.hold.expiresAt, passAt), buyer.hold.qty);
+    else if (buyer.fate === 'unpaid' || buyer.fate === 'late') units.returned(passAt, buyer.hold.qty);
   }
   summary.expiry_pass = await options.expiryPass();
   summary.unpaid = ordered.filter((b) => b.fate === 'unpaid').length;
@@ -296,7 +304,7 @@ export async function runFlow(options: FlowOptions): Promise<FlowResult> {
     const status = res.json?.order_status;
     expect('webhook success after the order expired', res, res.status === 200 && (status === 'completed' || status === 'refund_due'), '200 completed or refund_due');
     if (res.status === 200 && typeof status === 'string') buyer.finalOrderStatus = status;
-    if (status === 'completed') ledger.taken(Date.now(), buyer.hold.qty);
+    if (status === 'completed') ledger.of(buyer.hold.productId).taken(Date.now(), buyer.hold.qty);
     summary.late_paid += 1;
     tick();
   }));
@@ -313,5 +321,5 @@ export async function runFlow(options: FlowOptions): Promise<FlowResult> {
   }));
   begin('order reads', finalReads.length);
   await runLimited(finalReads, options.concurrency);
-  return { buyers, summary, contract };
+  return { buyers, summary, contract, wave: { orders: ordersWave, webhooks: webhooksWave } };
 }

@@ -1,7 +1,7 @@
 import { fire, type LoadResult } from '../load/fire.js';
 import type { QtyRange } from '../options.js';
 import type { Random } from '../random.js';
-import type { StockLedger } from './ledger.js';
+import type { StockLedgers } from './ledger.js';
 
 /** A hold the server granted (201), as the buyer saw it. */
 export interface GrantedHold {
@@ -18,8 +18,8 @@ export interface GrantedHold {
 export interface HoldPhaseResult {
   load: LoadResult;
   holds: GrantedHold[];
-  /** The smallest qty refused with 409 insufficient_stock, if any was: a refusal for stock. */
-  minRefusedQty: number | undefined;
+  /** Per product: the smallest qty refused with 409 insufficient_stock, if any was (a refusal for stock). */
+  minRefusedQty: Map<number, number>;
   /** 201 answers whose body did not name a hold of the requested product and qty. */
   malformed: string[];
   // Drops.
@@ -32,33 +32,33 @@ export interface HoldPhaseResult {
 }
 
 /**
- * Fires `requests` hold attempts for one product at `concurrency`, each asking for a qty drawn
- * from `qty` (and, with `buyers`, for a buyer drawn from that many), and keeps every granted hold
- * for the flow phase.
+ * Fires `requests` hold attempts at `concurrency`, each for a product drawn from `productIds`,
+ * asking for a qty drawn from `qty` (and, with `buyers`, for a buyer drawn from that many), and
+ * keeps every granted hold for the flow phase.
  */
 export async function runHoldPhase(options: {
   baseUrl: string;
-  productId: number;
+  productIds: readonly number[];
   requests: number;
   concurrency: number;
   qty: QtyRange;
   timeoutMs: number;
   rng: Random;
-  ledger?: StockLedger;
+  ledger?: StockLedgers;
   onProgress?: (done: number) => void;
   /** Each request names a buyer drawn from this many. */
   buyers?: number | undefined;
 }): Promise<HoldPhaseResult> {
-  const { productId, qty, rng, ledger, buyers } = options;
+  const { productIds, qty, rng, ledger, buyers } = options;
   const holds: GrantedHold[] = [];
   const malformed: string[] = [];
   const refusals: Record<string, number> = {};
   const grantedByBuyer = new Map<string, number>();
-  let minRefusedQty: number | undefined;
-  const fixed = qty.min === qty.max && buyers === undefined;
+  const minRefusedQty = new Map<number, number>();
+  const fixed = qty.min === qty.max && buyers === undefined && productIds.length === 1;
   // What each varying request asked for, by the tag its answer comes back with.
-  const asks: { qty: number; buyer: string | undefined }[] = [];
-  const bodyFor = (n: number, buyer?: string) => `{"product_id":${productId},"qty":${n}${buyer === undefined ? '' : `,"buyer_id":"${buyer}"`}}`;
+  const asks: { productId: number; qty: number; buyer: string | undefined }[] = [];
+  const bodyFor = (productId: number, n: number, buyer?: string) => `{"product_id":${productId},"qty":${n}${buyer === undefined ? '' : `,"buyer_id":"${buyer}"`}}`;
 
   // Answers are only kept while the burst runs, and read after it: the load generator shares the
   // CPU with the server it measures, and the baseline it is compared with keeps its answers alike.
@@ -69,12 +69,16 @@ export async function runHoldPhase(options: {
     concurrency: options.concurrency,
     timeoutMs: options.timeoutMs,
     ...(fixed
-      ? { body: bodyFor(qty.min) }
+      ? { body: bodyFor(productIds[0]!, qty.min) }
       : {
           makeBody: () => {
-            const ask = { qty: rng.int(qty.min, qty.max), buyer: buyers === undefined ? undefined : buyerName(rng.int(1, buyers)) };
+            const ask = {
+              productId: productIds.length === 1 ? productIds[0]! : productIds[rng.int(0, productIds.length - 1)]!,
+              qty: rng.int(qty.min, qty.max),
+              buyer: buyers === undefined ? undefined : buyerName(rng.int(1, buyers)),
+            };
             asks.push(ask);
-            return { body: bodyFor(ask.qty, ask.buyer), tag: asks.length - 1 };
+            return { body: bodyFor(ask.productId, ask.qty, ask.buyer), tag: asks.length - 1 };
           },
         }),
     wantBody: (status) => status === 201 || status === 409,
@@ -82,21 +86,22 @@ export async function runHoldPhase(options: {
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
   for (const { status, body, tag, at } of answers) {
-    const ask = fixed ? { qty: qty.min, buyer: undefined } : asks[tag]!;
+    const ask = fixed ? { productId: productIds[0]!, qty: qty.min, buyer: undefined } : asks[tag]!;
     if (status === 409) {
       const code = problemCode(body);
       refusals[code] = (refusals[code] ?? 0) + 1;
-      if (code === 'insufficient_stock' && (minRefusedQty === undefined || ask.qty < minRefusedQty)) minRefusedQty = ask.qty;
+      const least = minRefusedQty.get(ask.productId);
+      if (code === 'insufficient_stock' && (least === undefined || ask.qty < least)) minRefusedQty.set(ask.productId, ask.qty);
       continue;
     }
     const hold = parseHold(body);
-    if (!hold || hold.productId !== productId || hold.qty !== ask.qty) {
+    if (!hold || hold.productId !== ask.productId || hold.qty !== ask.qty) {
       malformed.push(body.slice(0, 200).replace(/"token":"[^"]*"/, '"token":"…"'));
-      if (hold) ledger?.taken(at, hold.qty);
+      if (hold) ledger?.of(ask.productId).taken(at, hold.qty);
       continue;
     }
     holds.push({ ...hold, grantedAt: at });
-    ledger?.taken(at, hold.qty);
+    ledger?.of(hold.productId).taken(at, hold.qty);
     if (ask.buyer !== undefined) grantedByBuyer.set(ask.buyer, (grantedByBuyer.get(ask.buyer) ?? 0) + hold.qty);
   }
   return { load, holds, minRefusedQty, malformed, refusals, grantedByBuyer, answeredAt: answers.map((a) => a.at) };

@@ -34,3 +34,14 @@ export class StockLedger {
     return { units: best, at };
   }
 }
+
+/** One {@link StockLedger} per product: each product's stock is its own. */
+export class StockLedgers {
+  readonly #byProduct = new Map<number, StockLedger>();
+
+  of(productId: number): StockLedger {
+    let ledger = this.#byProduct.get(productId);
+    if (!ledger) this.#byProduct.set(productId, (ledger = new StockLedger()));
+    return ledger;
+  }
+}

@@ -7,7 +7,7 @@ import { createProgress, type Progress } from '../progress.js';
 import { seededRandom } from '../random.js';
 import { machineInfo, qtyText } from '../report/machine.js';
 import { histogram, round, summarize } from '../report/stats.js';
-import type { BenchReport, EndpointReport, Invariant } from '../report/types.js';
+import type { BenchReport, CheckoutStepReport, EndpointReport, Invariant } from '../report/types.js';
 import { benchDbFor, dbArgument, describeBenchDb, openBenchDb } from '../storage/bench-db.js';
 import type { LaunchedServer, ServerLauncher } from '../server/launcher.js';
 import { nodeScript, spawnServerProcess } from '../server/spawn-server.js';
@@ -16,7 +16,8 @@ import { auditStampede } from './audit.js';
 import { auditDrop, buyerUnits, dropFigures, type DropSetup } from './drop-audit.js';
 import { runFlow } from './flow.js';
 import { buyerName, runHoldPhase } from './hold-phase.js';
-import { StockLedger } from './ledger.js';
+import { StockLedgers } from './ledger.js';
+import { combineWaves, fireWave, type WaveMeasure } from './checkout-wave.js';
 import { releasedUnits } from './released-units.js';
 import { roundTrips } from './round-trips.js';
 
@@ -33,8 +34,9 @@ const OWN_HOLD_MAX_LIFETIME_MS = 2 * OWN_HOLD_TTL_MS;
 const TARGET_PAYMENT_TTL_MS = 15 * 60_000;
 
 /**
- * Stampede mode: a server in its own process, one product, N hold attempts at concurrency C, the
- * winners walked through orders and payments with realistic mess, one expiry pass, then the audit.
+ * Stampede mode: a server in its own process, one product (or `products` of them), N hold attempts
+ * at concurrency C, the winners walked through orders and payments with realistic mess (the
+ * checkout wave), one expiry pass, then the audit.
  * The server is `o.target`, or one `o.launchServer` starts (the CLI's runs `flashsale serve`).
  */
 export async function runStampede(o: ResolvedBenchOptions): Promise<BenchReport> {
@@ -67,7 +69,8 @@ export async function runStampede(o: ResolvedBenchOptions): Promise<BenchReport>
       paymentTtlMs: OWN_PAYMENT_TTL_MS,
       sweepIntervalMs: 5_000,
     });
-    client = new ApiClient(server.url, { connections: Math.min(o.concurrency, 128), timeoutMs: o.requestTimeoutMs });
+    // One connection per buyer of the checkout wave, opened before it (ApiClient.connect).
+    client = new ApiClient(server.url, { connections: o.flowConcurrency ?? o.concurrency, timeoutMs: o.requestTimeoutMs });
     const api = client;
     const createProduct = async (name: string, stock: number, drop: Record<string, unknown> = {}): Promise<number> => {
       const res = await api.post('admin', '/api/admin/products', { name, price: '10.00', stock, ...drop }, { authorization: `Bearer ${adminToken}` });
@@ -83,27 +86,34 @@ export async function runStampede(o: ResolvedBenchOptions): Promise<BenchReport>
       // with no more stock than the measured one: a sold-out stampede warms up refusing, as it runs.
       const warm = await createProduct(`bench warm-up ${runId}`, Math.min(o.stock, o.warmup * o.qty.max));
       progress.start('warm-up', o.warmup);
-      await runHoldPhase({ baseUrl: server.url, productId: warm, requests: o.warmup, concurrency: o.concurrency, qty: o.qty, timeoutMs: o.requestTimeoutMs, rng, buyers: o.buyers, onProgress: (n) => progress.update(n) });
+      await runHoldPhase({ baseUrl: server.url, productIds: [warm], requests: o.warmup, concurrency: o.concurrency, qty: o.qty, timeoutMs: o.requestTimeoutMs, rng, buyers: o.buyers, onProgress: (n) => progress.update(n) });
       progress.stop();
     }
 
     // Drops: the measured product's window opens `opensInMs` after it is created; the stampede starts at once.
     const opensAt = o.opensInMs === undefined ? undefined : Date.now() + o.opensInMs;
     const drop: DropSetup = { buyers: o.buyers, maxPerBuyer: o.maxPerBuyer, opensAt };
-    const productId = await createProduct(`bench ${runId}`, o.stock, {
-      ...(opensAt === undefined ? {} : { sale_starts_at: new Date(opensAt).toISOString() }),
-      ...(o.maxPerBuyer === undefined ? {} : { max_per_buyer: o.maxPerBuyer }),
-    });
-    const ledger = new StockLedger();
+    const productIds: number[] = [];
+    for (let i = 0; i < o.products; i++) {
+      productIds.push(
+        await createProduct(o.products === 1 ? `bench ${runId}` : `bench ${runId} #${i + 1}`, o.stock, {
+          ...(opensAt === undefined ? {} : { sale_starts_at: new Date(opensAt).toISOString() }),
+          ...(o.maxPerBuyer === undefined ? {} : { max_per_buyer: o.maxPerBuyer }),
+        }),
+      );
+    }
+    // Drops run on one product (resolveBenchOptions refuses --products with them).
+    const productId = productIds[0]!;
+    const ledger = new StockLedgers();
     const metricsBefore = await readMetrics(api);
     // The store calls made before the opening: /metrics read at the opening instant, or when the
     // stampede ends if that comes first (then every call was before it).
     const opening = opensAt === undefined ? undefined : atOpening(opensAt, () => readMetrics(api));
-    o.log(`stampede: ${o.requests} hold attempts at concurrency ${o.concurrency} on a stock of ${o.stock}${describeDrop(o)}`);
+    o.log(`stampede: ${o.requests} hold attempts at concurrency ${o.concurrency} on ${o.products === 1 ? 'a stock' : `${o.products} products, each a stock`} of ${o.stock}${describeDrop(o)}`);
     progress.start('holds', o.requests);
     const hold = await runHoldPhase({
       baseUrl: server.url,
-      productId,
+      productIds,
       requests: o.requests,
       concurrency: o.concurrency,
       qty: o.qty,
@@ -116,15 +126,16 @@ export async function runStampede(o: ResolvedBenchOptions): Promise<BenchReport>
     progress.stop();
     const unitsAfterHolds = o.maxPerBuyer === undefined ? undefined : await buyerUnits(opened, productId);
     const storeCallsBeforeOpening = opening && storeCallsBetween(metricsBefore, await opening.now());
-    if (baselineServer) {
-      baselineRuns.push(await baselineServer.measure());
-      await baselineServer.close();
-    }
+    if (baselineServer) baselineRuns.push(await baselineServer.measure());
     const baseline = baselineRuns.length > 0 ? combineRuns(baselineRuns) : undefined;
     const metricsAfter = await readMetrics(api);
     const phaseEnd = Date.now();
-    const after = await api.get('products', `/api/products/${productId}`);
-    const availableAfterHolds = typeof after.json?.available_stock === 'number' ? after.json.available_stock : Number.NaN;
+    const availableAfter = new Map<number, number>();
+    for (const id of productIds) {
+      const after = await api.get('products', `/api/products/${id}`);
+      availableAfter.set(id, typeof after.json?.available_stock === 'number' ? after.json.available_stock : Number.NaN);
+    }
+    const availableAfterHolds = availableAfter.get(productId)!;
 
     const maxExpiry = hold.holds.reduce((max, h) => Math.max(max, h.expiresAt), phaseEnd);
     const paymentTtl = o.target ? TARGET_PAYMENT_TTL_MS : OWN_PAYMENT_TTL_MS;
@@ -133,6 +144,10 @@ export async function runStampede(o: ResolvedBenchOptions): Promise<BenchReport>
     // clock past every deadline of this run, while the server's own sweeper keeps running.
     const passEngine = createFlashSale({ store: opened.store, clock: () => Date.now() + shiftMs });
     o.log(`flow: ${hold.holds.length} winners release, extend, order, pay, fail, abandon, read their orders; then one expiry pass`);
+    // The checkout wave: every winner at once (up to --concurrency), or --flow-concurrency of them.
+    const flowConcurrency = o.flowConcurrency ?? Math.max(1, Math.min(o.concurrency, hold.holds.length));
+    const waveBaseline = baselineServer ? await baselineServer.checkout(flowConcurrency, hold.holds.length) : undefined;
+    const waveBaselineRuns = waveBaseline ? [await waveBaseline.measure()] : [];
     await api.connect('/healthz');
     const metricsBeforeFlow = await readMetrics(api);
     let step = '';
@@ -140,7 +155,7 @@ export async function runStampede(o: ResolvedBenchOptions): Promise<BenchReport>
       client: api,
       holds: hold.holds,
       rng,
-      concurrency: o.concurrency,
+      concurrency: flowConcurrency,
       ledger,
       ...(o.webhookSecret ? { sign: (body: string) => ({ ...signWebhook(o.webhookSecret!, body) }) } : {}),
       expiryPass: async () => {
@@ -153,18 +168,22 @@ export async function runStampede(o: ResolvedBenchOptions): Promise<BenchReport>
       },
     });
     progress.stop();
+    if (waveBaseline) {
+      waveBaselineRuns.push(await waveBaseline.measure());
+      await waveBaseline.close();
+    }
+    await baselineServer?.close();
     const [releasedBefore, releasedAfter] = [releasedUnits(metricsBeforeFlow), releasedUnits(await readMetrics(api))];
 
     const serverErrors = collectServerErrors(hold.load, api);
+    const death = server.died?.();
+    if (death) serverErrors.unshift(death);
     const invariants = await auditStampede({
       opened,
       engine: passEngine,
-      productId,
-      stock: o.stock,
+      products: productIds.map((id) => ({ productId: id, stock: o.stock, availableAfterHolds: availableAfter.get(id)!, peak: ledger.of(id).peak() })),
       hold,
-      availableAfterHolds,
       expiredDuringHolds: hold.holds.some((h) => h.expiresAt <= phaseEnd),
-      peak: ledger.peak(),
       flow,
       serverErrors,
       releasedUnitsByServer: releasedBefore === undefined || releasedAfter === undefined ? undefined : releasedAfter - releasedBefore,
@@ -209,6 +228,11 @@ export async function runStampede(o: ResolvedBenchOptions): Promise<BenchReport>
         : {}),
       store_round_trips: roundTrips(metricsBefore, metricsAfter, hold.load.responses),
       flow: flow.summary,
+      checkout_wave: {
+        concurrency: flowConcurrency,
+        orders: checkoutStep(flow.wave.orders, waveBaselineRuns.map((r) => r.orders)),
+        webhooks: checkoutStep(flow.wave.webhooks, waveBaselineRuns.map((r) => r.webhooks)),
+      },
       ...(hasDrop
         ? { drop: await dropFigures({ opened, productId, setup: drop, hold, storeCallsBeforeOpening, soldOut: availableAfterHolds === 0, baselineRps: baseline?.rps }) }
         : {}),
@@ -233,7 +257,7 @@ export async function runStampede(o: ResolvedBenchOptions): Promise<BenchReport>
  * measured right before and right after the hold burst, and the two runs count as one, so a
  * machine that got busier or quieter meanwhile moves both figures of the ratio alike.
  */
-async function startBaseline(o: ResolvedBenchOptions, progress: Progress): Promise<{ measure(): Promise<LoadResult>; close(): Promise<void> }> {
+async function startBaseline(o: ResolvedBenchOptions, progress: Progress): Promise<BaselineServer> {
   o.log('baseline: bare Hono on @hono/node-server, 201 + small JSON, measured before and after the holds');
   const server = await spawnServerProcess(process.execPath, nodeScript('children/baseline-server'));
   // The shape of a hold request's body, buyer included when the holds name one.
@@ -263,7 +287,49 @@ async function startBaseline(o: ResolvedBenchOptions, progress: Progress): Promi
       progress.stop();
       return result;
     },
+    async checkout(concurrency: number, winners: number) {
+      // As many of each as the flow's buyers send, about: one order and one webhook per winner.
+      const count = Math.max(200, winners);
+      const client = new ApiClient(server.url, { connections: concurrency, timeoutMs: o.requestTimeoutMs });
+      await client.connect('/');
+      const order = JSON.stringify({ hold_id: 1, token: 'f'.repeat(64) });
+      const payment = JSON.stringify({ order_id: 1, status: 'success', txn_id: 'txn-baseline-1' });
+      return {
+        async measure() {
+          const orders = await fireWave(client, 'orders', '/api/orders', order, count, concurrency);
+          const webhooks = await fireWave(client, 'webhook', '/api/payments/webhook', payment, count, concurrency, { 'idempotency-key': 'baseline-key' });
+          return { orders, webhooks };
+        },
+        close: () => client.close(),
+      };
+    },
     close: () => server.close(),
+  };
+}
+
+/** The bare-Hono process: the hold burst's side (`measure`) and the checkout wave's (`checkout`). */
+interface BaselineServer {
+  measure(): Promise<LoadResult>;
+  /** A client of `concurrency` open connections that measures one orders step and one webhooks step per call. */
+  checkout(concurrency: number, winners: number): Promise<{ measure(): Promise<{ orders: WaveMeasure; webhooks: WaveMeasure }>; close(): Promise<void> }>;
+  close(): Promise<void>;
+}
+
+/** A checkout step's figures, with bare Hono's for the same step when measured. */
+function checkoutStep(step: WaveMeasure, baselineRuns: WaveMeasure[]): CheckoutStepReport {
+  const base = baselineRuns.length > 0 ? combineWaves(baselineRuns) : undefined;
+  return {
+    requests: step.requests,
+    per_sec: round(step.rps, 0),
+    latency_ms: summarize(step.latenciesMs),
+    ...(base
+      ? {
+          baseline_rps: round(base.rps, 0),
+          baseline_rps_runs: base.runsRps,
+          baseline_ratio: base.rps > 0 ? round(step.rps / base.rps, 3) : 0,
+          baseline_latency_ms: summarize(base.latenciesMs),
+        }
+      : {}),
   };
 }
 
@@ -327,6 +393,8 @@ export function settingsOf(o: ResolvedBenchOptions): BenchReport['settings'] {
     ...(o.buyers === undefined ? {} : { buyers: o.buyers }),
     ...(o.maxPerBuyer === undefined ? {} : { max_per_buyer: o.maxPerBuyer }),
     ...(o.opensInMs === undefined ? {} : { opens_in_ms: o.opensInMs }),
+    ...(o.products === 1 ? {} : { products: o.products }),
+    ...(o.flowConcurrency === undefined ? {} : { flow_concurrency: o.flowConcurrency }),
   };
 }
 

@@ -21,6 +21,8 @@ interface BenchFlags {
   stock?: number;
   requests?: number;
   concurrency?: number;
+  products?: number;
+  flowConcurrency?: number;
   qty?: string;
   baseline?: boolean;
   warmup?: number;
@@ -46,6 +48,8 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .addOption(new Option('--stock <n>', `units of the bench product; 0 runs a sold-out stampede (default: ${BENCH_DEFAULTS.stock}; engine mode: ${BENCH_DEFAULTS.engineStock})`).argParser(intArg(0)))
     .addOption(new Option('--requests <n>', `hold attempts to fire (default: ${BENCH_DEFAULTS.requests})`).argParser(intArg(1)))
     .addOption(new Option('--concurrency <n>', `requests in flight at once (default: ${BENCH_DEFAULTS.concurrency})`).argParser(intArg(1)))
+    .addOption(new Option('--products <n>', `spread the stampede over n products of --stock units each, each request's drawn at random (default: ${BENCH_DEFAULTS.products})`).argParser(intArg(1)))
+    .addOption(new Option('--flow-concurrency <n>', `buyers checking out at once in the checkout wave (default: ${BENCH_DEFAULTS.flowConcurrency})`).argParser(intArg(1)))
     .addOption(new Option('--qty <n|min..max>', `units per hold, fixed or a range like 1..5 (default: ${BENCH_DEFAULTS.qty})`).argParser(qtyArg))
     .addOption(new Option('--target <url>', 'stampede a running server (loopback only) instead of starting one; needs --admin-token and --db'))
     .addOption(new Option('--admin-token <token>', "the target's admin token, to create the bench product").env('FLASHSALE_ADMIN_TOKEN'))
@@ -75,6 +79,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
         '  flashsale bench --requests 5000 --concurrency 64 --qty 1..5 --html bench.html',
         '  flashsale bench --db postgres://postgres@127.0.0.1/bench --json | jq .holds_per_sec',
         '  flashsale bench --engine --strategy all',
+        '  flashsale bench --products 100 --stock 200 --baseline',
         '  flashsale bench --opens-in 3s --buyers 5000 --max-per-buyer 2 --requests 40000 --baseline',
       ].join('\n'),
     )
@@ -102,6 +107,8 @@ async function runBenchCommand(flags: BenchFlags, ctx: CliContext): Promise<void
       stock: flags.stock,
       requests: flags.requests,
       concurrency: flags.concurrency,
+      products: flags.products,
+      flowConcurrency: flags.flowConcurrency,
       qty: flags.qty,
       baseline: flags.baseline,
       warmup: flags.warmup,

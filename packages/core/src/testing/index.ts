@@ -6,6 +6,7 @@ import { expiryCases } from './cases/expiry.js';
 import { groupedWriteCases } from './cases/grouped-writes.js';
 import { holdLifecycleCases } from './cases/hold-lifecycle.js';
 import { idempotencyCases } from './cases/idempotency.js';
+import { manyProductCases } from './cases/many-products.js';
 import { merchantEventCases } from './cases/merchant-events.js';
 import { orderCases } from './cases/orders.js';
 import { paymentCases } from './cases/payments.js';
@@ -50,6 +51,7 @@ export function runStoreConformance(harness: ConformanceHarness): void {
     soldOutCases(setup);
     tryCreateHoldCases(setup);
     batchReserveCases(setup);
+    manyProductCases(setup);
     textCases(setup);
     auditCases(setup, harness.tamperAvailable);
     holdLifecycleCases(setup, harness.connectAgain);

@@ -10,8 +10,8 @@ import { holdInputSchema, isPlainHoldInput, parseInput } from '../validation.js'
 
 /**
  * The hold path, the hot one of a stampede: `tryCreateHold` answers refusals as values, and every
- * hold request goes through the coalescer, which groups concurrent requests for one product into
- * one store call.
+ * hold request goes through the coalescer, which groups concurrent requests, for one product or
+ * many, into one store call.
  */
 export function holdUseCases(ctx: EngineContext): {
   tryCreateHold(input: HoldInput): Promise<HoldAttempt>;
@@ -23,7 +23,7 @@ export function holdUseCases(ctx: EngineContext): {
   const coalescer = new HoldCoalescer(ctx.store, {
     maxBatch: settings.maxBatch,
     soldOutWindowMs: settings.soldOutWindowMs,
-    onBatch: (productId, size) => emit({ type: 'reserve_batch', productId, size }),
+    onBatch: (size, productIds) => emit({ type: 'reserve_batch', size, productIds }),
   });
   const holdSchema = holdInputSchema(settings.maxHoldQty);
 

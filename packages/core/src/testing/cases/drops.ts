@@ -317,9 +317,11 @@ export function dropCases(setup: Setup, connectAgain?: (store: FlashSaleStore) =
           fc.array(productArb, { minLength: 2, maxLength: 2 }),
           fc.array(fc.record({ product: fc.integer({ min: 0, max: 1 }), qty: fc.integer({ min: 1, max: 3 }), buyer: fc.constantFrom('a', 'b', 'c') }), { maxLength: 4 }),
           fc.array(askArb, { minLength: 1, maxLength: 30 }),
-          // One product, no keys: what a coalesced lane sends (the PostgreSQL function's path).
-          fc.boolean(),
-          async (shapes, earlier, asks, lane) => {
+          // 'lane': one product, no keys; 'many': several products, no keys (what the coalescer
+          // sends for a stampede over one product or many: the PostgreSQL functions' paths);
+          // 'keyed': several products, some requests keyed.
+          fc.constantFrom('lane' as const, 'many' as const, 'keyed' as const),
+          async (shapes, earlier, asks, mode) => {
             run += 1;
             const ids: number[] = [];
             for (const p of shapes) {
@@ -335,7 +337,7 @@ export function dropCases(setup: Setup, connectAgain?: (store: FlashSaleStore) =
               createdAt: ask.at,
               expiresAt: T + 1_000_000,
               ...(ask.buyer === undefined ? {} : { buyerId: ask.buyer }),
-              ...(ask.keyed && !lane ? { idempotency: { scope: 'hold' as const, keyHash: `drop-${run}-${i}`, fingerprint: `fp-${i}` } } : {}),
+              ...(ask.keyed && mode === 'keyed' ? { idempotency: { scope: 'hold' as const, keyHash: `drop-${run}-${i}`, fingerprint: `fp-${i}` } } : {}),
             });
             const before = await store.reserveHolds(earlier.map((e, i) => toRequest({ ...e, at: T + 1 }, i + 1_000)));
             const left = shapes.map((p) => p.stock);
@@ -350,7 +352,7 @@ export function dropCases(setup: Setup, connectAgain?: (store: FlashSaleStore) =
               const outcome = await store.updateProduct({ productId: ids[i]!, changes: { saleStartsAt: p.start, saleEndsAt: p.end, maxPerBuyer: p.max } });
               expect(outcome.kind).toBe('updated');
             }
-            const sent = lane ? asks.map((a) => ({ ...a, product: 0 })) : asks;
+            const sent = mode === 'lane' ? asks.map((a) => ({ ...a, product: 0 })) : asks;
 
             const expected = sent.map((ask): ReserveOutcome['kind'] | string => {
               const p = shapes[ask.product];
