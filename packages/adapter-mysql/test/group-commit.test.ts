@@ -1,21 +1,9 @@
 import { createFlashSale } from '@flashsale/core';
-import mysql, { type RowDataPacket } from 'mysql2/promise';
+import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { MysqlStore } from '../src/index.js';
-import { adminPool, closeTestStores, endAdminPool, MYSQL_URL, openTestStore, urlFor } from './support/test-database.js';
-
-/** A separate connection holding one hold row locked, as a slow transaction elsewhere would. */
-async function lockHoldRow(database: string, holdId: number): Promise<{ release(): Promise<void> }> {
-  const conn = await mysql.createConnection({ uri: urlFor(database) });
-  await conn.query('START TRANSACTION');
-  await conn.query('SELECT id FROM holds WHERE id = ? FOR UPDATE', [holdId]);
-  return {
-    release: async () => {
-      await conn.query('ROLLBACK');
-      await conn.end();
-    },
-  };
-}
+import { lockHoldRow } from './support/row-locks.js';
+import { adminPool, closeTestStores, endAdminPool, MYSQL_URL, openTestStore } from './support/test-database.js';
 
 describe.skipIf(!MYSQL_URL)('mysql group commit', () => {
   const stores: MysqlStore[] = [];

@@ -2,21 +2,8 @@ import { createFlashSale } from '@flashsale/core';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { PostgresStore } from '../src/index.js';
+import { lockHoldRow } from './support/row-locks.js';
 import { adminPool, closeTestStores, endAdminPool, openTestStore, PG_URL } from './support/test-database.js';
-
-/** A separate connection holding one hold row locked, as a slow transaction elsewhere would. */
-async function lockHoldRow(schema: string, holdId: number): Promise<{ release(): Promise<void> }> {
-  const client = new pg.Client({ connectionString: PG_URL, application_name: 'flashsale-test-locker' });
-  await client.connect();
-  await client.query('BEGIN');
-  await client.query(`SELECT id FROM ${pg.escapeIdentifier(schema)}.holds WHERE id = $1 FOR UPDATE`, [holdId]);
-  return {
-    release: async () => {
-      await client.query('ROLLBACK');
-      await client.end();
-    },
-  };
-}
 
 describe.skipIf(!PG_URL)('postgres group commit', () => {
   const stores: PostgresStore[] = [];

@@ -10,10 +10,19 @@ async function lockerOn(database: string): Promise<Connection> {
  * A separate connection that holds a row lock in an open transaction, so the test can catch a
  * store's transaction waiting on it, mid-way, and do something to it (KILL its connection).
  */
-export async function lockProductRow(database: string, productId: number): Promise<{ release(): Promise<void> }> {
+export function lockProductRow(database: string, productId: number): Promise<{ release(): Promise<void> }> {
+  return lockRow(database, 'products', productId);
+}
+
+/** The same for one hold row, as a slow transaction elsewhere on that hold would. */
+export function lockHoldRow(database: string, holdId: number): Promise<{ release(): Promise<void> }> {
+  return lockRow(database, 'holds', holdId);
+}
+
+async function lockRow(database: string, table: 'products' | 'holds', id: number): Promise<{ release(): Promise<void> }> {
   const conn = await lockerOn(database);
   await conn.query('START TRANSACTION');
-  await conn.query('SELECT id FROM products WHERE id = ? FOR UPDATE', [productId]);
+  await conn.query(`SELECT id FROM ${table} WHERE id = ? FOR UPDATE`, [id]);
   return {
     release: async () => {
       await conn.query('ROLLBACK');

@@ -5,11 +5,20 @@ import { PG_URL } from './test-database.js';
  * A separate connection that holds a row lock in an open transaction, so the test can catch a
  * store's transaction waiting on it, mid-way, and do something to it (terminate its backend).
  */
-export async function lockProductRow(schema: string, productId: number): Promise<{ release(): Promise<void> }> {
+export function lockProductRow(schema: string, productId: number): Promise<{ release(): Promise<void> }> {
+  return lockRow(schema, 'products', productId);
+}
+
+/** The same for one hold row, as a slow transaction elsewhere on that hold would. */
+export function lockHoldRow(schema: string, holdId: number): Promise<{ release(): Promise<void> }> {
+  return lockRow(schema, 'holds', holdId);
+}
+
+async function lockRow(schema: string, table: 'products' | 'holds', id: number): Promise<{ release(): Promise<void> }> {
   const client = new pg.Client({ connectionString: PG_URL, application_name: 'flashsale-test-locker' });
   await client.connect();
   await client.query('BEGIN');
-  await client.query(`SELECT id FROM ${pg.escapeIdentifier(schema)}.products WHERE id = $1 FOR UPDATE`, [productId]);
+  await client.query(`SELECT id FROM ${pg.escapeIdentifier(schema)}.${table} WHERE id = $1 FOR UPDATE`, [id]);
   return {
     release: async () => {
       await client.query('ROLLBACK');
