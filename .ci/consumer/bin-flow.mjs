@@ -69,7 +69,7 @@ try {
     console.log(`serve: /healthz and product → hold → order → webhook answered at ${url}`);
 
     const released = JSON.parse(await run(['holds:release', '--json', '--db', db]));
-    assert.deepEqual(Object.keys(released).sort(), ['holds', 'orders', 'purged_idempotency', 'units']);
+    assert.deepEqual(Object.keys(released).sort(), ['holds', 'orders', 'purged_events', 'purged_idempotency', 'units']);
     const verified = JSON.parse(await run(['verify', '--json', '--db', db]));
     assert.deepEqual(verified, { ok: true, products: 1, violations: [] });
     console.log('holds:release --json and verify --json: exit 0, while serve runs');
