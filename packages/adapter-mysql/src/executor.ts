@@ -1,4 +1,4 @@
-import { CommitGroup, FlashSaleError, type UnitSettlement } from '@flashsale/core';
+import { CommitGroup, commitInArrivalOrder, FlashSaleError, type GroupProgress, type UnitSettlement } from '@flashsale/core';
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { assertSpeaksUtf8mb4 } from './connection-config.js';
 import { currentEventTime, runWithEventTime } from './event-time.js';
@@ -139,7 +139,7 @@ export class Executor {
    * would. A lone call is a plain `transaction`.
    */
   groupCommit(maxInFlight: number): GroupedTransactions {
-    const group = new CommitGroup<GroupedBody, unknown>((bodies) => this.#commitGroup(bodies), { maxBatch: MAX_GROUP, maxInFlight, failsQueued: storageDown });
+    const group = new CommitGroup<GroupedBody, unknown>((bodies) => commitInArrivalOrder(bodies, (rest) => this.#together(rest), (body) => this.#alone(body)), { maxBatch: MAX_GROUP, maxInFlight, failsQueued: storageDown });
     return { transaction: <T>(body: (session: Session) => Promise<T>) => group.run({ run: body, eventTime: currentEventTime() }) as Promise<T> };
   }
 
@@ -169,30 +169,9 @@ export class Executor {
     }
   }
 
-  async #commitGroup(bodies: readonly GroupedBody[]): Promise<UnitSettlement<unknown>[]> {
-    const settled: UnitSettlement<unknown>[] = [];
-    let rest = bodies;
-    while (rest.length > 0) {
-      if (rest.length === 1) {
-        settled.push(await this.#alone(rest[0]!));
-        break;
-      }
-      const { done, leftAt } = await this.#together(rest);
-      settled.push(...done);
-      if (leftAt === undefined) break;
-      settled.push(await this.#alone(rest[leftAt]!));
-      rest = rest.slice(leftAt + 1);
-    }
-    return settled;
-  }
-
-  async #alone(body: GroupedBody): Promise<UnitSettlement<unknown>> {
-    try {
-      // A group runs in its first unit's async context: each unit brings its own event time.
-      return { ok: true, value: await runWithEventTime(body.eventTime, () => this.transaction(body.run)) };
-    } catch (error) {
-      return { ok: false, error };
-    }
+  /** A unit on its own, as a lone request: a group runs in its first unit's async context, so each unit brings its own event time. */
+  #alone(body: GroupedBody): Promise<unknown> {
+    return runWithEventTime(body.eventTime, () => this.transaction(body.run));
   }
 
   /**
@@ -200,7 +179,7 @@ export class Executor {
    * it commit with their answers. A lost connection, a deadlock or a failed commit fails the try
    * as a whole (nothing committed); `#withRetry` runs the group again after a deadlock.
    */
-  #together(bodies: readonly GroupedBody[]): Promise<{ done: UnitSettlement<unknown>[]; leftAt?: number }> {
+  #together(bodies: readonly GroupedBody[]): Promise<GroupProgress> {
     return this.#withRetry(() =>
       this.#withConnection(async (conn, step, discard) => {
         if (!this.#owned) await this.#control(conn, `SET TRANSACTION ISOLATION LEVEL ${ISOLATION}`);

@@ -3,6 +3,7 @@ import {
   type ApplyPaymentRequest,
   type CreateOrderOutcome,
   type CreateOrderRequest,
+  type GroupProgress,
   type IdempotencyKey,
   type PaymentEffect,
   type PaymentOutcome,
@@ -10,7 +11,7 @@ import {
   type UnitSettlement,
 } from '@flashsale/core';
 import { currentEventTime, withEventTime } from './event-time.js';
-import { inSavepoints, type Executor, type GroupedTransactions, type GroupProgress, type GroupTransaction, type Query } from './executor.js';
+import { inSavepoints, type Executor, type GroupedTransactions, type GroupTransaction, type Query } from './executor.js';
 import { finishKeys, type KeyAnswer } from './idempotency-records.js';
 import { applyPayment } from './operations/apply-payment.js';
 import { createOrder } from './operations/create-order.js';

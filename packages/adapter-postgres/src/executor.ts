@@ -1,4 +1,4 @@
-import { CommitGroup, FlashSaleError, type UnitSettlement } from '@flashsale/core';
+import { CommitGroup, commitInArrivalOrder, FlashSaleError, type GroupProgress, type UnitSettlement } from '@flashsale/core';
 import type { Pool, PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import { eventTimeSetting, eventTimeSql } from './event-time.js';
 import { isConnectionError, isLockTimeout, isRetryable, translatePgError } from './pg-errors.js';
@@ -30,12 +30,6 @@ export interface GroupTransaction {
   query: Query;
   /** A statement without parameters (a savepoint) in the group's transaction. */
   control(text: string): Promise<void>;
-}
-
-/** How far a group got: the answers of the units that ran, and where one had to leave the group. */
-export interface GroupProgress {
-  done: UnitSettlement<unknown>[];
-  leftAt?: number;
 }
 
 /** How a kind of unit runs: together in a group's transaction, or alone. */
@@ -176,7 +170,7 @@ export class Executor {
    * form the next group. A lone unit runs alone.
    */
   groupCommit<U>(maxInFlight: number, plan: GroupPlan<U>): (unit: U) => Promise<unknown> {
-    const group = new CommitGroup<U, unknown>((units) => this.#commitGroup(plan, units), { maxBatch: MAX_GROUP, maxInFlight, failsQueued: storageDown });
+    const group = new CommitGroup<U, unknown>((units) => commitInArrivalOrder(units, (rest) => this.#together(plan, rest), plan.alone), { maxBatch: MAX_GROUP, maxInFlight, failsQueued: storageDown });
     return (unit) => group.run(unit);
   }
 
@@ -190,23 +184,6 @@ export class Executor {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#owned) await this.#pool.end();
-  }
-
-  async #commitGroup<U>(plan: GroupPlan<U>, units: readonly U[]): Promise<UnitSettlement<unknown>[]> {
-    const settled: UnitSettlement<unknown>[] = [];
-    let rest = units;
-    while (rest.length > 0) {
-      if (rest.length === 1) {
-        settled.push(await settleAlone(plan, rest[0]!));
-        break;
-      }
-      const { done, leftAt } = await this.#together(plan, rest);
-      settled.push(...done);
-      if (leftAt === undefined) break;
-      settled.push(await settleAlone(plan, rest[leftAt]!));
-      rest = rest.slice(leftAt + 1);
-    }
-    return settled;
   }
 
   /**
@@ -288,14 +265,6 @@ export class Executor {
       client.off('error', discard);
       client.release(broken);
     }
-  }
-}
-
-async function settleAlone<U>(plan: GroupPlan<U>, unit: U): Promise<UnitSettlement<unknown>> {
-  try {
-    return { ok: true, value: await plan.alone(unit) };
-  } catch (error) {
-    return { ok: false, error };
   }
 }
 

@@ -8,6 +8,46 @@ export type UnitSettlement<R> = { ok: true; value: R } | { ok: false; error: unk
  */
 export type CommitBatch<U, R> = (units: readonly U[]) => Promise<readonly UnitSettlement<R>[]>;
 
+/** How far a group got in one transaction: the answers of the units that ran, and where one must leave. */
+export interface GroupProgress<R = unknown> {
+  done: UnitSettlement<R>[];
+  /** The index of the unit that must run alone (it met a lock wait); the units after it did not run. */
+  leftAt?: number;
+}
+
+/**
+ * Commits `units` in arrival order: as many as `together` takes in one transaction, then the unit
+ * that had to leave the group on its own (`alone`, as a lone request would run), then the rest as
+ * the next group. A single unit runs alone. The adapters' commit functions for {@link CommitGroup}.
+ */
+export async function commitInArrivalOrder<U, R>(
+  units: readonly U[],
+  together: (units: readonly U[]) => Promise<GroupProgress<R>>,
+  alone: (unit: U) => Promise<R>,
+): Promise<UnitSettlement<R>[]> {
+  const settleAlone = async (unit: U): Promise<UnitSettlement<R>> => {
+    try {
+      return { ok: true, value: await alone(unit) };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  };
+  const settled: UnitSettlement<R>[] = [];
+  let rest = units;
+  while (rest.length > 0) {
+    if (rest.length === 1) {
+      settled.push(await settleAlone(rest[0]!));
+      break;
+    }
+    const { done, leftAt } = await together(rest);
+    settled.push(...done);
+    if (leftAt === undefined) break;
+    settled.push(await settleAlone(rest[leftAt]!));
+    rest = rest.slice(leftAt + 1);
+  }
+  return settled;
+}
+
 export interface CommitGroupOptions {
   /** The most units taken into one batch. */
   maxBatch: number;

@@ -92,7 +92,7 @@ export { DECIMAL_PRICE, formatCents, MAX_PRICE_CENTS, parseCents } from './money
 export { INPUT_LIMITS, isBuyerId, isoInstant, parseInstant } from './validation.js';
 export { digestsEqual, generateHoldToken, hashToken } from './tokens.js';
 export { HoldCoalescer, type HoldCoalescerOptions } from './hold-coalescer.js';
-export { CommitGroup, type CommitBatch, type CommitGroupOptions, type UnitSettlement } from './commit-group.js';
+export { CommitGroup, commitInArrivalOrder, type CommitBatch, type CommitGroupOptions, type GroupProgress, type UnitSettlement } from './commit-group.js';
 export { buyersToCount, holdOf, idempotencyKeyId, planReservations, reservationOutcome } from './reservation-plan.js';
 export type { PlannedProduct, ReservationDecision, ReservationPlan } from './reservation-plan.js';
 export { applyProductChanges, buyerUnitsKey, isValidSaleWindow, saleStatusAt, saleWindowRefusal, type SaleWindow } from './drops.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CommitGroup, type UnitSettlement } from '../src/commit-group.js';
+import { CommitGroup, commitInArrivalOrder, type UnitSettlement } from '../src/commit-group.js';
 
 type Unit = () => number;
 
@@ -112,6 +112,30 @@ describe('CommitGroup', () => {
     expect(results.every((r) => r.status === 'rejected' && r.reason === down)).toBe(true);
     // Only the first batch went to storage: the queued ones did not each wait for their own try.
     expect(calls).toBe(1);
+  });
+
+  it('commitInArrivalOrder: a unit that must leave runs alone after the units before it, the rest form the next group', async () => {
+    const log: string[] = [];
+    const settled = await commitInArrivalOrder(
+      ['a', 'b', 'LOCK', 'c', 'd', 'e'],
+      async (units) => {
+        log.push(`together ${units.join(',')}`);
+        const stop = units.indexOf('LOCK');
+        const ran = stop < 0 ? units : units.slice(0, stop);
+        const done = ran.map((u): UnitSettlement<string> => (u === 'd' ? { ok: false, error: new Error('own rows') } : { ok: true, value: u }));
+        return stop < 0 ? { done } : { done, leftAt: stop };
+      },
+      async (unit) => {
+        log.push(`alone ${unit}`);
+        return unit.toLowerCase();
+      },
+    );
+    expect(log).toEqual(['together a,b,LOCK,c,d,e', 'alone LOCK', 'together c,d,e']);
+    expect(settled.map((s) => (s.ok ? s.value : 'failed'))).toEqual(['a', 'b', 'lock', 'c', 'failed', 'e']);
+    // One unit is never worth a group's transaction.
+    const lone: string[] = [];
+    await commitInArrivalOrder(['x'], async () => (lone.push('together'), { done: [] }), async (u) => (lone.push('alone'), u));
+    expect(lone).toEqual(['alone']);
   });
 
   it('refuses settings that cannot work', () => {
