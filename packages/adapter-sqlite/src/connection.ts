@@ -79,13 +79,13 @@ export class Connection {
   }
 
   #commitGroup(): CommitGroup<GroupedUnit, unknown> {
-    const alone = this.db.transaction((unit: GroupedUnit) => unit());
-    // A nested better-sqlite3 transaction is a savepoint: a throw rolls back that unit only.
-    const inSavepoint = this.db.transaction((unit: GroupedUnit) => unit());
+    // One transaction function serves both: `.immediate` on its own, and called inside `together`
+    // it is a savepoint (better-sqlite3 nests that way), so a throw rolls back that unit only.
+    const unitTransaction = this.db.transaction((unit: GroupedUnit) => unit());
     const together = this.db.transaction((units: readonly GroupedUnit[]) =>
       units.map((unit): UnitSettlement<unknown> => {
         try {
-          return { ok: true, value: inSavepoint(unit) };
+          return { ok: true, value: unitTransaction(unit) };
         } catch (error) {
           return { ok: false, error: translateSqliteError(error, this.db.open) };
         }
@@ -94,7 +94,7 @@ export class Connection {
     return new CommitGroup<GroupedUnit, unknown>(
       async (units) => {
         try {
-          if (units.length === 1) return [{ ok: true, value: alone.immediate(units[0]!) }];
+          if (units.length === 1) return [{ ok: true, value: unitTransaction.immediate(units[0]!) }];
           return together.immediate(units);
         } catch (error) {
           // A lone unit's own error, or the batch's (the lock, the commit): every unit in it fails.
