@@ -1,5 +1,6 @@
 import type { Violation } from './audit.js';
 import type { EpochMs, HoldStatus, OrderStatus, PaymentStatus, SaleStatus } from './domain.js';
+import type { EventDelivery, EventDeliveryOptions } from './event-delivery.js';
 import type { EventListener } from './events.js';
 import type { MerchantEvent } from './merchant-events.js';
 import type { EngineSettings } from './options.js';
@@ -283,6 +284,29 @@ export interface FlashSale {
    * }
    */
   readEvents(input?: ReadEventsInput): Promise<MerchantEventPage>;
+  /**
+   * Pushes every event committed from now on to each sink (an outbound webhook, a NATS subject),
+   * at least once, an order's events in order, retrying with back-off until `maxAgeMs`. The queue
+   * is in the store: several processes on one database share it, each attempt made by one of them.
+   *
+   * @example
+   * const delivery = await sale.startEventDelivery({ sinks: [webhookSink({ url, secret })] });
+   * // on shutdown, before sale.close():
+   * await delivery.stop();
+   */
+  startEventDelivery(options: EventDeliveryOptions): Promise<EventDelivery>;
+  /**
+   * Sends the events from position `from` on again, to every sink the store knows (or `sink`).
+   * Answers how many sinks will get them.
+   */
+  redeliverEvents(input: RedeliverEventsInput): Promise<number>;
+}
+
+export interface RedeliverEventsInput {
+  /** The first position to send again (1 or more). */
+  from: number;
+  /** Only this sink's id; default every sink. */
+  sink?: string;
 }
 
 // Events for the merchant: what `readEvents` takes and answers.

@@ -28,7 +28,10 @@ export type {
   // Events for the merchant.
   MerchantEventPage,
   ReadEventsInput,
+  RedeliverEventsInput,
 } from './api.js';
+export { EVENT_DELIVERY_DEFAULTS, retryDelay } from './event-delivery.js';
+export type { DeliveryAttemptReport, EventDelivery, EventDeliveryOptions, EventSink } from './event-delivery.js';
 export { MERCHANT_EVENT_TYPES, merchantEventJson, toMerchantEvent } from './merchant-events.js';
 export type {
   HoldReleasedData,
@@ -49,6 +52,10 @@ export { HOLD_STATUSES, ORDER_STATUSES } from './domain.js';
 export type {
   ApplyPaymentRequest,
   AuditSnapshot,
+  ClaimedEventDelivery,
+  ClaimEventDeliveriesRequest,
+  EventDeliveryBacklog,
+  EventDeliverySettlement,
   CreateOrderOutcome,
   CreateOrderRequest,
   FlashSaleStore,

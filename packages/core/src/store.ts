@@ -97,8 +97,54 @@ export interface FlashSaleStore {
    */
   readMerchantEvents(request: { after: number; limit: number }): Promise<StoredMerchantEvent[]>;
 
-  /** Deletes up to `limit` events created before `before`. Returns how many. */
+  /**
+   * Deletes up to `limit` events created before `before`, and with them their deliveries (every
+   * delivery row whose position is at or below the highest position purged), in one unit.
+   * Returns how many events.
+   */
   purgeMerchantEvents(request: { before: EpochMs; limit: number }): Promise<number>;
+
+  // Events for the merchant, pushed: each sink (an outbound webhook URL, a NATS subject) has a
+  // queue of deliveries in the store, one row per (sink, event), so a slow or dead receiver costs
+  // rows, never memory, and several processes share the work (event-delivery.ts drives them).
+
+  /**
+   * Creates the sink's cursor at the newest event position when the sink is new (a new sink gets
+   * the events that commit from now on; `redeliverEvents` sends older ones). Idempotent: a known
+   * sink keeps its cursor. Safe to race from several processes.
+   */
+  registerEventSink(request: { sink: string; now: EpochMs }): Promise<void>;
+
+  /**
+   * In one unit: first enqueues, for a registered sink, a delivery for every event after its
+   * cursor (up to a bounded batch, in position order; when another process holds the cursor it
+   * skips this step), then claims up to `limit` deliveries that are due (`state = pending` and
+   * `nextAttemptAt <= now`), in position order, skipping rows another transaction has locked,
+   * and only the first pending delivery of each ordering key (an order's events go one at a time,
+   * in position order). A claimed delivery gets `attempts + 1` and `nextAttemptAt = leaseUntil`,
+   * so no other claim takes it before the lease ends (a process that died mid-attempt leaves it
+   * to be claimed again then). Answers each claimed delivery with its event and attempt number.
+   * An unregistered sink claims nothing.
+   */
+  claimEventDeliveries(request: ClaimEventDeliveriesRequest): Promise<ClaimedEventDelivery[]>;
+
+  /**
+   * Records the outcome of claimed attempts, in one unit. A settlement only applies to the row as
+   * claimed (same sink, position and attempt number, still pending): a late answer of an attempt
+   * whose lease ended and which was claimed again changes nothing.
+   */
+  settleEventDeliveries(request: { sink: string; now: EpochMs; settlements: readonly EventDeliverySettlement[] }): Promise<void>;
+
+  /**
+   * Sends the events from position `from` on again: moves the cursor of every registered sink
+   * (or only `sink`) back to `from - 1` when it is past it and deletes that sink's delivered and
+   * dead deliveries at or after `from`, so the next claims enqueue them afresh; pending ones stay
+   * as they are. Answers how many sinks it touched.
+   */
+  redeliverEvents(request: { from: number; now: EpochMs; sink?: string }): Promise<number>;
+
+  /** What a sink has left to deliver, for metrics; read without locks. */
+  eventDeliveryBacklog(request: { sink: string }): Promise<EventDeliveryBacklog>;
 }
 
 /**
@@ -316,3 +362,38 @@ export interface GetOrderRequest {
 }
 
 export type OrderReading = { kind: 'found'; order: OrderRecord } | { kind: 'refused'; code: 'invalid_order' };
+
+// Events for the merchant, pushed: the delivery queue's requests and answers.
+
+export interface ClaimEventDeliveriesRequest {
+  sink: string;
+  now: EpochMs;
+  /** When a claimed attempt that was never settled may be claimed again. */
+  leaseUntil: EpochMs;
+  limit: number;
+}
+
+export interface ClaimedEventDelivery {
+  event: StoredMerchantEvent;
+  /** 1 for the first attempt, counting every claim since the delivery was enqueued. */
+  attempt: number;
+}
+
+export type EventDeliverySettlement =
+  | { position: number; attempt: number; outcome: 'delivered' }
+  /** Failed; try again at `retryAt`. `error` is a short reason (never a secret) kept for the operator. */
+  | { position: number; attempt: number; outcome: 'retry'; retryAt: EpochMs; error: string }
+  /** Failed past the maximum age: never tried again. */
+  | { position: number; attempt: number; outcome: 'dead'; error: string };
+
+export interface EventDeliveryBacklog {
+  /** Deliveries enqueued and not yet delivered or dead. */
+  pending: number;
+  /**
+   * The creation time of the oldest event the sink has not received: the oldest pending delivery
+   * or event not yet enqueued after the cursor. Undefined when there is none (or the sink is unknown).
+   */
+  oldestUndeliveredAt: EpochMs | undefined;
+  /** The newest event position the store has given out: how many events were appended, give or take purges. */
+  lastPosition: number;
+}

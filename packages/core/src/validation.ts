@@ -187,6 +187,11 @@ export const readEventsInputSchema = z.strictObject({
   limit: z.int().positive().max(READ_EVENTS_LIMITS.maxLimit).optional(),
 });
 
+export const redeliverEventsInputSchema = z.strictObject({
+  from: z.int().positive().max(Number.MAX_SAFE_INTEGER),
+  sink: z.string().min(1).max(512).optional(),
+});
+
 /** Parses `input` or throws `invalid_input` naming every problem. */
 export function parseInput<T>(schema: z.ZodType<T>, input: unknown): T {
   const result = schema.safeParse(input);

@@ -6,7 +6,7 @@ import type { IdempotencyKey, IdempotencyScope, Replayable } from '../idempotenc
 import type { MerchantEventType, StoredMerchantEvent } from '../merchant-events.js';
 import { decideExtend, decideOrder, decidePayment, decideRelease, holdAsSeen, orderAsSeen } from '../rules.js';
 import { storedAnswer, type OutcomeOfScope } from '../stored-answer.js';
-import type { AuditSnapshot, CreateOrderOutcome, ExtendHoldOutcome, FlashSaleStore, PaymentOutcome, ReleaseCounts, ReleaseHoldOutcome } from '../store.js';
+import type { AuditSnapshot, ClaimedEventDelivery, CreateOrderOutcome, ExtendHoldOutcome, FlashSaleStore, PaymentOutcome, ReleaseCounts, ReleaseHoldOutcome } from '../store.js';
 
 interface ProductRow extends ProductRecord {
   initialStock: number;
@@ -25,6 +25,21 @@ export interface MemoryStore extends FlashSaleStore {
   /** Changes a product's available stock behind the engine's back (for audit tests). */
   tamperAvailable(productId: number, delta: number): void;
 }
+
+interface MemoryDelivery {
+  state: 'pending' | 'delivered' | 'dead';
+  attempts: number;
+  nextAttemptAt: number;
+  orderingKey: string | undefined;
+  deliveredAt?: number;
+  lastError?: string;
+}
+
+/** Events enqueued per claim, as the SQL stores bound it. */
+const DELIVERY_ENQUEUE_BATCH = 1000;
+
+/** An order's events are delivered one at a time, in order; other events in any order. */
+const orderingKey = (event: StoredMerchantEvent): string | undefined => (typeof event.data.order_id === 'number' ? `order:${event.data.order_id}` : undefined);
 
 /**
  * The reference store: the storage port on plain maps, written to be obviously right rather than
@@ -49,6 +64,9 @@ export function openMemoryStore(): MemoryStore {
   // Events for the merchant: one writer at a time, so append order is commit order.
   const events: StoredMerchantEvent[] = [];
   const ids = { product: 0, hold: 0, order: 0, event: 0 };
+  // Events for the merchant, pushed: each sink's cursor and its deliveries by position.
+  const sinkCursors = new Map<string, number>();
+  const deliveries = new Map<string, Map<number, MemoryDelivery>>();
   let closed = false;
 
   /** Runs `work` as one atomic unit: nothing else runs until it returns. */
@@ -316,13 +334,86 @@ export function openMemoryStore(): MemoryStore {
 
     purgeMerchantEvents: ({ before, limit }) => unit(() => {
       let purged = 0;
+      let highest = 0;
       for (let i = 0; i < events.length && purged < limit; ) {
         if (events[i]!.createdAt < before) {
+          highest = Math.max(highest, events[i]!.position);
           events.splice(i, 1);
           purged += 1;
         } else i += 1;
       }
+      for (const queue of deliveries.values()) for (const position of queue.keys()) if (position <= highest) queue.delete(position);
       return purged;
+    }),
+
+    // Events for the merchant, pushed: one queue of deliveries per sink.
+    registerEventSink: ({ sink }) => unit(() => {
+      if (!sinkCursors.has(sink)) {
+        sinkCursors.set(sink, ids.event);
+        deliveries.set(sink, new Map());
+      }
+    }),
+
+    claimEventDeliveries: ({ sink, now, leaseUntil, limit }) => unit(() => {
+      const cursor = sinkCursors.get(sink);
+      const queue = deliveries.get(sink);
+      if (cursor === undefined || !queue) return [];
+      const fresh = events.filter((e) => e.position > cursor).slice(0, DELIVERY_ENQUEUE_BATCH);
+      for (const event of fresh) {
+        if (!queue.has(event.position)) queue.set(event.position, { state: 'pending', attempts: 0, nextAttemptAt: now, orderingKey: orderingKey(event) });
+      }
+      if (fresh.length > 0) sinkCursors.set(sink, fresh.at(-1)!.position);
+      const claimed: ClaimedEventDelivery[] = [];
+      const blocked = new Set<string>();
+      for (const position of [...queue.keys()].sort((a, b) => a - b)) {
+        if (claimed.length >= limit) break;
+        const delivery = queue.get(position)!;
+        if (delivery.state !== 'pending') continue;
+        const key = delivery.orderingKey;
+        const isBlocked = key !== undefined && blocked.has(key);
+        if (key !== undefined) blocked.add(key);
+        if (isBlocked || delivery.nextAttemptAt > now) continue;
+        const event = events.find((e) => e.position === position);
+        if (!event) continue;
+        delivery.attempts += 1;
+        delivery.nextAttemptAt = leaseUntil;
+        claimed.push({ event: { ...event, data: { ...event.data } }, attempt: delivery.attempts });
+      }
+      return claimed;
+    }),
+
+    settleEventDeliveries: ({ sink, now, settlements }) => unit(() => {
+      const queue = deliveries.get(sink);
+      for (const settlement of settlements) {
+        const delivery = queue?.get(settlement.position);
+        if (!delivery || delivery.state !== 'pending' || delivery.attempts !== settlement.attempt) continue;
+        if (settlement.outcome === 'delivered') Object.assign(delivery, { state: 'delivered', deliveredAt: now });
+        else if (settlement.outcome === 'dead') Object.assign(delivery, { state: 'dead', lastError: settlement.error });
+        else Object.assign(delivery, { nextAttemptAt: settlement.retryAt, lastError: settlement.error });
+      }
+    }),
+
+    redeliverEvents: ({ from, sink }) => unit(() => {
+      let touched = 0;
+      for (const [name, cursor] of sinkCursors) {
+        if (sink !== undefined && name !== sink) continue;
+        touched += 1;
+        if (cursor >= from) sinkCursors.set(name, from - 1);
+        const queue = deliveries.get(name)!;
+        for (const [position, delivery] of queue) if (position >= from && delivery.state !== 'pending') queue.delete(position);
+      }
+      return touched;
+    }),
+
+    eventDeliveryBacklog: ({ sink }) => unit(() => {
+      const cursor = sinkCursors.get(sink);
+      const queue = deliveries.get(sink);
+      const lastPosition = ids.event;
+      if (cursor === undefined || !queue) return { pending: 0, oldestUndeliveredAt: undefined, lastPosition };
+      const pendingPositions = new Set([...queue].filter(([, d]) => d.state === 'pending').map(([position]) => position));
+      const undelivered = events.filter((e) => e.position > cursor || pendingPositions.has(e.position));
+      const oldest = undelivered.length === 0 ? undefined : Math.min(...undelivered.map((e) => e.createdAt));
+      return { pending: pendingPositions.size, oldestUndeliveredAt: oldest, lastPosition };
     }),
 
     ping: () => unit(() => undefined),
