@@ -1,6 +1,6 @@
 import { generateWebhookSecret } from '@flashsale/server';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startServe, type RunningCli } from './helpers/cli-process.js';
+import { runCli, startServe, type RunningCli } from './helpers/cli-process.js';
 import { DATABASE_KINDS, freshMysql, freshPostgres, MYSQL_URL, PG_URL, type TestDatabase } from './helpers/databases.js';
 import { startEventReceiver, type EventReceiver } from './helpers/event-receiver.js';
 import { ADMIN_TOKEN, createProduct, emptyAcknowledged, outbox, stampedeAndFlow, waitUntil, type Acknowledged } from './helpers/sale-flow.js';
@@ -43,6 +43,8 @@ async function receiverBehindProxy(): Promise<{ receiver: EventReceiver; proxy: 
   cleanups.push(() => receiver.close(), () => proxy.close());
   return { receiver, proxy, url: `http://127.0.0.1:${proxy.port}${new URL(receiver.url).pathname}` };
 }
+
+const invalidOf = (...receivers: EventReceiver[]) => receivers.flatMap((r) => r.invalid);
 
 const count = (events: { type: string }[], type: string) => events.filter((e) => e.type === type).length;
 
@@ -101,6 +103,37 @@ describe.each(DATABASE_KINDS)('merchant webhooks from flashsale serve on $kind',
     expect(metrics).toMatch(/flashsale_event_deliveries_total\{sink="webhook [^"]+",outcome="retry"\} [1-9]/);
     expect(metrics).toMatch(new RegExp(`flashsale_event_deliveries_total\\{sink="webhook [^"]+",outcome="delivered"\\} ${receiver.accepted.length}\\b`));
     console.log(`[events] ${kind}: ${events.length} events, ${receiver.requests()} requests, ${receiver.accepted.length} accepted`);
+  });
+
+  it('events:redeliver --from sends the events again to the running server\'s receiver; --url picks one receiver', async () => {
+    const database = fresh();
+    cleanups.push(() => database.dispose());
+    const first = await receiverBehindProxy();
+    const second = await receiverBehindProxy();
+    const server = await serveWithEvents(database, first.url, ['--events-url', second.url]);
+    const acked = emptyAcknowledged();
+    await stampedeAndFlow(server.url, acked, { productId: await createProduct(server.url, 10), buyers: 20 });
+    const events = await outbox(server.url);
+    const allDelivered = (receiver: EventReceiver, times: number) => () =>
+      events.every((e) => receiver.accepted.filter((a) => a.id === e.id).length >= times);
+    await waitUntil(allDelivered(first.receiver, 1), () => 'first delivery to the first receiver');
+    await waitUntil(allDelivered(second.receiver, 1), () => 'first delivery to the second receiver');
+
+    const from = events[2]!.position;
+    const one = await runCli(['events:redeliver', '--db', database.db, '--from', String(from), '--url', second.url, '--json']);
+    expect([one.code, JSON.parse(one.stdout)]).toEqual([0, { from, sinks: 1 }]);
+    await waitUntil(() => second.receiver.accepted.length === events.length + events.length - 2, () => `${second.receiver.accepted.length} accepted by the second receiver`);
+    expect(second.receiver.accepted.slice(events.length).map((e) => e.id).sort()).toEqual(events.slice(2).map((e) => e.id).sort());
+    expect(first.receiver.accepted).toHaveLength(events.length);
+
+    const all = await runCli(['events:redeliver', '--db', database.db, '--from', '1']);
+    expect([all.code, all.stdout.trim()]).toEqual([0, 'events from position 1 on are queued again for 2 sinks']);
+    await waitUntil(allDelivered(first.receiver, 2), () => 'second delivery to the first receiver');
+
+    const usage = await runCli(['events:redeliver', '--db', database.db, '--from', '1', '--url', 'ftp://example.com/x']);
+    expect([usage.code, usage.stderr]).toEqual([2, expect.stringContaining('--url: an events URL must use http or https, not ftp')]);
+    expect((await runCli(['events:redeliver', '--db', database.db])).code).toBe(2);
+    expect(invalidOf(first.receiver, second.receiver)).toEqual([]);
   });
 
   it('kill -9 of serve mid-run loses no event of an acknowledged change', async () => {
