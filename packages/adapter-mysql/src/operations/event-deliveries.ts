@@ -8,11 +8,11 @@ import { numberCommittedEvents, toStoredMerchantEvent, type EventRow } from './m
  *
  * A claim enqueues, then claims, in one transaction. Its cursor row is the sink's enqueue lock,
  * taken with SKIP LOCKED: a claim that finds it held by another process leaves the enqueueing to
- * that one and only claims. The claim is read in two steps because a locking read locks (and with
- * SKIP LOCKED skips) the rows of its subqueries too: the per-order check would pass over an
- * earlier delivery of the order that another process is claiming at that moment, and claim the
- * next one beside it. So the due deliveries are picked by a plain read (a consistent read, that
- * sees every pending row), then locked by primary key with SKIP LOCKED, their state and due time
+ * that one and only claims. The claim is read in two steps, so that its locking read touches no
+ * row but those it claims: the due deliveries, the per-order check and the join with their events
+ * are a plain read (a consistent read: it sees every pending row, locked by another claim or not,
+ * and locks none, so no event row is locked and no earlier delivery of an order is passed over),
+ * then the picked deliveries are locked by primary key with SKIP LOCKED, their state and due time
  * checked again on the row as last committed. Under READ COMMITTED none of this takes gap locks.
  */
 
