@@ -237,6 +237,13 @@ describe.skipIf(!MYSQL_URL)('mysql event deliveries across two pools', () => {
       `SELECT position, state, attempts, next_attempt_at, delivered_at, last_error FROM \`${store.database}\`.merchant_event_deliveries WHERE sink = ? ORDER BY position`,
       [SINK],
     );
-    return rows.map((r) => ({ ...r, position: Number(r.position), next_attempt_at: Number(r.next_attempt_at), delivered_at: r.delivered_at === null ? null : Number(r.delivered_at) }));
+    return rows.map((r) => ({
+      position: Number(r.position),
+      state: r.state as string,
+      attempts: Number(r.attempts),
+      next_attempt_at: Number(r.next_attempt_at),
+      delivered_at: r.delivered_at === null ? null : Number(r.delivered_at),
+      last_error: r.last_error as string | null,
+    }));
   }
 });
