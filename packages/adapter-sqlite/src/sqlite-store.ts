@@ -8,6 +8,7 @@ import { prepareAuditSnapshot } from './operations/audit-snapshot.js';
 import { prepareCreateOrder } from './operations/create-order.js';
 import { prepareExtendHold } from './operations/extend-hold.js';
 import { prepareHoldReads } from './operations/hold-reads.js';
+import { prepareEventDeliveries } from './operations/event-deliveries.js';
 import { prepareMerchantEvents } from './operations/merchant-events.js';
 import { prepareProducts } from './operations/products.js';
 import { preparePurgeIdempotency } from './operations/purge-idempotency.js';
@@ -83,6 +84,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     ...prepareHoldReads(conn),
     // Events for the merchant.
     ...prepareMerchantEvents(conn),
+    ...prepareEventDeliveries(conn),
     ping: conn.ping,
     close: () => conn.close(),
   };

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { registerEventsRedeliver } from './commands/events-redeliver.js';
 import { registerEventsTail } from './commands/events-tail.js';
 import { registerHoldsRelease } from './commands/holds-release.js';
 import { registerMigrate } from './commands/migrate.js';
@@ -61,6 +62,7 @@ export function createProgram(ctx: CliContext): Command {
   registerHoldsRelease(program, ctx);
   registerVerify(program, ctx);
   registerEventsTail(program, ctx);
+  registerEventsRedeliver(program, ctx);
   registerBench(program, ctx);
   return program;
 }

@@ -15,8 +15,17 @@ export interface ServeFlags {
   paymentTtl: number;
   sweepInterval: number;
   idempotencyTtl: number;
-  // Events for the merchant: how long the sweeper keeps them.
+  // Events for the merchant: how long the sweeper keeps them, and where they are pushed.
   eventRetention: number;
+  /** Outbound webhook URLs (the flag is repeatable). */
+  eventsUrl: string[];
+  eventsSecret?: string;
+  /** A NATS server list, such as nats://127.0.0.1:4222. */
+  eventsNats?: string;
+  eventsSubject: string;
+  eventsMaxAge: number;
+  eventsRetryDelay: number;
+  eventsTimeout: number;
   maxHoldQty: number;
   rateLimit?: string | false;
   webhookSecret?: string;

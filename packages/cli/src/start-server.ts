@@ -1,5 +1,6 @@
 import { createFlashSale, type Product } from '@flashsale/core';
 import { createMetrics, serve, type LimiterFactory, type RunningServer, type ServerLog } from '@flashsale/server';
+import { eventSinksFrom } from './event-sinks.js';
 import { loadBuyerToken } from './buyer-token.js';
 import { CliError } from './cli-error.js';
 import type { ServeFlags } from './serve-flags.js';
@@ -71,6 +72,7 @@ export async function startServer(flags: ServeFlags, target: DbTarget, options: 
       port: flags.port,
       host: flags.host,
       sweeper: { intervalMs: flags.sweepInterval },
+      events: { sinks: eventSinksFrom(flags), maxAgeMs: flags.eventsMaxAge, attemptTimeoutMs: flags.eventsTimeout, retryDelayMs: flags.eventsRetryDelay },
       rateLimit:
         flags.rateLimit === false
           ? false

@@ -62,7 +62,7 @@ export interface DeliveryAttemptReport {
 export interface EventDelivery {
   /** What each sink has left to deliver. */
   backlog(): Promise<Array<{ sink: EventSink } & EventDeliveryBacklog>>;
-  /** Stops claiming, waits for attempts in flight to be settled, closes the sinks. Idempotent. */
+  /** Stops claiming, aborts the attempts in flight and records them as failed, closes the sinks. Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -104,6 +104,8 @@ export async function startEventDelivery(store: DeliveryStore, clock: () => Epoc
   // Longer than any attempt can run, so a lease only ends for a process that stopped settling.
   const leaseMs = 2 * settings.attemptTimeoutMs + 5_000;
   let stopped = false;
+  // Attempts in flight, so stopping need not wait out a slow receiver's timeout.
+  const inFlight = new Set<AbortController>();
   const wakers = new Set<() => void>();
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -128,6 +130,7 @@ export async function startEventDelivery(store: DeliveryStore, clock: () => Epoc
       return { position, attempt, outcome: 'dead', error: reason(error) };
     }
     const controller = new AbortController();
+    inFlight.add(controller);
     const timer = setTimeout(() => controller.abort(new Error(`timed out after ${settings.attemptTimeoutMs} ms`)), settings.attemptTimeoutMs);
     let settlement: EventDeliverySettlement;
     try {
@@ -149,6 +152,7 @@ export async function startEventDelivery(store: DeliveryStore, clock: () => Epoc
       return settlement;
     } finally {
       clearTimeout(timer);
+      inFlight.delete(controller);
     }
   };
 
@@ -190,6 +194,8 @@ export async function startEventDelivery(store: DeliveryStore, clock: () => Epoc
       stopping ??= (async () => {
         stopped = true;
         for (const wake of [...wakers]) wake();
+        // Cut short, they are recorded as failed and retried: by the next process to run.
+        for (const controller of inFlight) controller.abort(new Error('the server is shutting down'));
         await Promise.all(loops);
         await Promise.all(options.sinks.map((sink) => sink.close?.()));
       })();

@@ -1,6 +1,7 @@
 import { createServer, type Server, type ServerOptions } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
+import type { EventDelivery, EventDeliveryOptions } from '@flashsale/core';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Logger } from 'pino';
 import { createApp, type AppOptions } from './app.js';
@@ -25,6 +26,12 @@ export interface ServeOptions extends AppOptions {
   host?: string;
   /** The in-process expiry sweeper (default every 5 s), or `false` when something else runs it. */
   sweeper?: Omit<SweeperOptions, 'onRun' | 'onError'> | false;
+  /**
+   * Events for the merchant, pushed to these sinks (outbound webhooks, NATS) from this process,
+   * beside the sweeper. Several processes on one PostgreSQL or MySQL database share the work.
+   * Default: none.
+   */
+  events?: Omit<EventDeliveryOptions, 'onAttempt' | 'onError'>;
   /** Close gracefully on SIGTERM and SIGINT. Default false (the `flashsale serve` CLI turns it on). */
   handleSignals?: boolean;
   /** On close, how long in-flight requests may take before their connections are cut. Default 10 s. */
@@ -49,9 +56,11 @@ export interface RunningServer {
   readonly server: Server;
   readonly metrics: Metrics | undefined;
   readonly sweeper: Sweeper | undefined;
+  /** The delivery of merchant events to `events.sinks`, when any are configured. */
+  readonly eventDelivery: EventDelivery | undefined;
   /**
    * Graceful stop: stops accepting connections, lets in-flight requests finish (cutting them after
-   * `shutdownTimeoutMs`), stops the sweeper, then closes the engine and its store. Idempotent.
+   * `shutdownTimeoutMs`), stops the sweeper and the event delivery, then closes the engine and its store. Idempotent.
    */
   close(): Promise<void>;
 }
@@ -116,6 +125,17 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
           },
         });
 
+  let eventDelivery: EventDelivery | undefined;
+  try {
+    if (options.events?.sinks.length) eventDelivery = await startEvents(options, logger, metrics);
+  } catch (error) {
+    // Not started: stop what is, and leave the engine to the caller as when listening fails.
+    await sweeper?.stop();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (!options.log) ownLog?.close();
+    throw error;
+  }
+
   let closing: Promise<void> | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
     logger?.info({ signal }, 'shutting down');
@@ -143,6 +163,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       clearInterval(sweepIdle);
       clearTimeout(deadline);
       await sweeper?.stop();
+      await eventDelivery?.stop();
       await options.engine.close();
       logger?.info('flashsale stopped');
       if (!ownLog) logger?.flush();
@@ -157,7 +178,26 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   }
 
   logger?.info({ url }, `flashsale listening on ${url}`);
-  return { url, host, port: address.port, app, server, metrics, sweeper, close };
+  return { url, host, port: address.port, app, server, metrics, sweeper, eventDelivery, close };
+}
+
+/**
+ * Starts the delivery of merchant events. A receiver's failures are counted and logged at debug
+ * (a dead receiver would otherwise fill the log); an event given up is logged as an error.
+ */
+async function startEvents(options: ServeOptions, logger: Logger | undefined, metrics: Metrics | undefined): Promise<EventDelivery> {
+  const delivery = await options.engine.startEventDelivery({
+    ...options.events!,
+    onAttempt: (report) => {
+      metrics?.recordEventDelivery(report);
+      if (report.outcome === 'dead') logger?.error({ sink: report.sink.label, event: report.event.id, position: report.event.position, attempts: report.attempt, reason: report.error }, 'merchant event given up: past its maximum age');
+      else if (report.outcome === 'retry') logger?.debug({ sink: report.sink.label, event: report.event.id, attempt: report.attempt, reason: report.error }, 'merchant event delivery failed; will retry');
+    },
+    onError: (err, sink) => logger?.error({ err, sink: sink.label }, 'merchant event delivery: the store failed'),
+  });
+  metrics?.watchEventDelivery(delivery);
+  for (const sink of options.events!.sinks) logger?.info({ sink: sink.label }, `delivering merchant events to ${sink.label}`);
+  return delivery;
 }
 
 /**

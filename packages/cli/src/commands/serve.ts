@@ -37,6 +37,13 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .addOption(new Option('--sweep-interval <duration>', 'time between expiry passes').argParser(durationArg(MAX_TIMER_MS)).default(5_000, '5s'))
     .addOption(new Option('--idempotency-ttl <duration>', 'how long idempotency keys are remembered').argParser(durationArg()).default(86_400_000, '24h'))
     .addOption(new Option('--event-retention <duration>', 'how long merchant events are kept before the sweeper purges them').argParser(durationArg()).default(604_800_000, '7d'))
+    .addOption(new Option('--events-url <url>', 'push every merchant event to this http(s) URL as a signed POST (repeatable)').argParser(eventsUrlArg).default([], 'none'))
+    .addOption(new Option('--events-secret <secret>', 'Standard Webhooks secret (whsec_…) the --events-url deliveries are signed with').env('FLASHSALE_EVENTS_SECRET'))
+    .addOption(new Option('--events-nats <servers>', 'publish every merchant event to NATS JetStream on these servers (nats://host:4222, comma-separated)').env('FLASHSALE_EVENTS_NATS'))
+    .addOption(new Option('--events-subject <subject>', 'the NATS subject events are published on').default('flashsale.events'))
+    .addOption(new Option('--events-max-age <duration>', 'how long an event that cannot be delivered is retried before it is marked dead').argParser(durationArg()).default(86_400_000, '24h'))
+    .addOption(new Option('--events-retry-delay <duration>', "the first retry's delay; each next one doubles (with jitter), up to 15m").argParser(durationArg(MAX_TIMER_MS)).default(1_000, '1s'))
+    .addOption(new Option('--events-timeout <duration>', 'how long one delivery attempt may take').argParser(durationArg(MAX_TIMER_MS)).default(10_000, '10s'))
     .addOption(new Option('--max-hold-qty <n>', 'largest qty one hold may take (an anti-scalping cap)').argParser(intArg(1, 1_000_000)).default(1_000_000))
     .addOption(new Option('--rate-limit <limits>', 'per-client limits per minute, e.g. holds=5,orders=5,webhook=off (defaults: products=100,holds=20,orders=20,webhook=1000)').argParser(rateLimitArg))
     .addOption(new Option('--no-rate-limit', 'turn every rate limit off (benchmarks)'))
@@ -81,6 +88,11 @@ function rateLimitArg(value: string): string {
   return value;
 }
 
+/** Collects each --events-url; they are checked when serve runs, so building the command line loads no server code. */
+function eventsUrlArg(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 function trustProxyArg(value: string): string {
   try {
     parseTrustProxySpec(value);
@@ -100,6 +112,13 @@ async function runServe(flags: ServeFlags, ctx: CliContext): Promise<void> {
   registerSecret(flags.adminToken);
   registerSecret(flags.metricsToken);
   if (flags.webhookSecret) await assertWebhookSecret(flags.webhookSecret);
+  flags.eventsSecret = flags.eventsSecret || undefined;
+  registerSecret(flags.eventsSecret);
+  if (flags.eventsUrl.length > 0) {
+    if (!flags.eventsSecret) throw new UsageError('--events-url needs --events-secret (or FLASHSALE_EVENTS_SECRET): receivers verify every delivery by its signature');
+    await assertWebhookSecret(flags.eventsSecret, '--events-secret');
+    await assertEventsUrls(flags.eventsUrl);
+  } else if (flags.eventsSecret) throw new UsageError('--events-secret signs the deliveries to --events-url: give one or more');
   // Bare, the flag once meant "believe the left-most X-Forwarded-For", which the client writes.
   if (flags.trustProxy === true) throw new UsageError(`--trust-proxy needs to know your proxies: ${TRUST_PROXY_USAGE}`);
   if (flags.holdMaxLifetime !== undefined && flags.holdMaxLifetime < flags.holdTtl) {
@@ -240,11 +259,22 @@ async function shutDownOn(signal: Promise<NodeJS.Signals>, running: RunningServe
   }
 }
 
-async function assertWebhookSecret(secret: string): Promise<void> {
+async function assertEventsUrls(urls: readonly string[]): Promise<void> {
+  const { parseWebhookUrl } = await import('@flashsale/server');
+  for (const url of urls) {
+    try {
+      parseWebhookUrl(url);
+    } catch (error) {
+      throw new UsageError(`--events-url: ${(error as Error).message}`);
+    }
+  }
+}
+
+async function assertWebhookSecret(secret: string, flag = '--webhook-secret'): Promise<void> {
   const { signWebhook } = await import('@flashsale/server');
   try {
     signWebhook(secret, '');
   } catch {
-    throw new UsageError('--webhook-secret: a webhook secret looks like whsec_<base64> (32 random bytes are a good size)');
+    throw new UsageError(`${flag}: a webhook secret looks like whsec_<base64> (32 random bytes are a good size)`);
   }
 }

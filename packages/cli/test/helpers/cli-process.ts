@@ -21,7 +21,7 @@ export interface CliResult {
 /** Environment for a child: the test's, minus anything that would pick a database or a secret for it. */
 function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env = { ...process.env, ...extra };
-  for (const name of ['DATABASE_URL', 'FLASHSALE_WEBHOOK_SECRET', 'FLASHSALE_ADMIN_TOKEN', 'FLASHSALE_METRICS_TOKEN', 'FLASHSALE_BUYER_JWT_KEY', 'FLASHSALE_BUYER_JWT_ISSUER', 'FLASHSALE_BUYER_JWT_AUDIENCE', 'PORT', 'HOST', 'LOG_LEVEL']) {
+  for (const name of ['DATABASE_URL', 'FLASHSALE_WEBHOOK_SECRET', 'FLASHSALE_ADMIN_TOKEN', 'FLASHSALE_METRICS_TOKEN', 'FLASHSALE_EVENTS_SECRET', 'FLASHSALE_EVENTS_NATS', 'FLASHSALE_BUYER_JWT_KEY', 'FLASHSALE_BUYER_JWT_ISSUER', 'FLASHSALE_BUYER_JWT_AUDIENCE', 'PORT', 'HOST', 'LOG_LEVEL']) {
     if (!(name in extra)) delete env[name];
   }
   // Progress lines are for terminals; children here write to pipes, but be explicit.

@@ -2,6 +2,7 @@ import { describe } from 'vitest';
 import { auditCases } from './cases/audit.js';
 import { batchReserveCases } from './cases/batch-reserve.js';
 import { dropCases } from './cases/drops.js';
+import { eventDeliveryCases } from './cases/event-delivery.js';
 import { expiryCases } from './cases/expiry.js';
 import { groupedWriteCases } from './cases/grouped-writes.js';
 import { holdLifecycleCases } from './cases/hold-lifecycle.js';
@@ -58,6 +59,7 @@ export function runStoreConformance(harness: ConformanceHarness): void {
     dropCases(setup, harness.connectAgain);
     groupedWriteCases(setup);
     merchantEventCases(setup, harness.connectAgain);
+    eventDeliveryCases(setup, harness.connectAgain);
   });
 }
 

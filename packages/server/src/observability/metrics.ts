@@ -1,5 +1,5 @@
-import type { EventListener, FlashSaleEvent } from '@flashsale/core';
-import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
+import type { DeliveryAttemptReport, EventDelivery, EventListener, FlashSaleEvent } from '@flashsale/core';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { FastHistogram, type HistogramSeries } from './fast-histogram.js';
 
 /** The Prometheus metrics of one server: HTTP traffic, and the engine's events. */
@@ -13,6 +13,10 @@ export interface Metrics {
   recordSweep(outcome: 'ok' | 'error'): void;
   /** Adds a log's count of dropped lines (read when scraped) to `log_lines_dropped_total`. */
   countDroppedLogLines(read: () => number): void;
+  /** Counts one attempt to deliver a merchant event (pass as `startEventDelivery({ onAttempt })`). */
+  recordEventDelivery(report: DeliveryAttemptReport): void;
+  /** Reads the sinks' backlogs (and the events appended) from the store when scraped. */
+  watchEventDelivery(delivery: Pick<EventDelivery, 'backlog'>): void;
   /** The Prometheus text exposition. */
   render(): Promise<string>;
   readonly contentType: string;
@@ -94,6 +98,61 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     for (const [outcome, runs] of counts.sweeps) set({ outcome }, runs);
   });
 
+  // Events for the merchant, pushed: attempts counted here, the backlog read from the store.
+  const deliveries = new Map<string, { labels: { sink: string; outcome: string }; count: number }>();
+  counterOf(`${p}event_deliveries_total`, 'Attempts to deliver a merchant event, by sink and outcome (delivered, retry, dead).', ['sink', 'outcome'], registers, (set) => {
+    for (const { labels, count } of deliveries.values()) set(labels, count);
+  });
+  const deliveryLatency = new FastHistogram({
+    name: `${p}event_delivery_latency_seconds`,
+    help: "Time from a merchant event's commit to its delivery, by sink.",
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600],
+    registers,
+  });
+  const latencyBySink = new Map<string, HistogramSeries>();
+  const watched: Pick<EventDelivery, 'backlog'>[] = [];
+  /** One backlog read per scrape, shared by the three metrics that show it. */
+  let backlogRead: { at: number; value: Promise<Awaited<ReturnType<EventDelivery['backlog']>>> } | undefined;
+  const readBacklogs = async () => {
+    if (!backlogRead || Date.now() - backlogRead.at > 1_000) backlogRead = { at: Date.now(), value: Promise.all(watched.map((d) => d.backlog())).then((all) => all.flat(), () => []) };
+    // A store that cannot answer leaves these metrics out of the scrape; /readyz reports it.
+    return backlogRead.value;
+  };
+  new Counter({
+    name: `${p}events_appended_total`,
+    help: 'Merchant events appended to the outbox since the database was created, by every process (the newest position).',
+    registers,
+    async collect() {
+      if (watched.length === 0) return;
+      this.reset();
+      const backlogs = await readBacklogs();
+      this.inc(Math.max(0, ...backlogs.map((b) => b.lastPosition)));
+    },
+  });
+  new Gauge({
+    name: `${p}events_undelivered`,
+    help: 'Merchant events queued for a sink and not yet delivered or dead, by sink.',
+    labelNames: ['sink'],
+    registers,
+    async collect() {
+      this.reset();
+      for (const backlog of await readBacklogs()) this.set({ sink: backlog.sink.label }, backlog.pending);
+    },
+  });
+  new Gauge({
+    name: `${p}events_oldest_undelivered_age_seconds`,
+    help: 'Age of the oldest merchant event a sink has not received yet (0 when it has them all), by sink.',
+    labelNames: ['sink'],
+    registers,
+    async collect() {
+      this.reset();
+      const now = Date.now();
+      for (const backlog of await readBacklogs()) {
+        this.set({ sink: backlog.sink.label }, backlog.oldestUndeliveredAt === undefined ? 0 : Math.max(0, now - backlog.oldestUndeliveredAt) / 1000);
+      }
+    },
+  });
+
   const onEvent = (event: FlashSaleEvent): void => {
     switch (event.type) {
       case 'hold_created':
@@ -134,6 +193,20 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     countDroppedLogLines(read) {
       droppedLogLines.push(read);
+    },
+    recordEventDelivery({ sink, outcome, latencyMs }) {
+      const key = `${sink.label} ${outcome}`;
+      let entry = deliveries.get(key);
+      if (!entry) deliveries.set(key, (entry = { labels: { sink: sink.label, outcome }, count: 0 }));
+      entry.count += 1;
+      if (latencyMs !== undefined) {
+        let series = latencyBySink.get(sink.label);
+        if (!series) latencyBySink.set(sink.label, (series = deliveryLatency.series({ sink: sink.label })));
+        series.observe(latencyMs / 1000);
+      }
+    },
+    watchEventDelivery(delivery) {
+      watched.push(delivery);
     },
     render: () => registry.metrics(),
     contentType: registry.contentType,
