@@ -217,6 +217,29 @@ describe.skipIf(!MYSQL_URL)('mysql event deliveries across two pools', () => {
     expect(rows.map((r) => `${r.sink as string}@${Number(r.position)}`)).toEqual(['other@4', `${SINK}@4`]);
   });
 
+  it('a purge waits for an enqueue in flight, so that enqueue never leaves a delivery of a purged event behind', async () => {
+    const [a] = await twoStores();
+    await appendEvents(a, 2, () => undefined);
+    await a.readMerchantEvents({ after: 0, limit: 10 });
+    const enqueuer = await mysql.createConnection({ uri: urlFor(a.database) });
+    try {
+      // An enqueue caught between its read of the events and its insert of their deliveries.
+      await enqueuer.query('START TRANSACTION');
+      await enqueuer.query('SELECT last_position FROM merchant_event_sinks WHERE sink = ? FOR UPDATE', [SINK]);
+      const [events] = await enqueuer.query<RowDataPacket[]>('SELECT position FROM merchant_events ORDER BY position');
+      let purged: number | undefined;
+      const purge = a.purgeMerchantEvents({ before: NOW, limit: 100 }).then((n) => (purged = n));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(purged).toBeUndefined();
+      await enqueuer.query(`INSERT INTO merchant_event_deliveries (sink, position, state, next_attempt_at) VALUES ?`, [events.map((e) => [SINK, e.position, 'pending', NOW])]);
+      await enqueuer.query('COMMIT');
+      expect(await purge).toBe(2);
+    } finally {
+      await enqueuer.end();
+    }
+    expect(await deliveryRows(a)).toEqual([]);
+  });
+
   it('redelivery counts every sink it matched, moved or not, and keeps pending deliveries as they are', async () => {
     const [a] = await twoStores();
     await appendEvents(a, 3, () => undefined);

@@ -20,7 +20,8 @@ const READ = 'SELECT position, id, type, created_at, data FROM merchant_events W
 // MySQL's DELETE has no SKIP LOCKED: the rows are picked by a locking SELECT first.
 const DOOMED = 'SELECT seq, position FROM merchant_events WHERE created_at < ? ORDER BY created_at LIMIT ? FOR UPDATE SKIP LOCKED';
 
-const SINKS = 'SELECT sink FROM merchant_event_sinks';
+// MariaDB has no FOR SHARE; both have LOCK IN SHARE MODE.
+const LOCK_SINKS = 'SELECT sink FROM merchant_event_sinks ORDER BY sink LOCK IN SHARE MODE';
 
 /** Events numbered per sequencer run: enough for a full page, few enough to keep the run short. */
 const SEQUENCE_BATCH = 1000;
@@ -67,9 +68,10 @@ export function readMerchantEvents(ex: Executor, request: { after: number; limit
 
 /**
  * Deletes up to `limit` events created before `before`, and (events for the merchant, pushed) every
- * sink's deliveries at or below the highest position purged, in the same transaction. The sinks
- * are listed first so each sink's deliveries are deleted by a range of its primary key, locking
- * only the rows deleted.
+ * sink's deliveries at or below the highest position purged, in the same transaction. The sink
+ * rows are share-locked first: an enqueue in flight (which holds its sink's row) commits before
+ * the deliveries are deleted, so none re-adds a purged event, and a claim meanwhile skips its
+ * enqueue. Each sink's deliveries then go by a range of its primary key, locking only those rows.
  */
 export function purgeMerchantEvents(ex: Executor, request: { before: number; limit: number }): Promise<number> {
   return ex.transaction(async (session) => {
@@ -78,7 +80,7 @@ export function purgeMerchantEvents(ex: Executor, request: { before: number; lim
     const deleted = await session.run(`DELETE FROM merchant_events WHERE seq IN (${placeholders(doomed.length)})`, doomed.map((row) => row.seq));
     const highest = Math.max(0, ...doomed.map((row) => (row.position === null ? 0 : int(row.position))));
     if (highest > 0) {
-      const sinks = await session.rows<{ sink: string }>(SINKS);
+      const sinks = await session.rows<{ sink: string }>(LOCK_SINKS);
       if (sinks.length > 0) {
         await session.run(`DELETE FROM merchant_event_deliveries WHERE sink IN (${placeholders(sinks.length)}) AND position <= ?`, [...sinks.map((row) => row.sink), highest]);
       }
