@@ -69,7 +69,7 @@ export function readMerchantEvents(ex: Executor, request: { after: number; limit
 /**
  * Deletes up to `limit` events created before `before`, and (events for the merchant, pushed) every
  * sink's deliveries at or below the highest position purged, in the same transaction. The sink
- * rows are share-locked first: an enqueue in flight (which holds its sink's row) commits before
+ * rows are share-locked before the deliveries go: an enqueue in flight (which holds its sink's row) commits before
  * the deliveries are deleted, so none re-adds a purged event, and a claim meanwhile skips its
  * enqueue. Each sink's deliveries then go by a range of its primary key, locking only those rows.
  */
