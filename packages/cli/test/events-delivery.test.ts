@@ -171,10 +171,9 @@ describe.each(DATABASE_KINDS)('merchant webhooks from flashsale serve on $kind',
   });
 });
 
-const SHARED_DATABASES = [
-  ...(PG_URL ? [{ kind: 'postgres', fresh: () => freshPostgres(PG_URL) }] : []),
-  ...(MYSQL_URL ? [{ kind: 'mysql', fresh: () => freshMysql(MYSQL_URL) }] : []),
-];
+const SHARED_DATABASES: { kind: string; fresh: () => TestDatabase }[] = [];
+if (PG_URL) SHARED_DATABASES.push({ kind: 'postgres', fresh: () => freshPostgres(PG_URL) });
+if (MYSQL_URL) SHARED_DATABASES.push({ kind: 'mysql', fresh: () => freshMysql(MYSQL_URL) });
 
 describe.each(SHARED_DATABASES)('merchant webhooks from two serve processes on $kind', ({ fresh }) => {
   it('share the deliveries: each event delivered, never two attempts of one event open at once', async () => {
