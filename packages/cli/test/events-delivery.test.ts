@@ -172,8 +172,9 @@ describe.each(DATABASE_KINDS)('merchant webhooks from flashsale serve on $kind',
 });
 
 const SHARED_DATABASES: { kind: string; fresh: () => TestDatabase }[] = [];
-if (PG_URL) SHARED_DATABASES.push({ kind: 'postgres', fresh: () => freshPostgres(PG_URL) });
-if (MYSQL_URL) SHARED_DATABASES.push({ kind: 'mysql', fresh: () => freshMysql(MYSQL_URL) });
+for (const [kind, url, fresh] of [['postgres', PG_URL, freshPostgres], ['mysql', MYSQL_URL, freshMysql]] as const) {
+  if (url) SHARED_DATABASES.push({ kind, fresh: () => fresh(url) });
+}
 
 describe.each(SHARED_DATABASES)('merchant webhooks from two serve processes on $kind', ({ fresh }) => {
   it('share the deliveries: each event delivered, never two attempts of one event open at once', async () => {
