@@ -135,8 +135,8 @@ export class Executor {
    * (one commit, one redo-log flush, one connection), in arrival order, each in its own savepoint,
    * so a unit that throws is undone alone and the others commit; each unit reads what the units
    * before it wrote, so the answers equal running them one at a time in that order. A deadlock
-   * rolls InnoDB's whole transaction back, so the whole group runs again, as a lone transaction
-   * would. A lone call is a plain `transaction`.
+   * rolls InnoDB's whole transaction back; its units then run again one by one, each as a lone
+   * transaction would. A lone call is a plain `transaction`.
    */
   groupCommit(maxInFlight: number): GroupedTransactions {
     const group = new CommitGroup<GroupedBody, unknown>((bodies) => commitInArrivalOrder(bodies, (rest) => this.#together(rest), (body) => this.#alone(body)), { maxBatch: MAX_GROUP, maxInFlight, failsQueued: storageDown });
@@ -176,11 +176,33 @@ export class Executor {
 
   /**
    * Runs `bodies` in one transaction until one must leave the group (`leftAt`): the units before
-   * it commit with their answers. A lost connection, a deadlock or a failed commit fails the try
-   * as a whole (nothing committed); `#withRetry` runs the group again after a deadlock.
+   * it commit with their answers. A lost connection or a failed commit fails it as a whole
+   * (nothing committed); after a deadlock the units run again, each alone.
    */
-  #together(bodies: readonly GroupedBody[]): Promise<GroupProgress> {
-    return this.#withRetry(() =>
+  async #together(bodies: readonly GroupedBody[]): Promise<GroupProgress> {
+    try {
+      return await this.#groupOnce(bodies);
+    } catch (err) {
+      if (!isDeadlock(err) && !(err instanceof RetryUnit)) throw translateMysqlError(err);
+      // Undone as a whole. Together again, the group can meet the same cycle: it keeps each unit's
+      // locks while the next unit waits, which no lone request does (a release pass that locked
+      // hold B waits for product P, held by the unit before the one that wants B). Alone, in
+      // arrival order, each unit takes only its own locks, and the answers are the same.
+      const done: UnitSettlement<unknown>[] = [];
+      for (const body of bodies) {
+        try {
+          done.push({ ok: true, value: await this.#alone(body) });
+        } catch (error) {
+          done.push({ ok: false, error });
+        }
+      }
+      return { done };
+    }
+  }
+
+  /** One try of a group in one transaction; a deadlock or lost connection fails it as a whole. */
+  #groupOnce(bodies: readonly GroupedBody[]): Promise<GroupProgress> {
+    return (
       this.#withConnection(async (conn, step, discard) => {
         if (!this.#owned) await this.#control(conn, `SET TRANSACTION ISOLATION LEVEL ${ISOLATION}`);
         // The session's own wait comes back after the group, on a borrowed pool's sessions too.
@@ -218,7 +240,7 @@ export class Executor {
           // A session that keeps the short wait must not go back to the pool.
           await this.#control(conn, 'SET SESSION innodb_lock_wait_timeout = @flashsale_lock_wait').catch(discard);
         }
-      }),
+      })
     );
   }
 
