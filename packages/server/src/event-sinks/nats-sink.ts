@@ -44,6 +44,7 @@ export function natsEventSink(options: NatsSinkOptions): EventSink {
   if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) throw new RangeError(`timeoutMs must be a positive integer, got ${timeoutMs}`);
 
   let connection: Promise<{ nc: NatsConnection; js: JetStreamClient }> | undefined;
+  let connectedNow: NatsConnection | undefined;
   let closing = false;
 
   const open = async () => {
@@ -55,6 +56,12 @@ export function natsEventSink(options: NatsSinkOptions): EventSink {
       // Keep trying for as long as the sink lives: the delivery loop, not the client, gives up on events.
       maxReconnectAttempts: -1,
     });
+    // Closed while connecting: let go of the connection it opened.
+    if (closing) {
+      await nc.close();
+      throw new Error('the NATS sink is closed');
+    }
+    connectedNow = nc;
     return { nc, js: jetstream(nc, { timeout: timeoutMs }) };
   };
   const connected = () => {
@@ -63,7 +70,9 @@ export function natsEventSink(options: NatsSinkOptions): EventSink {
     connection = attempt;
     // A failed attempt, or a connection closed for good, is forgotten: the next delivery connects again.
     const forget = () => {
-      if (connection === attempt) connection = undefined;
+      if (connection !== attempt) return;
+      connection = undefined;
+      connectedNow = undefined;
     };
     attempt.then(({ nc }) => nc.closed().then(forget), forget);
     return attempt;
@@ -76,34 +85,32 @@ export function natsEventSink(options: NatsSinkOptions): EventSink {
     // at once are refused by the delivery loop as sharing an id, loudly.
     id: natsSinkId(subject),
     label: `nats ${subject}`,
-    async deliver(event: MerchantEvent) {
+    async deliver(event: MerchantEvent, attempt) {
       if (closing) throw new Error('the NATS sink is closed');
-      let js: JetStreamClient;
-      try {
-        ({ js } = await connected());
-      } catch (error) {
-        throw new Error(`cannot connect to NATS: ${natsReason(error, subject, timeoutMs)}`);
-      }
       const body = JSON.stringify(merchantEventJson(event));
-      try {
-        await js.publish(subject, body, { msgID: event.id, timeout: timeoutMs });
-      } catch (error) {
-        throw new Error(natsReason(error, subject, timeoutMs));
-      }
+      await untilAborted(attempt.signal, async () => {
+        let js: JetStreamClient;
+        try {
+          ({ js } = await connected());
+        } catch (error) {
+          if (closing) throw new Error('the NATS sink is closed');
+          throw new Error(`cannot connect to NATS: ${natsReason(error, subject, timeoutMs)}`);
+        }
+        try {
+          await js.publish(subject, body, { msgID: event.id, timeout: timeoutMs });
+        } catch (error) {
+          throw new Error(natsReason(error, subject, timeoutMs));
+        }
+      });
     },
     async close() {
       closing = true;
-      const open = connection;
       connection = undefined;
-      if (!open) return;
-      let nc: NatsConnection;
-      try {
-        ({ nc } = await open);
-      } catch {
-        return; // never connected: nothing to release
-      }
+      const nc = connectedNow;
+      connectedNow = undefined;
+      // A connection still being opened is closed as it opens (above), without waiting for it here.
       // Drain: publishes in flight get their acknowledgements before the connection closes.
-      if (!nc.isClosed()) await nc.drain().catch(() => nc.close());
+      if (nc && !nc.isClosed()) await nc.drain().catch(() => nc.close());
     },
   };
 }
@@ -158,6 +165,21 @@ export function parseNatsServers(list: string): { servers: string[]; credentials
 
 function sameCredentials(a: Credentials, b: Credentials): boolean {
   return a.user === b.user && a.pass === b.pass && a.token === b.token;
+}
+
+/**
+ * Runs `work`, rejecting as soon as `signal` aborts (with its reason: timed out, shutting down).
+ * A publish cannot be taken back once sent; if it lands after all, the retry is a duplicate.
+ */
+async function untilAborted(signal: AbortSignal, work: () => Promise<void>): Promise<void> {
+  const reasonOf = () => new Error(signal.reason instanceof Error ? signal.reason.message : 'aborted');
+  if (signal.aborted) throw reasonOf();
+  let onAbort: (() => void) | undefined;
+  try {
+    await Promise.race([work(), new Promise<never>((_, reject) => signal.addEventListener('abort', (onAbort = () => reject(reasonOf())), { once: true }))]);
+  } finally {
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+  }
 }
 
 /**
