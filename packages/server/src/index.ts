@@ -8,6 +8,7 @@ export { createMetrics } from './observability/metrics.js';
 export type { Metrics, MetricsOptions } from './observability/metrics.js';
 export { generateWebhookSecret, signWebhook } from './webhook-signing.js';
 export { parseWebhookUrl, webhookSink, webhookSinkId, type WebhookSinkOptions } from './event-sinks/webhook-sink.js';
+export { natsEventSink, natsSinkId, parseNatsServers, parseNatsSubject, type NatsSinkOptions } from './event-sinks/nats-sink.js';
 export type { WebhookSignatureHeaders } from './webhook-signing.js';
 export { clientAddress } from './node-http/client-address.js';
 export type { ClientKey, TrustProxy } from './node-http/client-address.js';
