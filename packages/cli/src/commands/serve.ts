@@ -119,6 +119,10 @@ async function runServe(flags: ServeFlags, ctx: CliContext): Promise<void> {
     await assertWebhookSecret(flags.eventsSecret, '--events-secret');
     await assertEventsUrls(flags.eventsUrl);
   } else if (flags.eventsSecret) throw new UsageError('--events-secret signs the deliveries to --events-url: give one or more');
+  flags.eventsNats = flags.eventsNats || undefined;
+  // A NATS server list may carry a user and password.
+  registerSecret(flags.eventsNats);
+  if (flags.eventsNats) await assertNatsTarget(flags.eventsNats, flags.eventsSubject);
   // Bare, the flag once meant "believe the left-most X-Forwarded-For", which the client writes.
   if (flags.trustProxy === true) throw new UsageError(`--trust-proxy needs to know your proxies: ${TRUST_PROXY_USAGE}`);
   if (flags.holdMaxLifetime !== undefined && flags.holdMaxLifetime < flags.holdTtl) {
@@ -267,6 +271,20 @@ async function assertEventsUrls(urls: readonly string[]): Promise<void> {
     } catch (error) {
       throw new UsageError(`--events-url: ${(error as Error).message}`);
     }
+  }
+}
+
+async function assertNatsTarget(servers: string, subject: string): Promise<void> {
+  const { parseNatsServers, parseNatsSubject } = await import('@flashsale/server');
+  try {
+    parseNatsServers(servers);
+  } catch (error) {
+    throw new UsageError(`--events-nats: ${(error as Error).message}`);
+  }
+  try {
+    parseNatsSubject(subject);
+  } catch (error) {
+    throw new UsageError(`--events-subject: ${(error as Error).message}`);
   }
 }
 
