@@ -84,6 +84,11 @@ describe.each(DATABASE_KINDS)('merchant webhooks from flashsale serve on $kind',
     const productId = await createProduct(server.url, 40);
     const flow = stampedeAndFlow(server.url, acked, { productId, buyers: 120 });
     await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // The receiver is down: the backlog shows in the metrics, and the server stays ready.
+    const down = await (await fetch(`${server.url}/metrics`)).text();
+    expect(Number(/flashsale_events_undelivered\{sink="webhook [^"]+"\} (\d+)/.exec(down)?.[1])).toBeGreaterThan(0);
+    expect(Number(/flashsale_events_oldest_undelivered_age_seconds\{sink="webhook [^"]+"\} ([\d.]+)/.exec(down)?.[1])).toBeGreaterThan(0);
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
     proxy.setMode('forward');
     await flow;
 
@@ -102,6 +107,13 @@ describe.each(DATABASE_KINDS)('merchant webhooks from flashsale serve on $kind',
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     expect(metrics).toMatch(/flashsale_event_deliveries_total\{sink="webhook [^"]+",outcome="retry"\} [1-9]/);
     expect(metrics).toMatch(new RegExp(`flashsale_event_deliveries_total\\{sink="webhook [^"]+",outcome="delivered"\\} ${receiver.accepted.length}\\b`));
+    await waitUntil(
+      async () => /flashsale_events_undelivered\{sink="webhook [^"]+"\} 0\n/.test(await (await fetch(`${server.url}/metrics`)).text()),
+      () => 'the backlog metric never reached 0',
+    );
+    const after = await (await fetch(`${server.url}/metrics`)).text();
+    expect(after).toMatch(/flashsale_events_oldest_undelivered_age_seconds\{sink="webhook [^"]+"\} 0\n/);
+    expect(after).toMatch(new RegExp(`flashsale_events_appended_total ${events.at(-1)!.position}\\n`));
     console.log(`[events] ${kind}: ${events.length} events, ${receiver.requests()} requests, ${receiver.accepted.length} accepted`);
   });
 
