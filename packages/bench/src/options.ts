@@ -56,6 +56,15 @@ export interface BenchOptions {
   qty?: number | string | QtyRange;
   /** Also measure a bare Hono handler with the same load generator (`--baseline`). */
   baseline?: boolean;
+  /**
+   * Stampede mode: the server pushes its merchant events to a receiver in the bench's process, and
+   * the audit waits until each one arrived, signed (default true; `--no-events` measures without).
+   * Ignored with `--target` (a running server pushes where its operator said) and on a store
+   * without a delivery queue: then the audit checks the outbox alone.
+   */
+  events?: boolean;
+  /** How long the audit waits, from the end of the flow, for the receiver to have every event. Default 60 s. */
+  eventDeliveryWaitMs?: number;
   /** Requests fired before measuring, to warm up JIT and connections (`--warmup`). */
   warmup?: number;
   /** Seeds the buyers' choices (quantities, who abandons, who pays) so a run can be repeated (`--seed`). */
@@ -96,6 +105,8 @@ export const BENCH_DEFAULTS = {
   flowConcurrency: 'every winner, up to --concurrency',
   qty: '1',
   baseline: false,
+  events: true,
+  eventDeliveryWaitMs: 60_000,
   warmup: 2_000,
   seed: 1,
   synchronous: 'FULL',
@@ -122,6 +133,8 @@ export interface ResolvedBenchOptions {
   flowConcurrency: number | undefined;
   qty: QtyRange;
   baseline: boolean;
+  events: boolean;
+  eventDeliveryWaitMs: number;
   warmup: number;
   seed: number;
   synchronous: 'FULL' | 'NORMAL';
@@ -187,6 +200,8 @@ export function resolveBenchOptions(options: BenchOptions = {}): ResolvedBenchOp
     flowConcurrency,
     qty,
     baseline: options.baseline ?? BENCH_DEFAULTS.baseline,
+    events: options.events ?? BENCH_DEFAULTS.events,
+    eventDeliveryWaitMs: positiveInt('eventDeliveryWaitMs', options.eventDeliveryWaitMs ?? BENCH_DEFAULTS.eventDeliveryWaitMs),
     warmup: nonNegativeInt('warmup', options.warmup ?? Math.min(BENCH_DEFAULTS.warmup, Math.ceil(requests / 10))),
     seed: nonNegativeInt('seed', options.seed ?? BENCH_DEFAULTS.seed),
     synchronous,
