@@ -10,7 +10,8 @@ export function histogramQuantile(text: string, name: string, q: number): number
   const bucket = `${name}_bucket`;
   for (const line of text.split('\n')) {
     if (!line.startsWith(`${bucket}{`)) continue;
-    const match = /le="([^"]+)"\}\s+([0-9.eE+-]+)/.exec(line);
+    // prom-client writes `le` first, before the series' own labels.
+    const match = /[{,]le="([^"]+)"[^}]*\}\s+([0-9.eE+-]+)/.exec(line);
     if (!match) continue;
     const le = match[1] === '+Inf' ? Infinity : Number(match[1]);
     cumulative.set(le, (cumulative.get(le) ?? 0) + Number(match[2]));
