@@ -20,6 +20,13 @@ describe('options', () => {
     expect(resolveBenchOptions({ target: 'http://127.0.0.1:8000/', adminToken: 't', db: xDb }).target).toBe('http://127.0.0.1:8000');
   });
 
+  it('refuses to require pushed events where the bench starts no server', () => {
+    const xDb = { kind: 'sqlite', filename: 'x.db' } as const;
+    expect(() => resolveBenchOptions({ engine: true, events: true })).toThrow(/--events needs a server the bench starts/);
+    expect(() => resolveBenchOptions({ target: 'http://127.0.0.1:8000', adminToken: 't', db: xDb, events: true })).toThrow(/--events needs a server the bench starts/);
+    expect(resolveBenchOptions({}).events).toBeUndefined();
+  });
+
   it('never draws progress when told not to, and defaults engine stock to never run out', () => {
     expect(resolveBenchOptions({ progress: false }).progress).toBe(false);
     expect(resolveBenchOptions({ engine: true, requests: 100, qty: '1..5' }).stock).toBe(500);

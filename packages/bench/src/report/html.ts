@@ -34,7 +34,7 @@ export function renderHtml(report: BenchReport): string {
   if (ev?.pushed) {
     figures.push(['events delivered', fmt(ev.delivered_events ?? 0)]);
     if (typeof ev.drain_per_sec === 'number') figures.push(['events/s draining after the flow', fmt(ev.drain_per_sec)]);
-    if (ev.latency_ms) figures.push(['event delivery p50', ms(ev.latency_ms.p50)]);
+    if (ev.latency_ms && ev.latency_ms.count > 0) figures.push(['event delivery p50', ms(ev.latency_ms.p50)]);
   }
 
   const series = [{ name: report.mode === 'engine' ? 'holds (engine)' : 'holds', color: '#2563eb', chart: report.charts.throughput }];

@@ -117,7 +117,7 @@ function eventsLine(ev: EventsReport): string {
   const outbox = `events: ${fmt(ev.outbox_events)} in the outbox`;
   if (!ev.pushed) return `${outbox}; not pushed (${ev.not_pushed})`;
   const drain = ev.backlog_at_flow_end === 0 ? 'none left at the end of the flow' : `${fmt(ev.backlog_at_flow_end ?? 0)} left at the end of the flow, delivered in ${fmt(ev.drain_ms ?? 0)} ms (${ev.drain_per_sec === null || ev.drain_per_sec === undefined ? '?' : fmt(ev.drain_per_sec)}/s)`;
-  const latency = ev.latency_ms ? `; latency p50 ${ms(ev.latency_ms.p50)}, p99 ${ms(ev.latency_ms.p99)}${typeof ev.server_latency_p50_ms === 'number' ? ` (server's histogram p50 ${ms(ev.server_latency_p50_ms)})` : ''}` : '';
+  const latency = ev.latency_ms && ev.latency_ms.count > 0 ? `; latency p50 ${ms(ev.latency_ms.p50)}, p99 ${ms(ev.latency_ms.p99)}${typeof ev.server_latency_p50_ms === 'number' ? ` (server's histogram p50 ${ms(ev.server_latency_p50_ms)})` : ''}` : '';
   return `${outbox}, pushed: ${fmt(ev.deliveries ?? 0)} deliveries, ${fmt(ev.duplicates ?? 0)} duplicates; ${drain}${latency}`;
 }
 

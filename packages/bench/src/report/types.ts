@@ -171,7 +171,7 @@ export interface BenchReport {
     /** With `--products` above 1, and `--flow-concurrency`. */
     products?: number;
     flow_concurrency?: number;
-    /** Stampede mode: whether the server pushed its merchant events to the bench's receiver (`--no-events`: false). */
+    /** Stampede mode: whether the server pushed its merchant events to the bench's receiver (`events.not_pushed` says why not). */
     events?: boolean;
   };
   started_at: string;

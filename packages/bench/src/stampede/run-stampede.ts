@@ -59,6 +59,7 @@ export async function runStampede(o: ResolvedBenchOptions): Promise<BenchReport>
   let receiver: EventReceiver | undefined;
   try {
     const notPushed = whyNotPushed(o, opened);
+    if (notPushed !== undefined && o.events === true) throw new RangeError(`--events: the server cannot push its events: ${notPushed}`);
     receiver = notPushed === undefined ? await startEventReceiver() : undefined;
     // The run's events are those after this: a new sink starts at the newest event.
     const eventsAfter = await newestEventPosition(opened);
@@ -233,7 +234,7 @@ export async function runStampede(o: ResolvedBenchOptions): Promise<BenchReport>
       mode: 'stampede',
       db: describeBenchDb(db),
       target: o.target ?? null,
-      settings: settingsOf(o),
+      settings: { ...settingsOf(o), events: receiver !== undefined },
       started_at: new Date(started).toISOString(),
       duration_ms: Date.now() - started,
       machine: machineInfo(),
@@ -422,13 +423,12 @@ export function settingsOf(o: ResolvedBenchOptions): BenchReport['settings'] {
     ...(o.opensInMs === undefined ? {} : { opens_in_ms: o.opensInMs }),
     ...(o.products === 1 ? {} : { products: o.products }),
     ...(o.flowConcurrency === undefined ? {} : { flow_concurrency: o.flowConcurrency }),
-    ...(o.engine ? {} : { events: o.events }),
   };
 }
 
 /** Why the server will not push its events to the bench's receiver; undefined when it will. */
 function whyNotPushed(o: ResolvedBenchOptions, opened: OpenedBenchDb): string | undefined {
-  if (!o.events) return '--no-events';
+  if (o.events === false) return '--no-events';
   if (o.target) return 'a --target server pushes where its operator told it to';
   // The server runs this same adapter: without the queue, `serve --events-url` cannot start.
   if (!hasDeliveryQueue(opened.store)) return `this ${opened.db.kind} store has no delivery queue yet`;
