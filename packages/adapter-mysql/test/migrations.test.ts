@@ -36,7 +36,7 @@ describe.skipIf(!MYSQL_URL)('mysql migrations', () => {
       'SELECT TABLE_NAME AS name, ENGINE AS engine FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME',
       [database],
     );
-    expect(tables.map((t) => t.name as string)).toEqual(['flashsale_migrations', 'holds', 'idempotency_records', 'merchant_events', 'merchant_event_cursor', 'orders', 'products']);
+    expect(tables.map((t) => t.name as string)).toEqual(['flashsale_migrations', 'holds', 'idempotency_records', 'merchant_events', 'merchant_event_cursor', 'merchant_event_deliveries', 'merchant_event_sinks', 'orders', 'products']);
     expect(new Set(tables.map((t) => t.engine as string))).toEqual(new Set(['InnoDB']));
     const [schema] = await adminPool().query<RowDataPacket[]>('SELECT DEFAULT_CHARACTER_SET_NAME AS cs, DEFAULT_COLLATION_NAME AS co FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [database]);
     expect(schema[0]).toEqual({ cs: 'utf8mb4', co: 'utf8mb4_bin' });

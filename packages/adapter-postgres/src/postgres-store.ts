@@ -7,6 +7,7 @@ import { migratePool } from './migrate.js';
 import { applyPayment } from './operations/apply-payment.js';
 import { auditSnapshot } from './operations/audit-snapshot.js';
 import { createOrder } from './operations/create-order.js';
+import { claimEventDeliveries, eventDeliveryBacklog, redeliverEvents, registerEventSink, settleEventDeliveries } from './operations/event-deliveries.js';
 import { extendHold } from './operations/extend-hold.js';
 import { getHold, getOrder } from './operations/hold-reads.js';
 import { purgeMerchantEvents, readMerchantEvents } from './operations/merchant-events.js';
@@ -78,6 +79,12 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     // Events for the merchant.
     readMerchantEvents: (request) => readMerchantEvents(ex, request),
     purgeMerchantEvents: (request) => purgeMerchantEvents(ex, request),
+    // Events for the merchant, pushed.
+    registerEventSink: (request) => registerEventSink(ex, request),
+    claimEventDeliveries: (request) => claimEventDeliveries(ex, request),
+    settleEventDeliveries: (request) => settleEventDeliveries(ex, request),
+    redeliverEvents: (request) => redeliverEvents(ex, request),
+    eventDeliveryBacklog: (request) => eventDeliveryBacklog(ex, request),
     ping: () => ex.ping(),
     close: () => ex.close(),
   };

@@ -28,7 +28,7 @@ describe.skipIf(!PG_URL)('postgres migrations', () => {
     expect(result).toEqual({ schema, applied: all, version: latestVersion() });
     expect(await versions(schema)).toEqual(all);
     const { rows } = await adminPool().query('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name', [schema]);
-    expect(rows.map((r) => r.table_name as string)).toEqual(['flashsale_migrations', 'holds', 'idempotency_records', 'merchant_event_cursor', 'merchant_events', 'orders', 'products']);
+    expect(rows.map((r) => r.table_name as string)).toEqual(['flashsale_migrations', 'holds', 'idempotency_records', 'merchant_event_cursor', 'merchant_event_deliveries', 'merchant_event_sinks', 'merchant_events', 'orders', 'products']);
   });
 
   it('applies nothing the second time', async () => {

@@ -171,10 +171,10 @@ describe.each(DATABASE_KINDS)('merchant webhooks from flashsale serve on $kind',
   });
 });
 
-const SHARED_DATABASES = [
-  ...(PG_URL ? [{ kind: 'postgres', fresh: () => freshPostgres(PG_URL) }] : []),
-  ...(MYSQL_URL ? [{ kind: 'mysql', fresh: () => freshMysql(MYSQL_URL) }] : []),
-];
+const SHARED_DATABASES: { kind: string; fresh: () => TestDatabase }[] = [];
+for (const [kind, url, fresh] of [['postgres', PG_URL, freshPostgres], ['mysql', MYSQL_URL, freshMysql]] as const) {
+  if (url) SHARED_DATABASES.push({ kind, fresh: () => fresh(url) });
+}
 
 describe.each(SHARED_DATABASES)('merchant webhooks from two serve processes on $kind', ({ fresh }) => {
   it('share the deliveries: each event delivered, never two attempts of one event open at once', async () => {

@@ -1,5 +1,6 @@
-import type { ClaimedEventDelivery, ClaimEventDeliveriesRequest, EventDeliveryBacklog, EventDeliverySettlement, FlashSaleStore, MerchantEventType } from '@flashsale/core';
+import type { ClaimedEventDelivery, ClaimEventDeliveriesRequest, EventDeliveryBacklog, EventDeliverySettlement, FlashSaleStore } from '@flashsale/core';
 import type { Connection } from '../connection.js';
+import { storedEvent, type EventRow } from './merchant-events.js';
 
 /*
  * Events for the merchant, pushed: each sink's queue (migrations/0006). SQLite has one writer at a
@@ -54,14 +55,6 @@ const BACKLOG = `SELECT
          OR e.position IN (SELECT position FROM merchant_event_deliveries WHERE sink = @sink AND state = 'pending')) AS oldest
   FROM merchant_event_sinks s WHERE s.sink = @sink`;
 
-interface EventRow {
-  position: number;
-  id: string;
-  type: MerchantEventType;
-  created_at: number;
-  data: string;
-}
-
 type DeliveryStore = Pick<FlashSaleStore, 'registerEventSink' | 'claimEventDeliveries' | 'settleEventDeliveries' | 'redeliverEvents' | 'eventDeliveryBacklog'>;
 
 export function prepareEventDeliveries(conn: Connection): DeliveryStore {
@@ -93,7 +86,7 @@ export function prepareEventDeliveries(conn: Connection): DeliveryStore {
       return claimed.flatMap(({ position, attempts }) => {
         const row = event.get(position);
         if (!row) return [];
-        return [{ attempt: attempts, event: { id: row.id, type: row.type, createdAt: row.created_at, position: row.position, data: JSON.parse(row.data) as Record<string, unknown> } }];
+        return [{ attempt: attempts, event: storedEvent(row) }];
       });
     }),
 

@@ -47,6 +47,8 @@ export function webhookSink(options: WebhookSinkOptions): EventSink {
         // Read and drop the body, so the connection can carry the next delivery.
         await answer.body.dump();
       } catch (error) {
+        // Aborted by the delivery loop (timed out, shutting down): its reason says which.
+        if (attempt.signal.aborted) throw new Error(attempt.signal.reason instanceof Error ? attempt.signal.reason.message : 'aborted');
         throw new Error(networkReason(error));
       }
       if (statusCode >= 200 && statusCode < 300) return;
