@@ -3,7 +3,7 @@ export { BENCH_DEFAULTS, BENCH_DESCRIPTION, STRATEGIES, parseQty, resolveBenchOp
 export type { BenchDatabase, BenchOptions, QtyRange, ResolvedBenchOptions, Strategy } from './options.js';
 export { renderTable } from './report/table.js';
 export { renderHtml } from './report/html.js';
-export type { BenchReport, EndpointReport, FlowSummary, Invariant, RoundTrips, StrategyReport } from './report/types.js';
+export type { BenchReport, EndpointReport, EventsReport, FlowSummary, Invariant, RoundTrips, StrategyReport } from './report/types.js';
 export type { Histogram, LatencySummary } from './report/stats.js';
 export { serveArgs } from './server/launcher.js';
 export type { LaunchedServer, ServerLaunchOptions, ServerLauncher } from './server/launcher.js';

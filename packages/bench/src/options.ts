@@ -56,6 +56,16 @@ export interface BenchOptions {
   qty?: number | string | QtyRange;
   /** Also measure a bare Hono handler with the same load generator (`--baseline`). */
   baseline?: boolean;
+  /**
+   * Stampede mode: the server pushes its merchant events to a receiver in the bench's process, and
+   * the audit waits until each one arrived, signed. Default: whenever it can, that is not with
+   * `--target` (a running server pushes where its operator said) nor on a store without a delivery
+   * queue, where the audit checks the outbox alone. `true` (`--events`) refuses to run when it
+   * cannot push; `false` (`--no-events`) measures without.
+   */
+  events?: boolean;
+  /** How long the audit waits, from the end of the flow, for the receiver to have every event. Default 60 s. */
+  eventDeliveryWaitMs?: number;
   /** Requests fired before measuring, to warm up JIT and connections (`--warmup`). */
   warmup?: number;
   /** Seeds the buyers' choices (quantities, who abandons, who pays) so a run can be repeated (`--seed`). */
@@ -96,6 +106,8 @@ export const BENCH_DEFAULTS = {
   flowConcurrency: 'every winner, up to --concurrency',
   qty: '1',
   baseline: false,
+  events: 'whenever the server can push',
+  eventDeliveryWaitMs: 60_000,
   warmup: 2_000,
   seed: 1,
   synchronous: 'FULL',
@@ -122,6 +134,9 @@ export interface ResolvedBenchOptions {
   flowConcurrency: number | undefined;
   qty: QtyRange;
   baseline: boolean;
+  /** Undefined: push whenever the server can. */
+  events: boolean | undefined;
+  eventDeliveryWaitMs: number;
   warmup: number;
   seed: number;
   synchronous: 'FULL' | 'NORMAL';
@@ -164,6 +179,7 @@ export function resolveBenchOptions(options: BenchOptions = {}): ResolvedBenchOp
     if (!options.db) throw new RangeError('--target needs --db (the server\'s database) so the bench can audit storage');
   }
   if (engine && options.target) throw new RangeError('--engine runs without HTTP: it cannot take --target');
+  if (options.events === true && (engine || options.target)) throw new RangeError('--events needs a server the bench starts: --engine has none, and a --target pushes where its operator told it to');
   const buyers = options.buyers === undefined ? undefined : positiveInt('buyers', options.buyers);
   const maxPerBuyer = options.maxPerBuyer === undefined ? undefined : positiveInt('maxPerBuyer', options.maxPerBuyer);
   const opensInMs = options.opensInMs === undefined ? undefined : positiveInt('opensInMs', options.opensInMs);
@@ -187,6 +203,8 @@ export function resolveBenchOptions(options: BenchOptions = {}): ResolvedBenchOp
     flowConcurrency,
     qty,
     baseline: options.baseline ?? BENCH_DEFAULTS.baseline,
+    events: options.events,
+    eventDeliveryWaitMs: positiveInt('eventDeliveryWaitMs', options.eventDeliveryWaitMs ?? BENCH_DEFAULTS.eventDeliveryWaitMs),
     warmup: nonNegativeInt('warmup', options.warmup ?? Math.min(BENCH_DEFAULTS.warmup, Math.ceil(requests / 10))),
     seed: nonNegativeInt('seed', options.seed ?? BENCH_DEFAULTS.seed),
     synchronous,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseQty, renderHtml, renderTable, resolveBenchOptions, type BenchReport } from '../src/index.js';
 import { StockLedger } from '../src/stampede/ledger.js';
+import { histogramQuantile } from '../src/stampede/metrics-histogram.js';
 import { readCounter, roundTrips } from '../src/stampede/round-trips.js';
 import { histogram, summarize } from '../src/report/stats.js';
 
@@ -17,6 +18,13 @@ describe('options', () => {
     expect(() => resolveBenchOptions({ target: 'http://127.0.0.1:8000', db: xDb })).toThrow(/--admin-token/);
     expect(() => resolveBenchOptions({ target: 'http://127.0.0.1:8000', adminToken: 't' })).toThrow(/--db/);
     expect(resolveBenchOptions({ target: 'http://127.0.0.1:8000/', adminToken: 't', db: xDb }).target).toBe('http://127.0.0.1:8000');
+  });
+
+  it('refuses to require pushed events where the bench starts no server', () => {
+    const xDb = { kind: 'sqlite', filename: 'x.db' } as const;
+    expect(() => resolveBenchOptions({ engine: true, events: true })).toThrow(/--events needs a server the bench starts/);
+    expect(() => resolveBenchOptions({ target: 'http://127.0.0.1:8000', adminToken: 't', db: xDb, events: true })).toThrow(/--events needs a server the bench starts/);
+    expect(resolveBenchOptions({}).events).toBeUndefined();
   });
 
   it('never draws progress when told not to, and defaults engine stock to never run out', () => {
@@ -49,6 +57,29 @@ describe('round trips from /metrics', () => {
 
   it('says so when the server does not export the counters', () => {
     expect(roundTrips('flashsale_http_requests_total 5\n', 'flashsale_http_requests_total 9\n', 10)).toBeNull();
+  });
+});
+
+describe('a histogram quantile from /metrics', () => {
+  // As prom-client writes it: `le` first, then the series' labels; one series per sink.
+  const bucket = (le: string, sink: string, count: number) => `flashsale_event_delivery_latency_seconds_bucket{le="${le}",sink="${sink}"} ${count}`;
+  const text = [
+    '# TYPE flashsale_event_delivery_latency_seconds histogram',
+    bucket('0.1', 'a', 2), bucket('0.5', 'a', 6), bucket('+Inf', 'a', 8),
+    bucket('0.1', 'b', 0), bucket('0.5', 'b', 2), bucket('+Inf', 'b', 2),
+    'flashsale_event_delivery_latency_seconds_count{sink="a"} 8',
+  ].join('\n');
+
+  it('sums the series and interpolates inside the bucket that holds the rank', () => {
+    // 10 observations: the 5th is the 3rd of the 6 in (0.1, 0.5].
+    expect(histogramQuantile(text, 'flashsale_event_delivery_latency_seconds', 0.5)).toBeCloseTo(0.1 + 0.4 * (3 / 6));
+    // Past the last finite bound there is nothing to interpolate towards.
+    expect(histogramQuantile(text, 'flashsale_event_delivery_latency_seconds', 0.95)).toBe(0.5);
+  });
+
+  it('is undefined for an absent or empty histogram', () => {
+    expect(histogramQuantile(text, 'flashsale_other_seconds', 0.5)).toBeUndefined();
+    expect(histogramQuantile(bucket('+Inf', 'a', 0), 'flashsale_event_delivery_latency_seconds', 0.5)).toBeUndefined();
   });
 });
 

@@ -30,6 +30,13 @@ export function renderHtml(report: BenchReport): string {
     if (typeof drop.sold_out_after_opening_ms === 'number') figures.push(['sold out after', `${fmt(drop.sold_out_after_opening_ms)} ms`]);
   }
 
+  const ev = report.events;
+  if (ev?.pushed) {
+    figures.push(['events delivered', fmt(ev.delivered_events ?? 0)]);
+    if (typeof ev.drain_per_sec === 'number') figures.push(['events/s draining after the flow', fmt(ev.drain_per_sec)]);
+    if (ev.latency_ms && ev.latency_ms.count > 0) figures.push(['event delivery p50', ms(ev.latency_ms.p50)]);
+  }
+
   const series = [{ name: report.mode === 'engine' ? 'holds (engine)' : 'holds', color: '#2563eb', chart: report.charts.throughput }];
   if (report.charts.baseline_throughput) series.push({ name: 'bare Hono baseline', color: '#9ca3af', chart: report.charts.baseline_throughput });
 

@@ -1,5 +1,5 @@
 import type { LatencySummary } from './stats.js';
-import type { BenchReport } from './types.js';
+import type { BenchReport, EventsReport } from './types.js';
 
 /**
  * The terminal report: throughput, latency per endpoint, statuses, and each invariant ✓/✗, ending
@@ -99,6 +99,8 @@ export function renderTable(report: BenchReport): string {
       lines.push(`      mess: ${f.duplicate_webhooks} duplicate webhooks (same key, in parallel), ${f.retries_new_key} retries with new keys, ${f.conflicting_webhooks} conflicting outcomes, ${f.key_reuse_other_body} keys reused with another body, ${f.double_order_attempts} double orders, ${f.wrong_token_attempts} wrong tokens`);
       lines.push(`      expiry pass released ${f.expiry_pass.holds} holds and ${f.expiry_pass.orders} orders (${f.expiry_pass.units} units)`);
     }
+    const ev = report.events;
+    if (ev) lines.push(eventsLine(ev));
   }
 
   lines.push('');
@@ -108,6 +110,15 @@ export function renderTable(report: BenchReport): string {
   const broken = report.invariants.filter((i) => !i.ok).map((i) => i.name);
   lines.push(broken.length === 0 ? `PASS: all ${report.invariants.length} checks hold` : `FAIL: ${broken.join(', ')}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** What the outbox held and, when pushed, how the receiver got it. */
+function eventsLine(ev: EventsReport): string {
+  const outbox = `events: ${fmt(ev.outbox_events)} in the outbox`;
+  if (!ev.pushed) return `${outbox}; not pushed (${ev.not_pushed})`;
+  const drain = ev.backlog_at_flow_end === 0 ? 'none left at the end of the flow' : `${fmt(ev.backlog_at_flow_end ?? 0)} left at the end of the flow, delivered in ${fmt(ev.drain_ms ?? 0)} ms (${ev.drain_per_sec === null || ev.drain_per_sec === undefined ? '?' : fmt(ev.drain_per_sec)}/s)`;
+  const latency = ev.latency_ms && ev.latency_ms.count > 0 ? `; latency p50 ${ms(ev.latency_ms.p50)}, p99 ${ms(ev.latency_ms.p99)}${typeof ev.server_latency_p50_ms === 'number' ? ` (server's histogram p50 ${ms(ev.server_latency_p50_ms)})` : ''}` : '';
+  return `${outbox}, pushed: ${fmt(ev.deliveries ?? 0)} deliveries, ${fmt(ev.duplicates ?? 0)} duplicates; ${drain}${latency}`;
 }
 
 function latencyRow(name: string, requests: number, l: LatencySummary, widths: number[]): string {

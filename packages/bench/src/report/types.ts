@@ -122,6 +122,33 @@ export interface DropReport {
   sold_out_after_opening_ms?: number | null;
 }
 
+/** Merchant events: the run's outbox, and with `pushed` what the bench's receiver got of it. */
+export interface EventsReport {
+  /** Whether the server pushed its events to the bench's receiver; when not, `not_pushed` says why. */
+  pushed: boolean;
+  not_pushed?: string;
+  /** Events the outbox holds from this run (since the server started), and of each type. */
+  outbox_events: number;
+  by_type: Record<string, number>;
+  // Pushed only.
+  /** Deliveries the receiver accepted, repeats included; the distinct events among them; the repeats. */
+  deliveries?: number;
+  delivered_events?: number;
+  duplicates?: number;
+  /** Deliveries whose signature (or shape) did not verify. */
+  invalid_signatures?: number;
+  /** Events the receiver did not have yet when the flow ended. */
+  backlog_at_flow_end?: number;
+  /** From the end of the flow until the receiver had the last of them; 0 when none was left. */
+  drain_ms?: number;
+  /** backlog_at_flow_end / drain_ms: events delivered per second once the sale stopped writing; null when none was left. */
+  drain_per_sec?: number | null;
+  /** From each event's created_at to its first acceptance, by the receiver's clock (same machine). */
+  latency_ms?: LatencySummary;
+  /** The median of the server's own flashsale_event_delivery_latency_seconds (bucket-interpolated); null without /metrics. */
+  server_latency_p50_ms?: number | null;
+}
+
 /** Everything a run found; `--json` prints it as is. */
 export interface BenchReport {
   /** True when every invariant holds: the exit status is 0 exactly then. */
@@ -144,6 +171,8 @@ export interface BenchReport {
     /** With `--products` above 1, and `--flow-concurrency`. */
     products?: number;
     flow_concurrency?: number;
+    /** Stampede mode: whether the server pushed its merchant events to the bench's receiver (`events.not_pushed` says why not). */
+    events?: boolean;
   };
   started_at: string;
   duration_ms: number;
@@ -170,6 +199,8 @@ export interface BenchReport {
   checkout_wave?: CheckoutWaveReport;
   /** With `--buyers`, `--max-per-buyer` or `--opens-in`. */
   drop?: DropReport;
+  /** Stampede mode: the merchant events of the run. */
+  events?: EventsReport;
   strategies?: StrategyReport[];
   /** Engine mode with every strategy: orders and payments per request and grouped, same buyers. */
   checkout_paths?: CheckoutPathReport[];

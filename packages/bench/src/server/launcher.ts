@@ -9,6 +9,8 @@ export interface ServerLaunchOptions {
   holdMaxLifetimeMs: number;
   paymentTtlMs: number;
   sweepIntervalMs: number;
+  /** Push every merchant event to this receiver (`--events-url`, `--events-secret`). */
+  events?: { url: string; secret: string } | undefined;
 }
 
 /** A server started for a run. `close()` stops it and waits for the process to end. */
@@ -45,5 +47,6 @@ export function serveArgs(options: ServerLaunchOptions): string[] {
     '--hold-max-lifetime', `${options.holdMaxLifetimeMs}ms`,
     '--payment-ttl', `${options.paymentTtlMs}ms`,
     '--sweep-interval', `${options.sweepIntervalMs}ms`,
+    ...(options.events ? ['--events-url', options.events.url, '--events-secret', options.events.secret] : []),
   ];
 }

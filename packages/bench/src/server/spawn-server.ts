@@ -3,8 +3,12 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { serveArgs, type LaunchedServer, type ServerLauncher } from './launcher.js';
 
-/** The first loopback URL a server prints (a plain line or a JSON log field) is where it listens. */
-const LISTENING = /https?:\/\/(?:127\.\d+\.\d+\.\d+|localhost|\[::1\]):\d+/;
+/**
+ * Where a server listens: the first loopback URL it prints after the word "listening" ("flashsale
+ * listening on http://…", plain or inside a JSON log line). Other URLs come before it: the
+ * receivers `serve --events-url` delivers to.
+ */
+const LISTENING = /listening(?: on)? (https?:\/\/(?:127\.\d+\.\d+\.\d+|localhost|\[::1\]):\d+)/;
 
 export interface SpawnServerOptions {
   /** Give up when no URL was printed within this long. Default 30 s. */
@@ -13,7 +17,8 @@ export interface SpawnServerOptions {
 }
 
 /**
- * Runs `command args…` and resolves once it prints the loopback URL it listens on. Its output is
+ * Runs `command args…` and resolves once it prints the loopback URL it listens on (`listening on
+ * http://127.0.0.1:<port>`, or `listening http://…`). Its output is
  * read to the end (a server that logs must never block on a full pipe) and kept, the last lines
  * only, for the error message if it dies.
  *
@@ -61,7 +66,7 @@ export function spawnServerProcess(command: string, args: string[], options: Spa
       if (match) {
         listening = true;
         clearTimeout(timer);
-        resolve({ url: match[0], close, died });
+        resolve({ url: match[1]!, close, died });
       }
     });
     child.stderr.on('data', remember);

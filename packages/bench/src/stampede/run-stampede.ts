@@ -8,11 +8,13 @@ import { seededRandom } from '../random.js';
 import { machineInfo, qtyText } from '../report/machine.js';
 import { histogram, round, summarize } from '../report/stats.js';
 import type { BenchReport, CheckoutStepReport, EndpointReport, Invariant } from '../report/types.js';
-import { benchDbFor, dbArgument, describeBenchDb, openBenchDb } from '../storage/bench-db.js';
+import { benchDbFor, dbArgument, describeBenchDb, openBenchDb, type OpenedBenchDb } from '../storage/bench-db.js';
 import type { LaunchedServer, ServerLauncher } from '../server/launcher.js';
 import { nodeScript, spawnServerProcess } from '../server/spawn-server.js';
 import { ApiClient } from './api-client.js';
-import { auditStampede } from './audit.js';
+import { auditStampede, VERIFY_CHECK } from './audit.js';
+import { auditEvents } from './event-audit.js';
+import { startEventReceiver, type EventReceiver } from './event-receiver.js';
 import { auditDrop, buyerUnits, dropFigures, type DropSetup } from './drop-audit.js';
 import { runFlow } from './flow.js';
 import { buyerName, runHoldPhase } from './hold-phase.js';
@@ -54,7 +56,13 @@ export async function runStampede(o: ResolvedBenchOptions): Promise<BenchReport>
   let server: LaunchedServer | undefined;
   let client: ApiClient | undefined;
   let baselineServer: Awaited<ReturnType<typeof startBaseline>> | undefined;
+  let receiver: EventReceiver | undefined;
   try {
+    const notPushed = whyNotPushed(o, opened);
+    if (notPushed !== undefined && o.events === true) throw new RangeError(`--events: the server cannot push its events: ${notPushed}`);
+    receiver = notPushed === undefined ? await startEventReceiver() : undefined;
+    // The run's events are those after this: a new sink starts at the newest event.
+    const eventsAfter = await newestEventPosition(opened);
     baselineServer = o.baseline ? await startBaseline(o, progress) : undefined;
     const baselineRuns: LoadResult[] = [];
     if (baselineServer) baselineRuns.push(await baselineServer.measure());
@@ -68,7 +76,9 @@ export async function runStampede(o: ResolvedBenchOptions): Promise<BenchReport>
       holdMaxLifetimeMs: OWN_HOLD_MAX_LIFETIME_MS,
       paymentTtlMs: OWN_PAYMENT_TTL_MS,
       sweepIntervalMs: 5_000,
+      events: receiver && { url: receiver.url, secret: receiver.secret },
     });
+    o.log(receiver ? `events: the server pushes every merchant event to ${receiver.url}, in this process` : `events: not pushed (${notPushed}); the audit checks the outbox alone`);
     // One connection per buyer of the checkout wave, opened before it (ApiClient.connect).
     client = new ApiClient(server.url, { connections: o.flowConcurrency ?? o.concurrency, timeoutMs: o.requestTimeoutMs });
     const api = client;
@@ -168,6 +178,19 @@ export async function runStampede(o: ResolvedBenchOptions): Promise<BenchReport>
       },
     });
     progress.stop();
+    const flowEndedAt = Date.now();
+    // At once: this process is the receiver, and the wait measures how fast the backlog drains.
+    const launched = server;
+    const events = await auditEvents({
+      opened,
+      engine: passEngine,
+      products: productIds.map((id) => ({ productId: id, stock: o.stock, availableAfterHolds: availableAfter.get(id)!, peak: ledger.of(id).peak() })),
+      flow,
+      afterPosition: eventsAfter,
+      delivery: receiver
+        ? { receiver, flowEndedAt, waitMs: o.eventDeliveryWaitMs, readMetrics: () => readMetrics(api), died: () => launched.died?.() }
+        : { notPushed: notPushed! },
+    });
     if (waveBaseline) {
       waveBaselineRuns.push(await waveBaseline.measure());
       await waveBaseline.close();
@@ -188,6 +211,9 @@ export async function runStampede(o: ResolvedBenchOptions): Promise<BenchReport>
       serverErrors,
       releasedUnitsByServer: releasedBefore === undefined || releasedAfter === undefined ? undefined : releasedAfter - releasedBefore,
     });
+    // Before the engine's own audit, which stays last.
+    const verifyAt = invariants.findIndex((i) => i.name === VERIFY_CHECK);
+    invariants.splice(verifyAt < 0 ? invariants.length : verifyAt, 0, events.invariant);
     const hasDrop = o.buyers !== undefined || opensAt !== undefined;
     if (hasDrop) {
       const unitsAtEnd = o.maxPerBuyer === undefined ? undefined : await buyerUnits(opened, productId);
@@ -208,7 +234,7 @@ export async function runStampede(o: ResolvedBenchOptions): Promise<BenchReport>
       mode: 'stampede',
       db: describeBenchDb(db),
       target: o.target ?? null,
-      settings: settingsOf(o),
+      settings: { ...settingsOf(o), events: receiver !== undefined },
       started_at: new Date(started).toISOString(),
       duration_ms: Date.now() - started,
       machine: machineInfo(),
@@ -236,6 +262,7 @@ export async function runStampede(o: ResolvedBenchOptions): Promise<BenchReport>
       ...(hasDrop
         ? { drop: await dropFigures({ opened, productId, setup: drop, hold, storeCallsBeforeOpening, soldOut: availableAfterHolds === 0, baselineRps: baseline?.rps }) }
         : {}),
+      events: events.report,
       invariants,
       charts: {
         latency_histogram: histogram(hold.load.latenciesMs),
@@ -248,6 +275,7 @@ export async function runStampede(o: ResolvedBenchOptions): Promise<BenchReport>
     await client?.close().catch(() => {});
     await server?.close().catch(() => {});
     await baselineServer?.close().catch(() => {});
+    await receiver?.close().catch(() => {});
     await opened.close();
   }
 }
@@ -396,6 +424,30 @@ export function settingsOf(o: ResolvedBenchOptions): BenchReport['settings'] {
     ...(o.products === 1 ? {} : { products: o.products }),
     ...(o.flowConcurrency === undefined ? {} : { flow_concurrency: o.flowConcurrency }),
   };
+}
+
+/** Why the server will not push its events to the bench's receiver; undefined when it will. */
+function whyNotPushed(o: ResolvedBenchOptions, opened: OpenedBenchDb): string | undefined {
+  if (o.events === false) return '--no-events';
+  if (o.target) return 'a --target server pushes where its operator told it to';
+  // The server runs this same adapter: without the queue, `serve --events-url` cannot start.
+  if (!hasDeliveryQueue(opened.store)) return `this ${opened.db.kind} store has no delivery queue yet`;
+  return undefined;
+}
+
+function hasDeliveryQueue(store: Partial<OpenedBenchDb['store']>): boolean {
+  return typeof store.registerEventSink === 'function' && typeof store.claimEventDeliveries === 'function' && typeof store.eventDeliveryBacklog === 'function';
+}
+
+/** The newest position the outbox has given out: from the delivery queue's backlog when the store has one, else by reading to the end. */
+async function newestEventPosition(opened: OpenedBenchDb): Promise<number> {
+  if (hasDeliveryQueue(opened.store)) return (await opened.store.eventDeliveryBacklog({ sink: 'flashsale-bench:probe' })).lastPosition;
+  let after = 0;
+  for (;;) {
+    const page = await opened.store.readMerchantEvents({ after, limit: 1_000 });
+    if (page.length === 0) return after;
+    after = page.at(-1)!.position;
+  }
 }
 
 /** Drops: what the progress note says of the buyers, the limit and the opening. */

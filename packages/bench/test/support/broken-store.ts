@@ -49,3 +49,33 @@ export function openDropBlindStore(filename: string): SqliteStore {
   );
   return { ...store, db: store.db, reserveHolds: async (requests) => grantOnStock.immediate(requests) };
 }
+
+/**
+ * A store whose outbox lies, for the bench's own test: the real SQLite store with two of its
+ * triggers rewritten in the database file (so the bench's own connection, which runs the expiry
+ * pass, writes the same lies). An order that expires appends no order.expired, and a hold that
+ * expires appends a hold.released as if its buyer had given it back.
+ */
+export function openOutboxBreakingStore(filename: string): SqliteStore {
+  const store = openSqliteStore({ filename });
+  store.db.exec(`
+    DROP TRIGGER merchant_event_order_status;
+    CREATE TRIGGER merchant_event_order_status AFTER UPDATE OF status ON orders
+    WHEN NEW.status <> OLD.status AND NEW.status IN ('completed', 'failed', 'refund_due')
+    BEGIN
+      INSERT INTO merchant_events (id, type, created_at, data)
+      VALUES ('evt_' || lower(hex(randomblob(16))), 'order.' || NEW.status, flashsale_event_time(),
+              json_object('order_id', NEW.id, 'hold_id', NEW.hold_id, 'product_id', NEW.product_id, 'qty', NEW.qty,
+                          'amount_cents', NEW.amount_cents, 'status', NEW.status));
+    END;
+    DROP TRIGGER merchant_event_hold_released;
+    CREATE TRIGGER merchant_event_hold_released AFTER UPDATE OF status ON holds
+    WHEN NEW.status IN ('released', 'expired') AND OLD.status <> NEW.status
+    BEGIN
+      INSERT INTO merchant_events (id, type, created_at, data)
+      VALUES ('evt_' || lower(hex(randomblob(16))), 'hold.released', flashsale_event_time(),
+              json_object('hold_id', NEW.id, 'product_id', NEW.product_id, 'qty', NEW.qty));
+    END;
+  `);
+  return store;
+}

@@ -25,6 +25,7 @@ interface BenchFlags {
   flowConcurrency?: number;
   qty?: string;
   baseline?: boolean;
+  events?: boolean;
   warmup?: number;
   seed?: number;
   synchronous?: 'FULL' | 'NORMAL';
@@ -56,6 +57,8 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .addOption(new Option('--engine', 'drive @flashsale/core in-process, without HTTP, to separate database cost from HTTP cost'))
     .addOption(new Option('--strategy <name>', `engine mode: the way(s) to take stock to compare (default: ${BENCH_DEFAULTS.strategy})`).choices([...STRATEGIES, 'all']))
     .addOption(new Option('--baseline', 'also measure a bare Hono handler with the same load generator'))
+    .addOption(new Option('--events', 'require the server to push its merchant events to a receiver in the bench, whose audit checks every one arrived, signed, once per change (default: whenever the store has a delivery queue and no --target is given)'))
+    .addOption(new Option('--no-events', 'stampede without the server pushing merchant events (the audit still checks the outbox)'))
     .addOption(new Option('--buyers <n>', 'each hold names a buyer drawn from this many').argParser(intArg(1)))
     .addOption(new Option('--max-per-buyer <k>', 'the bench product allows k units per buyer (needs --buyers); checks no buyer got more, from storage').argParser(intArg(1)))
     .addOption(new Option('--opens-in <duration>', 'the sale opens this long after the product is made, the stampede starts at once; checks no hold before the opening and store calls before it < 1% of requests').argParser(durationArg()))
@@ -80,6 +83,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
         '  flashsale bench --db postgres://postgres@127.0.0.1/bench --json | jq .holds_per_sec',
         '  flashsale bench --engine --strategy all',
         '  flashsale bench --products 100 --stock 200 --baseline',
+        '  flashsale bench --baseline --no-events',
         '  flashsale bench --opens-in 3s --buyers 5000 --max-per-buyer 2 --requests 40000 --baseline',
       ].join('\n'),
     )
@@ -111,6 +115,7 @@ async function runBenchCommand(flags: BenchFlags, ctx: CliContext): Promise<void
       flowConcurrency: flags.flowConcurrency,
       qty: flags.qty,
       baseline: flags.baseline,
+      events: flags.events,
       warmup: flags.warmup,
       seed: flags.seed,
       synchronous: flags.synchronous,
