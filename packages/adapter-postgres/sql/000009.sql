@@ -32,7 +32,8 @@ CREATE TABLE merchant_event_deliveries (
   PRIMARY KEY (sink, position)
 );
 
--- The claim's scan: a sink's due deliveries.
-CREATE INDEX merchant_event_deliveries_due_idx ON merchant_event_deliveries (sink, next_attempt_at, position) WHERE state = 'pending';
+-- The claim's scan: a sink's pending deliveries in position order, so it stops after `limit` claimable
+-- ones (rows still leased or waiting for a retry are few; delivered ones are not in the index).
+CREATE INDEX merchant_event_deliveries_pending_idx ON merchant_event_deliveries (sink, position) WHERE state = 'pending';
 -- The claim's test for an earlier pending delivery of the same order.
 CREATE INDEX merchant_event_deliveries_ordering_idx ON merchant_event_deliveries (sink, ordering_key, position) WHERE state = 'pending';

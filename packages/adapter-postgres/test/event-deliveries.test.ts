@@ -2,6 +2,7 @@ import type { ClaimedEventDelivery } from '@flashsale/core';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { PostgresStore } from '../src/index.js';
+import { CLAIM } from '../src/operations/event-deliveries.js';
 import { adminPool, closeTestStores, endAdminPool, openTestStore, PG_URL } from './support/test-database.js';
 
 /**
@@ -274,5 +275,26 @@ describe.skipIf(!PG_URL)('postgres event deliveries across processes', () => {
     await a.claimEventDeliveries({ sink: SINK, now: 5_000, leaseUntil: 6_000, limit: 1 });
     expect(await a.eventDeliveryBacklog({ sink: SINK })).toEqual({ pending: 2, oldestUndeliveredAt: 3_000, lastPosition: 2 });
     expect(await a.eventDeliveryBacklog({ sink: 'unknown' })).toEqual({ pending: 0, oldestUndeliveredAt: undefined, lastPosition: 2 });
+  });
+  it("the claim probes each delivery's order by index, even on a queue that grew from empty without statistics", async () => {
+    const [store] = await twoProcesses();
+    const schema = pg.escapeIdentifier(store.schema);
+    await store.registerEventSink({ sink: SINK, now: 0 });
+    // 4,000 pending deliveries of 2,000 orders, as a burst leaves them before any ANALYZE.
+    await adminPool().query(
+      `INSERT INTO ${schema}.merchant_event_deliveries (sink, position, ordering_key, state, next_attempt_at)
+       SELECT $1, g, 'order:' || ((g + 1) / 2), 'pending', 0 FROM generate_series(1, 4000) g`,
+      [SINK],
+    );
+    const client = await store.pool.connect();
+    try {
+      const { rows } = await client.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${CLAIM.text}`, [SINK, 1_000, 61_000, 64]);
+      const plan = JSON.stringify(rows[0]!['QUERY PLAN']);
+      // An anti join here compared every pending delivery with every other (5 s for 5,000).
+      expect(plan).not.toMatch(/"Join Type":"Anti"/);
+      expect(plan).toMatch(/"Index Cond":"\(\(sink = d\.sink\) AND \(ordering_key = d\.ordering_key\)/);
+    } finally {
+      client.release();
+    }
   });
 });

@@ -47,15 +47,19 @@ const ENQUEUE = sql(
    WHERE s.sink = $1 AND f.top IS NOT NULL`,
 );
 
-const CLAIM = sql(
+// The OR keeps the earlier-delivery test a per-row index probe (a subplan). As a plain NOT EXISTS
+// the planner may turn it into an anti join; on a queue that grew from empty in a burst (no
+// statistics yet) it chose one that compared every pending row with every other: 5 s for 5,000
+// pending deliveries, against 0.6 ms for this form (EXPLAIN ANALYZE, same rows, no ANALYZE).
+export const CLAIM = sql(
   'claim-event-deliveries',
   `WITH due AS (
      SELECT d.position FROM merchant_event_deliveries d
      WHERE d.sink = $1 AND d.state = 'pending' AND d.next_attempt_at <= $2::bigint
-       AND NOT EXISTS (
+       AND (d.ordering_key IS NULL OR NOT EXISTS (
          SELECT 1 FROM merchant_event_deliveries earlier
          WHERE earlier.sink = d.sink AND earlier.ordering_key = d.ordering_key AND earlier.state = 'pending' AND earlier.position < d.position
-       )
+       ))
      ORDER BY d.position LIMIT $4::int
      FOR UPDATE OF d SKIP LOCKED
    ), claimed AS (
