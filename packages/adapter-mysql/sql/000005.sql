@@ -29,8 +29,8 @@ CREATE TABLE IF NOT EXISTS merchant_event_deliveries (
   last_error      VARCHAR(255) NULL,
   CONSTRAINT merchant_event_deliveries_state_check CHECK (state IN ('pending', 'delivered', 'dead')),
   PRIMARY KEY (sink, position),
-  -- The claim's scan: a sink's due pending deliveries.
-  KEY merchant_event_deliveries_due_idx (sink, state, next_attempt_at),
+  -- The claim's scan: a sink's pending deliveries in position order, past its delivered history.
+  KEY merchant_event_deliveries_pending_idx (sink, state, position),
   -- The claim's per-order check: an earlier pending delivery of the same order.
   KEY merchant_event_deliveries_order_idx (sink, ordering_key, state, position)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;

@@ -28,6 +28,7 @@ CREATE TABLE merchant_event_deliveries (
   PRIMARY KEY (sink, position)
 ) WITHOUT ROWID;
 
--- The claim: due pending deliveries of a sink, and an earlier pending delivery of the same order.
-CREATE INDEX merchant_event_deliveries_due ON merchant_event_deliveries (sink, next_attempt_at, position) WHERE state = 'pending';
+-- The claim: a sink's pending deliveries in position order (delivered ones are not in the index,
+-- so a long history costs the claim nothing), and an earlier pending delivery of the same order.
+CREATE INDEX merchant_event_deliveries_pending ON merchant_event_deliveries (sink, position) WHERE state = 'pending';
 CREATE INDEX merchant_event_deliveries_by_order ON merchant_event_deliveries (sink, ordering_key, position) WHERE state = 'pending';

@@ -44,10 +44,13 @@ const ENQUEUE = `INSERT IGNORE INTO merchant_event_deliveries (sink, position, o
                  SELECT ?, position, ${ORDERING_KEY}, 'pending', 0, ? FROM merchant_events WHERE position > ? AND position <= ?`;
 
 // A delivery whose event is gone is never claimed, but still holds its order's later events back,
-// as in the memory store.
-const DUE = `SELECT d.position FROM merchant_event_deliveries d JOIN merchant_events e ON e.position = d.position
+// as in the memory store. Both indexes are forced: left to itself MariaDB walked the primary key,
+// for the scan (through the sink's whole delivered history) and for the earlier-delivery test
+// (every pending delivery of the sink below each one: 2.7 s for a claim over 20,000 pending
+// deliveries, 12 ms with the order index).
+const DUE = `SELECT d.position FROM merchant_event_deliveries d FORCE INDEX (merchant_event_deliveries_pending_idx) JOIN merchant_events e ON e.position = d.position
              WHERE d.sink = ? AND d.state = 'pending' AND d.next_attempt_at <= ?
-               AND NOT EXISTS (SELECT 1 FROM merchant_event_deliveries earlier
+               AND NOT EXISTS (SELECT 1 FROM merchant_event_deliveries earlier FORCE INDEX (merchant_event_deliveries_order_idx)
                                WHERE earlier.sink = d.sink AND earlier.ordering_key = d.ordering_key
                                  AND earlier.state = 'pending' AND earlier.position < d.position)
              ORDER BY d.position LIMIT ?`;
