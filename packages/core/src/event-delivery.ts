@@ -38,8 +38,14 @@ export interface EventDeliveryOptions {
   maxRetryDelayMs?: number;
   /** How often an idle sink looks for new events. Default 250 ms. */
   pollIntervalMs?: number;
-  /** Deliveries claimed, and attempted at once, per sink. Default 64. */
+  /** Deliveries claimed, and attempted at once, per claim. Default 64. */
   batchSize?: number;
+  /**
+   * Claims in flight per sink: while one batch waits for its slowest receiver answer, the next is
+   * claimed and attempted. Default 4. An order's events still go one at a time: a delivery is
+   * pending while it is in flight, and holds the order's later ones back.
+   */
+  batchesInFlight?: number;
   /** Told of every attempt's outcome, for metrics and logs. */
   onAttempt?: (report: DeliveryAttemptReport) => void;
   /** Told when a claim or a settlement fails; the loop keeps going. */
@@ -73,6 +79,7 @@ export const EVENT_DELIVERY_DEFAULTS = Object.freeze({
   maxRetryDelayMs: 900_000,
   pollIntervalMs: 250,
   batchSize: 64,
+  batchesInFlight: 4,
 });
 
 type DeliveryStore = Pick<FlashSaleStore, 'registerEventSink' | 'claimEventDeliveries' | 'settleEventDeliveries' | 'eventDeliveryBacklog'>;
@@ -156,8 +163,17 @@ export async function startEventDelivery(store: DeliveryStore, clock: () => Epoc
     }
   };
 
-  const loop = async (sink: EventSink): Promise<void> => {
+  /** Sinks whose last claim came back full: more is due, so every loop of the sink claims. */
+  const behind = new Set<EventSink>();
+
+  // Loop 0 of a sink always polls; the others claim only while it is behind, so an idle sink
+  // costs one claim per poll interval, not one per loop.
+  const loop = async (sink: EventSink, index: number): Promise<void> => {
     while (!stopped) {
+      if (index > 0 && !behind.has(sink)) {
+        await sleep(settings.pollIntervalMs);
+        continue;
+      }
       let claimed: ClaimedEventDelivery[];
       try {
         const now = clock();
@@ -167,6 +183,8 @@ export async function startEventDelivery(store: DeliveryStore, clock: () => Epoc
         await sleep(settings.pollIntervalMs);
         continue;
       }
+      if (claimed.length === settings.batchSize) behind.add(sink);
+      else behind.delete(sink);
       if (claimed.length === 0) {
         await sleep(settings.pollIntervalMs);
         continue;
@@ -184,7 +202,7 @@ export async function startEventDelivery(store: DeliveryStore, clock: () => Epoc
     }
   };
 
-  const loops = options.sinks.map((sink) => loop(sink));
+  const loops = options.sinks.flatMap((sink) => Array.from({ length: settings.batchesInFlight }, (_, index) => loop(sink, index)));
   let stopping: Promise<void> | undefined;
   return {
     async backlog() {
@@ -210,6 +228,6 @@ function reason(error: unknown): string {
 }
 
 function definedOnly(options: EventDeliveryOptions) {
-  const { maxAgeMs, attemptTimeoutMs, retryDelayMs, maxRetryDelayMs, pollIntervalMs, batchSize } = options;
-  return Object.fromEntries(Object.entries({ maxAgeMs, attemptTimeoutMs, retryDelayMs, maxRetryDelayMs, pollIntervalMs, batchSize }).filter(([, v]) => v !== undefined)) as Partial<typeof EVENT_DELIVERY_DEFAULTS>;
+  const { maxAgeMs, attemptTimeoutMs, retryDelayMs, maxRetryDelayMs, pollIntervalMs, batchSize, batchesInFlight } = options;
+  return Object.fromEntries(Object.entries({ maxAgeMs, attemptTimeoutMs, retryDelayMs, maxRetryDelayMs, pollIntervalMs, batchSize, batchesInFlight }).filter(([, v]) => v !== undefined)) as Partial<typeof EVENT_DELIVERY_DEFAULTS>;
 }
