@@ -1,8 +1,9 @@
 import { INPUT_LIMITS, type OrderState } from '@flashsale/core';
 import { createRoute, z } from '@hono/zod-openapi';
-import { readJsonBody } from '../node-http/json-input.js';
+import { parseWith, readJsonBody } from '../node-http/json-input.js';
+import { requestHeader } from '../node-http/node-request.js';
 import type { RouteDeps } from './deps.js';
-import { documentedRoute } from './json-route.js';
+import { documentedRoute, validatedInHandler } from './json-route.js';
 import { createRouter } from './router.js';
 import { holdTokenHeaders, idempotencyKey, idParam, OrderStatusSchema, positiveId, problemResponses, PUBLIC, textField } from './schemas.js';
 
@@ -73,6 +74,8 @@ const OrderStateSchema = z
   })
   .openapi('OrderState');
 
+const orderIdParam = idParam('id');
+
 const getOrderRoute = (guards: RouteDeps['guards']) =>
   createRoute({
     method: 'get',
@@ -82,7 +85,7 @@ const getOrderRoute = (guards: RouteDeps['guards']) =>
     operationId: 'getOrder',
     security: PUBLIC,
     middleware: guards,
-    request: { params: idParam('id'), headers: holdTokenHeaders },
+    request: { params: orderIdParam, headers: holdTokenHeaders },
     responses: {
       200: { description: 'The order as it stands now.', content: { 'application/json': { schema: OrderStateSchema } } },
       ...problemResponses('invalid_input', 'hold_token_required', 'invalid_order', 'rate_limited', 'storage_unavailable'),
@@ -109,8 +112,13 @@ export function orderStateBody(order: OrderState) {
  */
 export function orderRoutes({ engine, guards, readGuards, maxBodyBytes }: RouteDeps & { readGuards: RouteDeps['guards']; maxBodyBytes: number }) {
   const router = createRouter();
-  router.openapi(getOrderRoute(readGuards), async (c) => {
-    const order = await engine.getOrder({ orderId: Number(c.req.valid('param').id), token: c.req.valid('header')['hold-token'] });
+  // Validated in the handler, the path then the header as the validator middleware did: a checkout
+  // page reads its order every few ms while its webhook is on its way, and the middleware's
+  // `c.req.header()` built a web Headers for every read (node-http/node-request.ts).
+  router.openapi(validatedInHandler(router, getOrderRoute(readGuards)), async (c) => {
+    const { id } = parseWith(orderIdParam, { id: c.req.param('id') }, 'param', c);
+    const token = parseWith(holdTokenHeaders, { 'hold-token': requestHeader(c, 'hold-token') }, 'header', c)['hold-token'];
+    const order = await engine.getOrder({ orderId: Number(id), token });
     // An answer read with a secret: no cache along the way may keep it.
     c.header('Cache-Control', 'no-store');
     return c.json(orderStateBody(order), 200);
