@@ -1,8 +1,9 @@
 import { INPUT_LIMITS, type OrderState } from '@flashsale/core';
 import { createRoute, z } from '@hono/zod-openapi';
-import { readJsonBody } from '../node-http/json-input.js';
+import { parseWith, readJsonBody } from '../node-http/json-input.js';
+import { requestHeader } from '../node-http/node-request.js';
 import type { RouteDeps } from './deps.js';
-import { documentedRoute } from './json-route.js';
+import { validatedInHandler } from './json-route.js';
 import { createRouter } from './router.js';
 import { holdTokenHeaders, idempotencyKey, idParam, OrderStatusSchema, positiveId, problemResponses, PUBLIC, textField } from './schemas.js';
 
@@ -12,6 +13,8 @@ const OrderRequest = z
     token: textField(INPUT_LIMITS.token.maxLength).openapi({ example: 'your-hold-token' }),
   })
   .openapi('OrderRequest');
+
+const orderHeaders = z.object({ 'idempotency-key': idempotencyKey.optional() });
 
 const orderRoute = (guards: RouteDeps['guards']) =>
   createRoute({
@@ -23,7 +26,7 @@ const orderRoute = (guards: RouteDeps['guards']) =>
     security: PUBLIC,
     middleware: guards,
     request: {
-      headers: z.object({ 'idempotency-key': idempotencyKey.optional() }),
+      headers: orderHeaders,
       body: {
         required: true,
         content: {
@@ -73,6 +76,8 @@ const OrderStateSchema = z
   })
   .openapi('OrderState');
 
+const orderIdParam = idParam('id');
+
 const getOrderRoute = (guards: RouteDeps['guards']) =>
   createRoute({
     method: 'get',
@@ -82,7 +87,7 @@ const getOrderRoute = (guards: RouteDeps['guards']) =>
     operationId: 'getOrder',
     security: PUBLIC,
     middleware: guards,
-    request: { params: idParam('id'), headers: holdTokenHeaders },
+    request: { params: orderIdParam, headers: holdTokenHeaders },
     responses: {
       200: { description: 'The order as it stands now.', content: { 'application/json': { schema: OrderStateSchema } } },
       ...problemResponses('invalid_input', 'hold_token_required', 'invalid_order', 'rate_limited', 'storage_unavailable'),
@@ -109,15 +114,23 @@ export function orderStateBody(order: OrderState) {
  */
 export function orderRoutes({ engine, guards, readGuards, maxBodyBytes }: RouteDeps & { readGuards: RouteDeps['guards']; maxBodyBytes: number }) {
   const router = createRouter();
-  router.openapi(getOrderRoute(readGuards), async (c) => {
-    const order = await engine.getOrder({ orderId: Number(c.req.valid('param').id), token: c.req.valid('header')['hold-token'] });
+  // Validated in the handler, the path then the header as the validator middleware did: a checkout
+  // page reads its order every few ms while its webhook is on its way, and the middleware's
+  // `c.req.header()` built a web Headers for every read (node-http/node-request.ts).
+  router.openapi(validatedInHandler(router, getOrderRoute(readGuards)), async (c) => {
+    const { id } = parseWith(orderIdParam, { id: c.req.param('id') }, 'param', c);
+    const token = parseWith(holdTokenHeaders, { 'hold-token': requestHeader(c, 'hold-token') }, 'header', c)['hold-token'];
+    const order = await engine.getOrder({ orderId: Number(id), token });
     // An answer read with a secret: no cache along the way may keep it.
     c.header('Cache-Control', 'no-store');
     return c.json(orderStateBody(order), 200);
   });
-  return router.openapi(documentedRoute(router, orderRoute(guards)), async (c) => {
+  // Validated in the handler, the header then the body as the validator middleware did, for the
+  // same reason as the read above: the orders step of a drop is every winner at once.
+  return router.openapi(validatedInHandler(router, orderRoute(guards)), async (c) => {
+    const rawKey = requestHeader(c, 'idempotency-key');
+    const key = rawKey === undefined ? undefined : parseWith(orderHeaders, { 'idempotency-key': rawKey }, 'header', c)['idempotency-key'];
     const body = await readJsonBody(c, OrderRequest, maxBodyBytes);
-    const key = c.req.valid('header')['idempotency-key'];
     const order = await engine.createOrder({
       holdId: body.hold_id,
       token: body.token,
