@@ -33,13 +33,15 @@ interface AuditInput {
   releasedUnitsByServer: number | undefined;
 }
 
-interface HoldRow {
+/** A hold row as the audits read it. */
+export interface HoldRow {
   id: number;
   product_id: number;
   qty: number;
   status: string;
 }
-interface OrderRow {
+/** An order row as the audits read it. */
+export interface OrderRow {
   id: number;
   hold_id: number;
   product_id: number;

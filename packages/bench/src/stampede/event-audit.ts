@@ -2,7 +2,7 @@ import type { FlashSale, MerchantEvent, OrderEventData } from '@flashsale/core';
 import { round, summarize } from '../report/stats.js';
 import type { EventsReport, Invariant } from '../report/types.js';
 import type { OpenedBenchDb } from '../storage/bench-db.js';
-import type { AuditedProduct } from './audit.js';
+import type { AuditedProduct, HoldRow, OrderRow } from './audit.js';
 import type { EventReceiver } from './event-receiver.js';
 import type { FlowResult } from './flow.js';
 import { histogramQuantile } from './metrics-histogram.js';
@@ -49,20 +49,7 @@ export interface EventAuditInput {
     | { notPushed: string };
 }
 
-interface HoldRow {
-  id: number;
-  product_id: number;
-  qty: number;
-  status: string;
-}
-interface OrderRow {
-  id: number;
-  hold_id: number;
-  product_id: number;
-  qty: number;
-  status: string;
-  amount_cents: number;
-}
+type EventOrderRow = Omit<OrderRow, 'payment_deadline'>;
 
 /**
  * The merchant-events check: the run's outbox against the rows it reports on (each order one
@@ -118,7 +105,7 @@ async function checkOutbox(input: EventAuditInput, events: MerchantEvent[], prob
   const ids = input.products.map((p) => p.productId);
   const inIds = `IN (${ids.map(() => '?').join(', ')})`;
   const params = opened.db.kind === 'postgres' ? [ids] : ids;
-  const orders = await opened.query<OrderRow>(
+  const orders = await opened.query<EventOrderRow>(
     `SELECT id, hold_id, product_id, qty, status, amount_cents FROM orders WHERE product_id ${inIds}`,
     'SELECT id::int AS id, hold_id::int AS hold_id, product_id::int AS product_id, qty::int AS qty, status, amount_cents::float8 AS amount_cents FROM orders WHERE product_id = ANY ($1::bigint[])',
     params,
