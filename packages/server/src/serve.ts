@@ -178,6 +178,8 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   }
 
   logger?.info({ url }, `flashsale listening on ${url}`);
+  // After "listening", which scripts wait for and read the server's own URL from.
+  if (eventDelivery) for (const sink of options.events!.sinks) logger?.info({ sink: sink.label }, `delivering merchant events to ${sink.label}`);
   return { url, host, port: address.port, app, server, metrics, sweeper, eventDelivery, close };
 }
 
@@ -196,7 +198,6 @@ async function startEvents(options: ServeOptions, logger: Logger | undefined, me
     onError: (err, sink) => logger?.error({ err, sink: sink.label }, 'merchant event delivery: the store failed'),
   });
   metrics?.watchEventDelivery(delivery);
-  for (const sink of options.events!.sinks) logger?.info({ sink: sink.label }, `delivering merchant events to ${sink.label}`);
   return delivery;
 }
 
