@@ -216,9 +216,11 @@ export function eventDeliveryCases(setup: Setup, connectAgain?: (store: FlashSal
         id: 'test:flaky',
         label: 'flaky',
         async deliver(event) {
-          calls += 1;
-          await new Promise((resolve) => setTimeout(resolve, calls % 3));
-          if (calls % 3 === 0) throw new Error('HTTP 500');
+          // Deliveries run concurrently, so each keeps its own number: reading the shared count
+          // after the await could skip every failure.
+          const call = (calls += 1);
+          await new Promise((resolve) => setTimeout(resolve, call % 3));
+          if (call % 3 === 0) throw new Error('HTTP 500');
           received.push(event);
         },
       };
