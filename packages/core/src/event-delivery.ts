@@ -46,7 +46,10 @@ export interface EventDeliveryOptions {
    * pending while it is in flight, and holds the order's later ones back.
    */
   batchesInFlight?: number;
-  /** Told of every attempt's outcome, for metrics and logs. */
+  /**
+   * Told of every attempt's outcome, for metrics and logs, once the store has recorded it: an
+   * attempt whose settlement is lost is attempted again and told of then, so it counts once.
+   */
   onAttempt?: (report: DeliveryAttemptReport) => void;
   /** Told when a claim or a settlement fails; the loop keeps going. */
   onError?: (error: unknown, sink: EventSink) => void;
@@ -126,7 +129,8 @@ export async function startEventDelivery(store: DeliveryStore, clock: () => Epoc
       wakers.add(done);
     });
 
-  const attemptOne = async (sink: EventSink, claimed: ClaimedEventDelivery): Promise<EventDeliverySettlement> => {
+  type Attempted = { settlement: EventDeliverySettlement; report?: DeliveryAttemptReport };
+  const attemptOne = async (sink: EventSink, claimed: ClaimedEventDelivery): Promise<Attempted> => {
     const { position } = claimed.event;
     const attempt = claimed.attempt;
     let event: MerchantEvent;
@@ -134,7 +138,7 @@ export async function startEventDelivery(store: DeliveryStore, clock: () => Epoc
       event = toMerchantEvent(claimed.event);
     } catch (error) {
       // A row no store should have written can never be delivered: dead at once, not retried for a day.
-      return { position, attempt, outcome: 'dead', error: reason(error) };
+      return { settlement: { position, attempt, outcome: 'dead', error: reason(error) } };
     }
     const controller = new AbortController();
     inFlight.add(controller);
@@ -146,8 +150,7 @@ export async function startEventDelivery(store: DeliveryStore, clock: () => Epoc
         new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason as Error), { once: true })),
       ]);
       settlement = { position, attempt, outcome: 'delivered' };
-      options.onAttempt?.({ sink, event, attempt, outcome: 'delivered', latencyMs: Math.max(0, clock() - event.createdAt) });
-      return settlement;
+      return { settlement, report: { sink, event, attempt, outcome: 'delivered', latencyMs: Math.max(0, clock() - event.createdAt) } };
     } catch (error) {
       const now = clock();
       const deadline = event.createdAt + settings.maxAgeMs;
@@ -155,8 +158,7 @@ export async function startEventDelivery(store: DeliveryStore, clock: () => Epoc
       if (now >= deadline) settlement = { position, attempt, outcome: 'dead', error: why };
       // The last retry lands on the deadline, so an event gets its full age of chances.
       else settlement = { position, attempt, outcome: 'retry', retryAt: Math.min(now + retryDelay(attempt, settings, random), deadline), error: why };
-      options.onAttempt?.({ sink, event, attempt, outcome: settlement.outcome, error: why });
-      return settlement;
+      return { settlement, report: { sink, event, attempt, outcome: settlement.outcome, error: why } };
     } finally {
       clearTimeout(timer);
       inFlight.delete(controller);
@@ -189,14 +191,17 @@ export async function startEventDelivery(store: DeliveryStore, clock: () => Epoc
         await sleep(settings.pollIntervalMs);
         continue;
       }
-      const settlements = await Promise.all(claimed.map((c) => attemptOne(sink, c)));
+      const attempted = await Promise.all(claimed.map((c) => attemptOne(sink, c)));
+      let settled = false;
       try {
-        await store.settleEventDeliveries({ sink: sink.id, now: clock(), settlements });
+        await store.settleEventDeliveries({ sink: sink.id, now: clock(), settlements: attempted.map((a) => a.settlement) });
+        settled = true;
       } catch (error) {
         // The leases end and the deliveries are attempted again: at least once, never lost.
         options.onError?.(error, sink);
         await sleep(settings.pollIntervalMs);
       }
+      if (settled) for (const { report } of attempted) if (report) options.onAttempt?.(report);
       // A full batch means more may be due: claim again at once.
       if (claimed.length < settings.batchSize) await sleep(settings.pollIntervalMs);
     }

@@ -48,4 +48,49 @@ describe('startEventDelivery', () => {
       await second.stop();
     }
   });
+
+  it('tells of an attempt only once its settlement is recorded: a lost settlement is attempted again and counted once', async () => {
+    let now = 1_000_000;
+    const store = openMemoryStore();
+    let settleFailures = 1;
+    // Stands in for a database that drops the connection as the settlement commits.
+    const flakyStore = new Proxy(store, {
+      get(target, key, receiver) {
+        if (key === 'settleEventDeliveries') {
+          return async (...args: Parameters<typeof store.settleEventDeliveries>) => {
+            if (settleFailures-- > 0) throw new Error('connection lost');
+            return target.settleEventDeliveries(...args);
+          };
+        }
+        const value = Reflect.get(target, key, receiver) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const engine = createFlashSale({ store: flakyStore, clock: () => now });
+    const product = await engine.createProduct({ name: 'P', price: '1.00', stock: 1 });
+    const received: MerchantEvent[] = [];
+    const outcomes: string[] = [];
+    const errors: string[] = [];
+    const delivery = await engine.startEventDelivery({
+      sinks: [{ id: 'hook', label: 'hook', deliver: async (event) => void received.push(event) }],
+      pollIntervalMs: 5,
+      attemptTimeoutMs: 1_000,
+      onAttempt: (r) => outcomes.push(r.outcome),
+      onError: (error) => errors.push((error as Error).message),
+    });
+    try {
+      await engine.restock({ productId: product.id, qty: 1 });
+      while (errors.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(received).toHaveLength(1);
+      expect(outcomes).toEqual([]);
+      // The lease (2 × attempt timeout + 5 s) runs out and the delivery is claimed again.
+      now += 7_001;
+      while ((await delivery.backlog())[0]!.pending > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(received.map((e) => e.type)).toEqual(['product.restocked', 'product.restocked']);
+      expect(outcomes).toEqual(['delivered']);
+      expect(errors).toEqual(['connection lost']);
+    } finally {
+      await delivery.stop();
+    }
+  });
 });
