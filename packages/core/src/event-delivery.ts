@@ -167,12 +167,15 @@ export async function startEventDelivery(store: DeliveryStore, clock: () => Epoc
 
   /** Sinks whose last claim came back full: more is due, so every loop of the sink claims. */
   const behind = new Set<EventSink>();
+  /** Per sink, the loops waiting for their batch's answers. */
+  const waiting = new Map<EventSink, number>(options.sinks.map((sink) => [sink, 0]));
 
-  // Loop 0 of a sink always polls; the others claim only while it is behind, so an idle sink
+  // Loop 0 of a sink always polls; loop i polls too once i loops wait on a slow receiver, so new
+  // events are not stuck behind a hanging batch; all claim while the sink is behind. An idle sink
   // costs one claim per poll interval, not one per loop.
   const loop = async (sink: EventSink, index: number): Promise<void> => {
     while (!stopped) {
-      if (index > 0 && !behind.has(sink)) {
+      if (index > waiting.get(sink)! && !behind.has(sink)) {
         await sleep(settings.pollIntervalMs);
         continue;
       }
@@ -191,7 +194,9 @@ export async function startEventDelivery(store: DeliveryStore, clock: () => Epoc
         await sleep(settings.pollIntervalMs);
         continue;
       }
+      waiting.set(sink, waiting.get(sink)! + 1);
       const attempted = await Promise.all(claimed.map((c) => attemptOne(sink, c)));
+      waiting.set(sink, waiting.get(sink)! - 1);
       let settled = false;
       try {
         await store.settleEventDeliveries({ sink: sink.id, now: clock(), settlements: attempted.map((a) => a.settlement) });

@@ -93,4 +93,71 @@ describe('startEventDelivery', () => {
       await delivery.stop();
     }
   });
+
+  it('a receiver that never answers holds at most batchSize × batchesInFlight attempts open; the rest wait in the store while sales go on', async () => {
+    const store = openMemoryStore();
+    const engine = createFlashSale({ store });
+    const product = await engine.createProduct({ name: 'P', price: '1.00', stock: 500 });
+    // Known before the sales, so their events are queued for it when its delivery starts.
+    await store.registerEventSink({ sink: 'hook', now: Date.now() });
+    const buy = async (key: string) => {
+      const hold = await engine.createHold({ productId: product.id, qty: 1 });
+      const order = await engine.createOrder({ holdId: hold.holdId, token: hold.token });
+      return engine.applyPayment({ orderId: order.orderId, status: 'success', idempotencyKey: key });
+    };
+    let open = 0;
+    let mostOpen = 0;
+    const hanging: EventSink = {
+      id: 'hook',
+      label: 'hook',
+      deliver: (_event, { signal }) => {
+        open += 1;
+        mostOpen = Math.max(mostOpen, open);
+        return new Promise((_, reject) => signal.addEventListener('abort', () => ((open -= 1), reject(signal.reason as Error))));
+      },
+    };
+    for (let i = 0; i < 40; i += 1) await buy(`before-${i}`);
+    const delivery = await engine.startEventDelivery({ sinks: [hanging], pollIntervalMs: 1, attemptTimeoutMs: 60_000, batchSize: 4, batchesInFlight: 3 });
+    try {
+      while (open < 12) await new Promise((resolve) => setTimeout(resolve, 2));
+      // Every batch waits on the receiver: sales still answer, and no further attempt is opened.
+      const more = await Promise.all(Array.from({ length: 20 }, (_, i) => buy(`during-${i}`)));
+      expect(more.every((answer) => answer.orderStatus === 'completed')).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(mostOpen).toBe(12);
+      expect((await engine.readEvents({ limit: 1000 })).events).toHaveLength(2 * 60);
+    } finally {
+      await delivery.stop();
+    }
+    expect(open).toBe(0);
+  });
+
+  it('an attempt that hangs does not hold back the events after it: the next batch goes out beside it', async () => {
+    const engine = sale();
+    const product = await engine.createProduct({ name: 'P', price: '1.00', stock: 0 });
+    const delivered: number[] = [];
+    let first = true;
+    const sink: EventSink = {
+      id: 'hook',
+      label: 'hook',
+      deliver: (event, { signal }) => {
+        if (!first) return Promise.resolve(void delivered.push(event.position));
+        first = false;
+        return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error)));
+      },
+    };
+    const delivery = await engine.startEventDelivery({ sinks: [sink], pollIntervalMs: 1, attemptTimeoutMs: 60_000, batchSize: 8, batchesInFlight: 2 });
+    try {
+      await engine.restock({ productId: product.id, qty: 1 });
+      while (first) await new Promise((resolve) => setTimeout(resolve, 2));
+      for (let i = 0; i < 5; i += 1) await engine.restock({ productId: product.id, qty: 1 });
+      for (let waited = 0; delivered.length < 5; waited += 5) {
+        if (waited > 5_000) throw new Error(`${delivered.length} of 5 events delivered while the first attempt hangs`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      expect(delivered).toEqual([2, 3, 4, 5, 6]);
+    } finally {
+      await delivery.stop();
+    }
+  });
 });
