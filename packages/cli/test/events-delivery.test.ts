@@ -104,14 +104,14 @@ describe.each(DATABASE_KINDS)('merchant webhooks from flashsale serve on $kind',
     expectOrdersInOrder(receiver);
     // The receiver really failed: retries happened, and the metrics count them.
     expect(receiver.requests()).toBeGreaterThan(events.length);
-    const metrics = await (await fetch(`${server.url}/metrics`)).text();
-    expect(metrics).toMatch(/flashsale_event_deliveries_total\{sink="webhook [^"]+",outcome="retry"\} [1-9]/);
-    expect(metrics).toMatch(new RegExp(`flashsale_event_deliveries_total\\{sink="webhook [^"]+",outcome="delivered"\\} ${receiver.accepted.length}\\b`));
+    // An attempt is counted once its settlement commits, a moment after the receiver has it.
     await waitUntil(
       async () => /flashsale_events_undelivered\{sink="webhook [^"]+"\} 0\n/.test(await (await fetch(`${server.url}/metrics`)).text()),
       () => 'the backlog metric never reached 0',
     );
     const after = await (await fetch(`${server.url}/metrics`)).text();
+    expect(after).toMatch(/flashsale_event_deliveries_total\{sink="webhook [^"]+",outcome="retry"\} [1-9]/);
+    expect(after).toMatch(new RegExp(`flashsale_event_deliveries_total\\{sink="webhook [^"]+",outcome="delivered"\\} ${receiver.accepted.length}\\b`));
     expect(after).toMatch(/flashsale_events_oldest_undelivered_age_seconds\{sink="webhook [^"]+"\} 0\n/);
     expect(after).toMatch(new RegExp(`flashsale_events_appended_total ${events.at(-1)!.position}\\n`));
     console.log(`[events] ${kind}: ${events.length} events, ${receiver.requests()} requests, ${receiver.accepted.length} accepted`);
@@ -214,6 +214,11 @@ describe.each(SHARED_DATABASES)('merchant webhooks from two serve processes on $
       const text = await (await fetch(`${server.url}/metrics`)).text();
       return Number(/flashsale_event_deliveries_total\{sink="webhook [^"]+",outcome="delivered"\} (\d+)/.exec(text)?.[1] ?? 0);
     };
+    // Counted once each settlement commits, a moment after the receiver has the event.
+    await waitUntil(
+      async () => (await delivered(a)) + (await delivered(b)) >= events.length,
+      () => 'the two processes never counted every delivery',
+    );
     const [byA, byB] = [await delivered(a), await delivered(b)];
     console.log(`[events] two processes: ${events.length} events, ${byA} delivered by A, ${byB} by B`);
     expect(byA + byB).toBe(events.length);

@@ -1,5 +1,7 @@
 import { openSqliteStore } from '@flashsale/adapter-sqlite';
 import { createFlashSale, type FlashSaleStore } from '@flashsale/core';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
 import { createMetrics, createServerLog, generateWebhookSecret, serve, signWebhook, type RunningServer, type ServeOptions } from '../src/index.js';
 import { captureLogger, overrideStore } from './helpers.js';
@@ -163,6 +165,26 @@ describe('serve()', () => {
     expect([process.listenerCount('SIGTERM'), process.listenerCount('SIGINT')]).toEqual([before[0]! + 1, before[1]! + 1]);
     await server.close();
     expect([process.listenerCount('SIGTERM'), process.listenerCount('SIGINT')]).toEqual(before);
+  });
+
+  test('event delivery that cannot start is a rejected promise that leaves the port free, the sweeper stopped and the engine open', async () => {
+    const free = createServer();
+    await new Promise<void>((resolve) => free.listen(0, '127.0.0.1', resolve));
+    const port = (free.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => free.close(() => resolve()));
+    const engine = createFlashSale({ store: overrideStore({ registerEventSink: () => Promise.reject(new Error('database is locked')) })(openSqliteStore({ filename: ':memory:' })) });
+    let sweeps = 0;
+    const counted = { ...engine, releaseExpired: () => ((sweeps += 1), engine.releaseExpired()) };
+    const sink = { id: 'hook', label: 'hook', deliver: async () => {} };
+    await expect(serve({ engine: counted, port, logger: false, webhookSecret: generateWebhookSecret(), sweeper: { intervalMs: 10 }, events: { sinks: [sink] } })).rejects.toThrow('database is locked');
+    const sweepsAtRejection = sweeps;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(sweeps).toBe(sweepsAtRejection);
+    // The caller still owns the engine, and the port is free for the next try.
+    const product = await engine.createProduct({ name: 'P', price: '1.00', stock: 1 });
+    const again = await serve({ engine, port, logger: false, rateLimit: false, webhookSecret: generateWebhookSecret() });
+    running.push(again);
+    expect((await fetch(`${again.url}/api/products/${product.id}`)).status).toBe(200);
   });
 
   test('a port in use is a rejected promise, not a crash', async () => {
