@@ -10,7 +10,6 @@ import {
   type Replayable,
   type UnitSettlement,
 } from '@flashsale/core';
-import { currentEventTime, withEventTime } from './event-time.js';
 import { inSavepoints, type Executor, type GroupedTransactions, type GroupTransaction, type Query } from './executor.js';
 import { finishKeys, type KeyAnswer } from './idempotency-records.js';
 import { applyPayment } from './operations/apply-payment.js';
@@ -30,8 +29,8 @@ type CheckoutUnit =
 export interface CheckoutWrites {
   createOrder(request: CreateOrderRequest): Promise<Replayable<CreateOrderOutcome>>;
   applyPayment(request: ApplyPaymentRequest): Promise<Replayable<PaymentOutcome>>;
-  /** Transactions for the other writes (release, extend), in the same groups. */
-  transactions: GroupedTransactions;
+  /** Transactions for the other writes (release, extend), in the same groups, stamping their events with `now`. */
+  transactionsAt(now: number | undefined): GroupedTransactions;
 }
 
 const CHECKOUT_UNITS = sql(
@@ -70,26 +69,27 @@ interface UnitRow {
  */
 export function checkoutWrites(ex: Executor, options: { groupCommit: boolean; maxInFlight: number }): CheckoutWrites {
   if (!options.groupCommit) {
-    return { createOrder: (request) => createOrder(ex, request), applyPayment: (request) => applyPayment(ex, request), transactions: ex };
+    return {
+      createOrder: (request) => createOrder(ex.at(request.now), request),
+      applyPayment: (request) => applyPayment(ex.at(request.now), request),
+      transactionsAt: (now) => ex.at(now),
+    };
   }
   const run = ex.groupCommit<CheckoutUnit>(options.maxInFlight, {
     together: runTogether,
     alone: (unit) => {
-      const alone = () => {
-        if (unit.kind === 'order') return createOrder(ex, unit.request);
-        if (unit.kind === 'payment') return applyPayment(ex, unit.request);
-        return ex.transaction(unit.body);
-      };
-      // A group runs in its first unit's async context: each unit brings its own event time.
-      const at = eventTimeOf(unit);
-      return at === undefined ? alone() : withEventTime(at, alone);
+      // Each unit brings its own event time.
+      const stamped = ex.at(eventTimeOf(unit));
+      if (unit.kind === 'order') return createOrder(stamped, unit.request);
+      if (unit.kind === 'payment') return applyPayment(stamped, unit.request);
+      return stamped.transaction(unit.body);
     },
     eventTime: (units) => Math.max(...units.map((unit) => eventTimeOf(unit) ?? Number.NEGATIVE_INFINITY)),
   });
   return {
     createOrder: (request) => run({ kind: 'order', request }) as Promise<Replayable<CreateOrderOutcome>>,
     applyPayment: (request) => run({ kind: 'payment', request }) as Promise<Replayable<PaymentOutcome>>,
-    transactions: { transaction: <T>(body: (query: Query) => Promise<T>) => run({ kind: 'body', body, at: currentEventTime() }) as Promise<T> },
+    transactionsAt: (at) => ({ transaction: <T>(body: (query: Query) => Promise<T>) => run({ kind: 'body', body, at }) as Promise<T> }),
   };
 }
 

@@ -1,6 +1,6 @@
 import { CommitGroup, commitInArrivalOrder, FlashSaleError, type GroupProgress, type UnitSettlement } from '@flashsale/core';
 import type { Pool, PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
-import { eventTimeSetting, eventTimeSql } from './event-time.js';
+import { eventTimeSql } from './event-time.js';
 import { isConnectionError, isLockTimeout, isRetryable, translatePgError } from './pg-errors.js';
 import type { ResolvedOptions } from './options.js';
 import type { Statement } from './statement.js';
@@ -114,20 +114,36 @@ export class Executor {
    * Runtime queries only: migrations run without a timeout.
    */
   readonly #readTimeoutMs: number;
-  #closed = false;
+  /** Shared with the views `at()` makes, so closing the store closes them too. */
+  readonly #state: { closed: boolean };
+  /**
+   * Events for the merchant: the time this view's transactions stamp their events with (sent
+   * with the BEGIN, for the event triggers). Passed by value rather than in an AsyncLocalStorage,
+   * whose promise hooks Node 20 would run for every promise of the process.
+   */
+  readonly #eventTime: number | undefined;
 
-  constructor(pool: Pool, owned: boolean, options: ResolvedOptions) {
+  constructor(pool: Pool, owned: boolean, options: ResolvedOptions, from?: { setLocal: string; state: { closed: boolean }; eventTime: number | undefined }) {
     this.#pool = pool;
     this.#owned = owned;
     this.#options = options;
     // Every piece is validated (a plain identifier, positive integers): nothing here comes from a request.
-    this.#setLocal = [
-      `SET LOCAL search_path TO ${options.schema}`,
-      `SET LOCAL lock_timeout = ${options.lockTimeoutMs}`,
-      `SET LOCAL statement_timeout = ${options.statementTimeoutMs}`,
-      `SET LOCAL idle_in_transaction_session_timeout = ${options.idleInTransactionTimeoutMs}`,
-    ].join('; ');
+    this.#setLocal =
+      from?.setLocal ??
+      [
+        `SET LOCAL search_path TO ${options.schema}`,
+        `SET LOCAL lock_timeout = ${options.lockTimeoutMs}`,
+        `SET LOCAL statement_timeout = ${options.statementTimeoutMs}`,
+        `SET LOCAL idle_in_transaction_session_timeout = ${options.idleInTransactionTimeoutMs}`,
+      ].join('; ');
     this.#readTimeoutMs = options.statementTimeoutMs + 5_000;
+    this.#state = from?.state ?? { closed: false };
+    this.#eventTime = from?.eventTime;
+  }
+
+  /** The same executor, its transactions stamping their events with `now` (a unit's engine time). */
+  at(now: number | undefined): Executor {
+    return new Executor(this.#pool, this.#owned, this.#options, { setLocal: this.#setLocal, state: this.#state, eventTime: now });
   }
 
   get pool(): Pool {
@@ -143,7 +159,7 @@ export class Executor {
   /** A transaction: `body` runs between BEGIN and COMMIT, and is run again after a deadlock. */
   transaction<T>(body: (query: Query) => Promise<T>, options: { snapshot?: boolean } = {}): Promise<T> {
     // Events for the merchant: the unit's time rides with its BEGIN, for the event triggers.
-    const begin = options.snapshot ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : `BEGIN${eventTimeSetting()}`;
+    const begin = options.snapshot ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : `BEGIN${eventTimeSql(this.#eventTime)}`;
     return this.#withRetry(() =>
       this.#withClient(async (client, discard) => {
         await this.#control(client, this.#owned ? begin : `${begin}; ${this.#setLocal}`);
@@ -181,8 +197,8 @@ export class Executor {
   }
 
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
+    if (this.#state.closed) return;
+    this.#state.closed = true;
     if (this.#owned) await this.#pool.end();
   }
 
@@ -249,7 +265,7 @@ export class Executor {
    * two statements) is caught here instead of crashing the process.
    */
   async #withClient<T>(use: (client: PoolClient, discard: (err: unknown) => void) => Promise<T>): Promise<T> {
-    if (this.#closed) throw new Error('The PostgreSQL store is closed.');
+    if (this.#state.closed) throw new Error('The PostgreSQL store is closed.');
     const client = await this.#pool.connect();
     let broken: Error | undefined;
     const discard = (err: unknown) => {

@@ -1,7 +1,6 @@
 import type { FlashSaleStore } from '@flashsale/core';
 import pg, { type Pool } from 'pg';
 import { checkoutWrites } from './checkout-group.js';
-import { withEventTime } from './event-time.js';
 import { Executor } from './executor.js';
 import { migratePool } from './migrate.js';
 import { applyPayment } from './operations/apply-payment.js';
@@ -62,18 +61,18 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     schema: resolved.schema,
     getProduct: (id) => getProduct(ex, id),
     // Events for the merchant: each unit that may append one stamps it with its `now`.
-    reserveHolds: (requests) => withEventTime(Math.max(...requests.map((r) => r.createdAt)), () => reserveHolds(ex, requests)),
+    reserveHolds: (requests) => reserveHolds(ex.at(newestOf(requests)), requests),
     createOrder: writes.createOrder,
     applyPayment: writes.applyPayment,
-    releaseExpired: (request) => withEventTime(request.now, () => releaseExpired(ex, request)),
+    releaseExpired: (request) => releaseExpired(ex.at(request.now), request),
     purgeIdempotency: (request) => purgeIdempotency(ex, request),
     createProduct: (request) => createProduct(ex, request),
-    restock: (request) => withEventTime(request.now, () => restock(ex, request)),
+    restock: (request) => restock(ex.at(request.now), request),
     updateProduct: (request) => updateProduct(ex, request),
     auditSnapshot: () => auditSnapshot(ex),
     // Hold lifecycle.
-    releaseHold: (request) => withEventTime(request.now, () => releaseHold(writes.transactions, request)),
-    extendHold: (request) => extendHold(writes.transactions, request),
+    releaseHold: (request) => releaseHold(writes.transactionsAt(request.now), request),
+    extendHold: (request) => extendHold(writes.transactionsAt(undefined), request),
     getHold: (request) => getHold(ex, request),
     getOrder: (request) => getOrder(ex, request),
     // Events for the merchant.
@@ -121,3 +120,10 @@ function createPool(connectionString: string, options: ResolvedOptions): Pool {
 
 /** The failure of a client surfaces where it matters: its queries reject, and the pool drops it. */
 function ignoreClientError(): void {}
+
+/** A batch's event time: its newest request's. */
+function newestOf(requests: readonly { createdAt: number }[]): number {
+  let newest = Number.NEGATIVE_INFINITY;
+  for (const request of requests) if (request.createdAt > newest) newest = request.createdAt;
+  return newest;
+}
