@@ -1,7 +1,6 @@
 import { CommitGroup, commitInArrivalOrder, FlashSaleError, type GroupProgress, type UnitSettlement } from '@flashsale/core';
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { assertSpeaksUtf8mb4 } from './connection-config.js';
-import { currentEventTime, runWithEventTime } from './event-time.js';
 import { isConnectionError, isDeadlock, isLockWaitTimeout, translateMysqlError } from './mysql-errors.js';
 import type { ResolvedOptions } from './options.js';
 
@@ -37,6 +36,15 @@ interface GroupedBody {
 /** Transactions that join a group commit: same contract as `Executor.transaction`. */
 export interface GroupedTransactions {
   transaction<T>(body: (session: Session) => Promise<T>): Promise<T>;
+}
+
+/** What an executor shares with the views `at()` makes of it. */
+interface SharedState {
+  /** The auto-increment step of each connection the store has prepared, by mysql2's core connection. */
+  prepared: WeakMap<object, number>;
+  /** The @flashsale_event_time each connection's session holds, by mysql2's core connection. */
+  eventTimes: WeakMap<object, number | null>;
+  closed: boolean;
 }
 
 /** The most units in one grouped transaction (one savepoint each). */
@@ -75,16 +83,25 @@ export class Executor {
   readonly #pool: Pool;
   readonly #owned: boolean;
   readonly #options: ResolvedOptions;
-  /** The auto-increment step of each connection the store has prepared, by mysql2's core connection. */
-  readonly #prepared = new WeakMap<object, number>();
-  /** The @flashsale_event_time each connection's session holds, by mysql2's core connection. */
-  readonly #eventTimes = new WeakMap<object, number | null>();
-  #closed = false;
+  readonly #shared: SharedState;
+  /**
+   * Events for the merchant: the time this view's transactions stamp their events with, or null
+   * for none. Passed by value rather than in an AsyncLocalStorage, whose promise hooks Node 20
+   * would run for every promise of the process.
+   */
+  readonly #eventTime: number | null;
 
-  constructor(pool: Pool, owned: boolean, options: ResolvedOptions) {
+  constructor(pool: Pool, owned: boolean, options: ResolvedOptions, shared?: SharedState, eventTime: number | null = null) {
     this.#pool = pool;
     this.#owned = owned;
     this.#options = options;
+    this.#shared = shared ?? { prepared: new WeakMap(), eventTimes: new WeakMap(), closed: false };
+    this.#eventTime = eventTime;
+  }
+
+  /** The same executor, its transactions stamping their events with `now` (a unit's engine time), or with none. */
+  at(now: number | null): Executor {
+    return new Executor(this.#pool, this.#owned, this.#options, this.#shared, now);
   }
 
   /** Statements that are each atomic on their own, in autocommit. */
@@ -109,11 +126,11 @@ export class Executor {
    * user variable outlives transactions, so it is only sent when it would change.
    */
   async #stampEventTime(conn: PoolConnection): Promise<void> {
-    const now = currentEventTime();
+    const now = this.#eventTime;
     const core = conn.connection as object;
-    if ((this.#eventTimes.get(core) ?? null) === now) return;
+    if ((this.#shared.eventTimes.get(core) ?? null) === now) return;
     await this.#query(conn, 'SET @flashsale_event_time = ?', [now]);
-    this.#eventTimes.set(core, now);
+    this.#shared.eventTimes.set(core, now);
   }
 
   /**
@@ -138,9 +155,9 @@ export class Executor {
    * rolls InnoDB's whole transaction back; its units then run again one by one, each as a lone
    * transaction would. A lone call is a plain `transaction`.
    */
-  groupCommit(maxInFlight: number): GroupedTransactions {
+  groupCommit(maxInFlight: number): (eventTime: number | null) => GroupedTransactions {
     const group = new CommitGroup<GroupedBody, unknown>((bodies) => commitInArrivalOrder(bodies, (rest) => this.#together(rest), (body) => this.#alone(body)), { maxBatch: MAX_GROUP, maxInFlight, failsQueued: storageDown });
-    return { transaction: <T>(body: (session: Session) => Promise<T>) => group.run({ run: body, eventTime: currentEventTime() }) as Promise<T> };
+    return (eventTime) => ({ transaction: <T>(body: (session: Session) => Promise<T>) => group.run({ run: body, eventTime }) as Promise<T> });
   }
 
   async ping(): Promise<void> {
@@ -150,8 +167,8 @@ export class Executor {
   }
 
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
+    if (this.#shared.closed) return;
+    this.#shared.closed = true;
     if (this.#owned) await this.#pool.end();
   }
 
@@ -169,9 +186,9 @@ export class Executor {
     }
   }
 
-  /** A unit on its own, as a lone request: a group runs in its first unit's async context, so each unit brings its own event time. */
+  /** A unit on its own, as a lone request, with its own event time. */
   #alone(body: GroupedBody): Promise<unknown> {
-    return runWithEventTime(body.eventTime, () => this.transaction(body.run));
+    return this.at(body.eventTime).transaction(body.run);
   }
 
   /**
@@ -213,7 +230,7 @@ export class Executor {
           conn,
           `SET @flashsale_lock_wait = @@SESSION.innodb_lock_wait_timeout, SESSION innodb_lock_wait_timeout = ${GROUP_LOCK_WAIT_S}, @flashsale_event_time = ${eventTimeLiteral(eventTime)}`,
         );
-        this.#eventTimes.set(conn.connection as object, eventTime);
+        this.#shared.eventTimes.set(conn.connection as object, eventTime);
         const session = this.#session(conn, step);
         try {
           return await this.#inTransaction(conn, discard, 'START TRANSACTION', async () => {
@@ -283,7 +300,7 @@ export class Executor {
 
   /** Borrows a connection for `use`; a connection that failed is destroyed rather than returned. */
   async #withConnection<T>(use: (conn: PoolConnection, idStep: number, discard: () => void) => Promise<T>): Promise<T> {
-    if (this.#closed) throw new Error('The MySQL store is closed.');
+    if (this.#shared.closed) throw new Error('The MySQL store is closed.');
     const conn = await this.#acquire();
     let broken = false;
     const discard = () => {
@@ -335,7 +352,7 @@ export class Executor {
    */
   async #prepare(conn: PoolConnection): Promise<number> {
     const core = conn.connection as object;
-    const known = this.#prepared.get(core);
+    const known = this.#shared.prepared.get(core);
     if (known !== undefined) return known;
     if (this.#owned) {
       const o = this.#options;
@@ -350,7 +367,7 @@ export class Executor {
     if (!this.#owned) assertSpeaksUtf8mb4(conn);
     const [row] = (await this.#query(conn, 'SELECT @@SESSION.auto_increment_increment AS step', [])) as RowDataPacket[];
     const step = Number(row?.step ?? 1);
-    this.#prepared.set(core, step);
+    this.#shared.prepared.set(core, step);
     return step;
   }
 }

@@ -1,7 +1,6 @@
 import type { FlashSaleStore } from '@flashsale/core';
 import mysql, { type Pool } from 'mysql2/promise';
 import { endpointOf, storeConnectionOptions, type Endpoint } from './connection-config.js';
-import { withEventTime } from './event-time.js';
 import { Executor } from './executor.js';
 import { migrateEndpoint, migratePool } from './migrate.js';
 import { applyPayment } from './operations/apply-payment.js';
@@ -57,7 +56,8 @@ export async function openMysqlStore(options: MysqlStoreOptions): Promise<MysqlS
   const ex = new Executor(pool, !options.pool, resolved);
   // A quarter of the pool commits checkout groups; the rest stays free for holds, reads and the
   // sweeper, so a checkout wave never starves the hold stampede of connections.
-  const writes = options.groupCommit === false ? ex : ex.groupCommit(Math.max(1, Math.floor(resolved.poolSize / 4)));
+  // Each write's transactions stamp its events with its own `now`.
+  const writes = options.groupCommit === false ? (now: number | null) => ex.at(now) : ex.groupCommit(Math.max(1, Math.floor(resolved.poolSize / 4)));
   return {
     kind: 'mysql',
     capabilities: { reportsStockLeft: true, skipsLockedRows: true },
@@ -66,17 +66,17 @@ export async function openMysqlStore(options: MysqlStoreOptions): Promise<MysqlS
     database,
     getProduct: (id) => getProduct(ex, id),
     // Events for the merchant: each unit that may append one stamps it with its `now`.
-    reserveHolds: (requests) => withEventTime(Math.max(...requests.map((r) => r.createdAt)), () => reserveHolds(ex, requests)),
-    createOrder: (request) => withEventTime(request.now, () => createOrder(writes, request)),
-    applyPayment: (request) => withEventTime(request.now, () => applyPayment(writes, request)),
-    releaseExpired: (request) => withEventTime(request.now, () => releaseExpired(ex, request)),
-    releaseHold: (request) => withEventTime(request.now, () => releaseHold(writes, request)),
-    extendHold: (request) => extendHold(writes, request),
+    reserveHolds: (requests) => reserveHolds(ex.at(newestOf(requests)), requests),
+    createOrder: (request) => createOrder(writes(request.now), request),
+    applyPayment: (request) => applyPayment(writes(request.now), request),
+    releaseExpired: (request) => releaseExpired(ex.at(request.now), request),
+    releaseHold: (request) => releaseHold(writes(request.now), request),
+    extendHold: (request) => extendHold(writes(null), request),
     getHold: (request) => getHold(ex, request),
     getOrder: (request) => getOrder(ex, request),
     purgeIdempotency: (request) => purgeIdempotency(ex, request),
     createProduct: (request) => createProduct(ex, request),
-    restock: (request) => withEventTime(request.now, () => restock(ex, request)),
+    restock: (request) => restock(ex.at(request.now), request),
     updateProduct: (request) => updateProduct(ex, request),
     auditSnapshot: () => auditSnapshot(ex),
     // Events for the merchant.
@@ -117,4 +117,11 @@ function databaseOf(pool: Pool): string {
   const database = config?.connectionConfig?.database;
   if (!database) throw new TypeError('the pool names no database: give its connections a `database`');
   return database;
+}
+
+/** A batch's event time: its newest request's. */
+function newestOf(requests: readonly { createdAt: number }[]): number {
+  let newest = Number.NEGATIVE_INFINITY;
+  for (const request of requests) if (request.createdAt > newest) newest = request.createdAt;
+  return newest;
 }
