@@ -50,7 +50,15 @@ describe('stampede mode', () => {
       expect(step.baseline_ratio).toBeCloseTo(step.per_sec / step.baseline_rps!, 2);
       expect(Object.keys(step.latency_ms)).toEqual(['count', 'p50', 'p90', 'p95', 'p99', 'max']);
     }
+    // The webhook step also answered the buyers' order reads: counted with it, within the flow's reads.
+    const all = wave.webhooks.step_answers!;
+    expect(all.requests - wave.webhooks.requests).toBeGreaterThan(0);
+    expect(all.requests - wave.webhooks.requests).toBeLessThanOrEqual(report.flow!.order_reads);
+    expect(all.per_sec).toBeGreaterThan(wave.webhooks.per_sec);
+    expect(all.baseline_ratio).toBeCloseTo(all.per_sec / wave.webhooks.baseline_rps!, 2);
+    expect(wave.orders.step_answers).toBeUndefined();
     expect(renderTable(report)).toMatch(/checkout wave: 16 buyers at once/);
+    expect(renderTable(report)).toMatch(/every answer of the step/);
   });
 
   it('names the product that was oversold when the store skips its stock guard on one of several', async () => {

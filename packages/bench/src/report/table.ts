@@ -85,6 +85,10 @@ export function renderTable(report: BenchReport): string {
       for (const [name, step] of [['POST /api/orders', wave.orders], ['POST /api/payments/webhook', wave.webhooks]] as const) {
         const l = step.latency_ms;
         lines.push(row([name, fmt(step.per_sec), ms(l.p50), ms(l.p90), ms(l.p99), ms(l.max), step.baseline_ratio === undefined ? '' : pct(step.baseline_ratio)], w));
+        if (step.step_answers) {
+          const all = step.step_answers;
+          lines.push(row([`  every answer of the step`, fmt(all.per_sec), '', '', '', '', all.baseline_ratio === undefined ? '' : pct(all.baseline_ratio)], w));
+        }
         if (step.baseline_rps !== undefined && step.baseline_latency_ms) {
           const b = step.baseline_latency_ms;
           lines.push(row([`  bare Hono, same client`, fmt(step.baseline_rps), ms(b.p50), ms(b.p90), ms(b.p99), ms(b.max), ''], w));

@@ -58,6 +58,11 @@ export interface CheckoutStepReport {
   /** per_sec / baseline_rps. */
   baseline_ratio?: number;
   baseline_latency_ms?: LatencySummary;
+  /**
+   * Webhooks only: every answer the server gave in the step, the buyers' order reads answered
+   * meanwhile included, over the step's time: what the server did per second, against bare Hono.
+   */
+  step_answers?: { requests: number; per_sec: number; baseline_ratio?: number };
 }
 
 /** The winners' checkout after the hold stampede: their orders, then their payments' webhooks. */

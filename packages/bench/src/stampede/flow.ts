@@ -44,8 +44,11 @@ export interface FlowResult {
   summary: FlowSummary;
   /** Answers that broke the API contract, described. */
   contract: string[];
-  /** The checkout wave: the orders step's `POST /api/orders`, the first deliveries' webhooks. */
-  wave: { orders: WaveMeasure; webhooks: WaveMeasure };
+  /**
+   * The checkout wave: the orders step's `POST /api/orders`, the first deliveries' webhooks, and
+   * the buyers' order reads answered while those webhooks were on their way.
+   */
+  wave: { orders: WaveMeasure; webhooks: WaveMeasure; readsDuringWebhooks: number };
 }
 
 interface FlowOptions {
@@ -242,8 +245,10 @@ export async function runFlow(options: FlowOptions): Promise<FlowResult> {
   ));
   begin('webhooks', firstTasks.length);
   const webhooksFrom = waveSince(client, 'webhook');
+  const readsBefore = client.latencies('order-read').length;
   await runLimited(firstTasks, options.concurrency);
   const webhooksWave = webhooksFrom.end();
+  const readsDuringWebhooks = client.latencies('order-read').length - readsBefore;
 
   // Follow-ups: retries with new keys, opposite outcomes, a key reused with another body.
   const followTasks: (() => Promise<void>)[] = [];
@@ -321,5 +326,5 @@ export async function runFlow(options: FlowOptions): Promise<FlowResult> {
   }));
   begin('order reads', finalReads.length);
   await runLimited(finalReads, options.concurrency);
-  return { buyers, summary, contract, wave: { orders: ordersWave, webhooks: webhooksWave } };
+  return { buyers, summary, contract, wave: { orders: ordersWave, webhooks: webhooksWave, readsDuringWebhooks } };
 }
