@@ -226,3 +226,27 @@ describe.each(SHARED_DATABASES)('merchant webhooks from two serve processes on $
     expect(byB).toBeGreaterThan(0);
   });
 });
+
+describe.each(DATABASE_KINDS)('merchant webhooks from serve --workers 2 on $kind', ({ fresh }) => {
+  it('the workers share one queue: each event delivered once, never two attempts of one event open at once', async () => {
+    const database = fresh();
+    cleanups.push(() => database.dispose());
+    const { receiver, url } = await receiverBehindProxy();
+    receiver.set({ delayMs: 40 });
+    const server = await serveWithEvents(database, url, ['--workers', '2', '--pool-size', '5']);
+    const acked = emptyAcknowledged();
+    await stampedeAndFlow(server.url, acked, { productId: await createProduct(server.url, 100), buyers: 150 });
+
+    const events = await outbox(server.url);
+    expectOutboxMatches(events, acked);
+    await waitUntil(
+      () => events.every((e) => receiver.ids().has(e.id)),
+      () => `${events.filter((e) => !receiver.ids().has(e.id)).length} of ${events.length} events not delivered`,
+    );
+    expect(receiver.invalid).toEqual([]);
+    expect(receiver.overlaps).toEqual([]);
+    // A healthy receiver: each event exactly once, though every worker runs a delivery loop.
+    expect(receiver.accepted).toHaveLength(events.length);
+    expectOrdersInOrder(receiver);
+  });
+});
