@@ -26,6 +26,8 @@ export interface ServeFlags {
   eventsMaxAge: number;
   eventsRetryDelay: number;
   eventsTimeout: number;
+  /** Batches of deliveries each sink may have in flight at once. */
+  eventsBatches: number;
   maxHoldQty: number;
   rateLimit?: string | false;
   webhookSecret?: string;

@@ -72,7 +72,7 @@ export async function startServer(flags: ServeFlags, target: DbTarget, options: 
       port: flags.port,
       host: flags.host,
       sweeper: { intervalMs: flags.sweepInterval },
-      events: { sinks: eventSinksFrom(flags), maxAgeMs: flags.eventsMaxAge, attemptTimeoutMs: flags.eventsTimeout, retryDelayMs: flags.eventsRetryDelay },
+      events: { sinks: eventSinksFrom(flags), maxAgeMs: flags.eventsMaxAge, attemptTimeoutMs: flags.eventsTimeout, retryDelayMs: flags.eventsRetryDelay, batchesInFlight: flags.eventsBatches },
       rateLimit:
         flags.rateLimit === false
           ? false

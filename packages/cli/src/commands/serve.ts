@@ -44,6 +44,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .addOption(new Option('--events-max-age <duration>', 'how long an event that cannot be delivered is retried before it is marked dead').argParser(durationArg()).default(86_400_000, '24h'))
     .addOption(new Option('--events-retry-delay <duration>', "the first retry's delay; each next one doubles (with jitter), up to 15m").argParser(durationArg(MAX_TIMER_MS)).default(1_000, '1s'))
     .addOption(new Option('--events-timeout <duration>', 'how long one delivery attempt may take').argParser(durationArg(MAX_TIMER_MS)).default(10_000, '10s'))
+    .addOption(new Option('--events-batches <n>', 'batches of up to 64 deliveries each URL or subject may have in flight at once').argParser(intArg(1, 64)).default(4))
     .addOption(new Option('--max-hold-qty <n>', 'largest qty one hold may take (an anti-scalping cap)').argParser(intArg(1, 1_000_000)).default(1_000_000))
     .addOption(new Option('--rate-limit <limits>', 'per-client limits per minute, e.g. holds=5,orders=5,webhook=off (defaults: products=100,holds=20,orders=20,webhook=1000)').argParser(rateLimitArg))
     .addOption(new Option('--no-rate-limit', 'turn every rate limit off (benchmarks)'))
