@@ -1,9 +1,11 @@
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { generateWebhookSecret } from '@flashsale/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, startServe, type RunningCli } from './helpers/cli-process.js';
 import { DATABASE_KINDS, freshMysql, freshPostgres, MYSQL_URL, PG_URL, type TestDatabase } from './helpers/databases.js';
 import { startEventReceiver, type EventReceiver } from './helpers/event-receiver.js';
-import { ADMIN_TOKEN, createProduct, emptyAcknowledged, outbox, stampedeAndFlow, waitUntil, type Acknowledged } from './helpers/sale-flow.js';
+import { ADMIN_TOKEN, createProduct, emptyAcknowledged, outbox, post, stampedeAndFlow, waitUntil, type Acknowledged } from './helpers/sale-flow.js';
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.js';
 
 /**
@@ -248,5 +250,48 @@ describe.each(DATABASE_KINDS)('merchant webhooks from serve --workers 2 on $kind
     // A healthy receiver: each event exactly once, though every worker runs a delivery loop.
     expect(receiver.accepted).toHaveLength(events.length);
     expectOrdersInOrder(receiver);
+  });
+});
+
+describe('merchant webhooks to a receiver that never answers', () => {
+  it('a backlog of 200 opens at most 16 connections to the URL; the rest wait in the process and the database', async () => {
+    const database = DATABASE_KINDS[0]!.fresh();
+    cleanups.push(() => database.dispose());
+    let open = 0;
+    let mostOpen = 0;
+    const hung: IncomingMessage[] = [];
+    const receiver = createServer((request) => {
+      open += 1;
+      mostOpen = Math.max(mostOpen, open);
+      hung.push(request);
+      request.socket.on('close', () => (open -= 1));
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    cleanups.push(async () => {
+      for (const request of hung) request.socket.destroy();
+      await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    });
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+    // The URL is registered first, then the backlog is built by a server that does not push, so
+    // the pushing server meets all 200 due at once and claims full batches.
+    await stop(await serveWithEvents(database, url));
+    const writer = await startServe(['--port', '0', '--db', database.db, '--no-rate-limit', '--no-request-log', '--no-seed', '--admin-token', ADMIN_TOKEN]);
+    cleanups.push(() => stop(writer));
+    const productId = await createProduct(writer.url, 1);
+    for (let i = 0; i < 200; i += 1) expect((await post(writer.url, `/api/admin/products/${productId}/restock`, { qty: 1 }, { Authorization: `Bearer ${ADMIN_TOKEN}` })).status).toBe(200);
+    await stop(writer);
+
+    const server = await serveWithEvents(database, url, ['--events-timeout', '1m', '--events-batches', '2']);
+    await waitUntil(() => open >= 16, () => `only ${open} requests open at the receiver`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(mostOpen).toBe(16);
+    // Sales go on meanwhile.
+    expect((await post(server.url, '/api/holds', { product_id: productId, qty: 1 })).status).toBe(201);
+  });
+
+  it('--events-batches takes a whole number from 1 to 64', async () => {
+    const bad = await runCli(['serve', '--db', ':memory:', '--port', '0', '--events-batches', '0']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--events-batches/);
   });
 });
