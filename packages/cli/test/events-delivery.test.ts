@@ -48,6 +48,14 @@ async function receiverBehindProxy(): Promise<{ receiver: EventReceiver; proxy: 
 
 const invalidOf = (...receivers: EventReceiver[]) => receivers.flatMap((r) => r.invalid);
 
+/** Waits until the receiver has accepted every one of `events`. */
+function untilReceived(receiver: EventReceiver, events: readonly { id: string }[]): Promise<void> {
+  return waitUntil(
+    () => events.every((e) => receiver.ids().has(e.id)),
+    () => `${events.filter((e) => !receiver.ids().has(e.id)).length} of ${events.length} events not delivered after ${receiver.requests()} requests`,
+  );
+}
+
 const count = (events: { type: string }[], type: string) => events.filter((e) => e.type === type).length;
 
 /** The outbox reports exactly the acknowledged changes: refusals appended nothing. */
@@ -96,10 +104,7 @@ describe.each(DATABASE_KINDS)('merchant webhooks from flashsale serve on $kind',
 
     const events = await outbox(server.url);
     expectOutboxMatches(events, acked);
-    await waitUntil(
-      () => events.every((e) => receiver.ids().has(e.id)),
-      () => `${events.filter((e) => !receiver.ids().has(e.id)).length} of ${events.length} events not delivered after ${receiver.requests()} requests`,
-    );
+    await untilReceived(receiver, events);
     expect(receiver.invalid).toEqual([]);
     const known = new Set(events.map((e) => e.id));
     expect(receiver.accepted.filter((e) => !known.has(e.id))).toEqual([]);
@@ -176,10 +181,7 @@ describe.each(DATABASE_KINDS)('merchant webhooks from flashsale serve on $kind',
     for (const orderId of acked.completed) expect(byType('order.completed', 'order_id')).toContain(orderId);
     for (const orderId of acked.failed) expect(byType('order.failed', 'order_id')).toContain(orderId);
     for (const holdId of acked.released) expect(byType('hold.released', 'hold_id')).toContain(holdId);
-    await waitUntil(
-      () => events.every((e) => receiver.ids().has(e.id)),
-      () => `${events.filter((e) => !receiver.ids().has(e.id)).length} of ${events.length} events not delivered`,
-    );
+    await untilReceived(receiver, events);
     expect(receiver.invalid).toEqual([]);
     expectOrdersInOrder(receiver);
   });
@@ -205,10 +207,7 @@ describe.each(SHARED_DATABASES)('merchant webhooks from two serve processes on $
 
     const events = await outbox(a.url);
     expectOutboxMatches(events, acked);
-    await waitUntil(
-      () => events.every((e) => receiver.ids().has(e.id)),
-      () => `${events.filter((e) => !receiver.ids().has(e.id)).length} of ${events.length} events not delivered`,
-    );
+    await untilReceived(receiver, events);
     expect(receiver.overlaps).toEqual([]);
     // A healthy receiver: each event exactly once, though two processes were delivering.
     expect(receiver.accepted).toHaveLength(events.length);
@@ -241,10 +240,7 @@ describe.each(DATABASE_KINDS)('merchant webhooks from serve --workers 2 on $kind
 
     const events = await outbox(server.url);
     expectOutboxMatches(events, acked);
-    await waitUntil(
-      () => events.every((e) => receiver.ids().has(e.id)),
-      () => `${events.filter((e) => !receiver.ids().has(e.id)).length} of ${events.length} events not delivered`,
-    );
+    await untilReceived(receiver, events);
     expect(receiver.invalid).toEqual([]);
     expect(receiver.overlaps).toEqual([]);
     // A healthy receiver: each event exactly once, though every worker runs a delivery loop.
@@ -287,6 +283,43 @@ describe('merchant webhooks to a receiver that never answers', () => {
     expect(mostOpen).toBe(16);
     // Sales go on meanwhile.
     expect((await post(server.url, '/api/holds', { product_id: productId, qty: 1 })).status).toBe(201);
+  });
+
+  it('--events-batches sets the batches in flight: with 1 a hanging attempt holds the next events back, with 2 they go beside it', async () => {
+    const answeredWhileFirstHangs = async (batches: string): Promise<number> => {
+      const database = DATABASE_KINDS[0]!.fresh();
+      cleanups.push(() => database.dispose());
+      let requests = 0;
+      let answered = 0;
+      const hung: IncomingMessage[] = [];
+      // The first delivery never gets an answer; every later one gets a 204 at once.
+      const receiver = createServer((request, response) => {
+        requests += 1;
+        if (requests === 1) return void hung.push(request);
+        request.resume();
+        request.on('end', () => {
+          answered += 1;
+          response.writeHead(204).end();
+        });
+      });
+      await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+      cleanups.push(async () => {
+        for (const request of hung) request.socket.destroy();
+        await new Promise<void>((resolve) => receiver.close(() => resolve()));
+      });
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+      const server = await serveWithEvents(database, url, ['--events-timeout', '1m', '--events-batches', batches]);
+      const productId = await createProduct(server.url, 1);
+      const restock = async () => expect((await post(server.url, `/api/admin/products/${productId}/restock`, { qty: 1 }, { Authorization: `Bearer ${ADMIN_TOKEN}` })).status).toBe(200);
+      await restock();
+      await waitUntil(() => requests >= 1, () => 'the first delivery never reached the receiver');
+      for (let i = 0; i < 3; i += 1) await restock();
+      const deadline = Date.now() + 2_000;
+      while (answered < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      return answered;
+    };
+    expect(await answeredWhileFirstHangs('2')).toBe(3);
+    expect(await answeredWhileFirstHangs('1')).toBe(0);
   });
 
   it('--events-batches takes a whole number from 1 to 64', async () => {
